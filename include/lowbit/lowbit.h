@@ -1,0 +1,157 @@
+/* lowbit: SIMD kernels for low-precision GEMM, bit-exact on every CPU.
+ *
+ * Stable C API. Objects are opaque handles; every function that can fail
+ * returns a lowbit_status and, on failure, leaves a message for the calling
+ * thread in lowbit_last_error(). A failed call writes nothing to its outputs.
+ *
+ * Data flow: user weights -> lowbit_gemm_pack (once) -> lowbit_gemm_t
+ * (immutable, safe to share between threads) -> lowbit_gemm_run (many times).
+ */
+#ifndef LOWBIT_LOWBIT_H_
+#define LOWBIT_LOWBIT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LOWBIT_VERSION_MAJOR 0
+#define LOWBIT_VERSION_MINOR 1
+#define LOWBIT_VERSION_PATCH 0
+#define LOWBIT_VERSION_STRING "0.1.0"
+
+/* pthreadpool's handle type (pthreadpool_t is `struct pthreadpool*`); NULL
+ * runs on the calling thread. Declared here so users need not include
+ * pthreadpool.h. */
+struct pthreadpool;
+
+typedef enum lowbit_status {
+  LOWBIT_OK = 0,
+  LOWBIT_ERROR_NULL_POINTER = 1,      /* a required pointer is NULL */
+  LOWBIT_ERROR_INVALID_SIZE = 2,      /* zero or overflowing M, N or K */
+  LOWBIT_ERROR_INVALID_STRIDE = 3,    /* a row stride smaller than the row */
+  LOWBIT_ERROR_INVALID_SCALE = 4,     /* zero, negative, NaN or infinite
+                                         scale, or an effective scale outside
+                                         [2^-32, 256) */
+  LOWBIT_ERROR_INVALID_ZERO_POINT = 5,/* zero point outside its type's range,
+                                         or nonzero for symmetric weights */
+  LOWBIT_ERROR_INVALID_RANGE = 6,     /* output clamp empty or outside the
+                                         output type */
+  LOWBIT_ERROR_K_TOO_LARGE = 7,       /* the exact int32 accumulator could
+                                         overflow for some input */
+  LOWBIT_ERROR_UNSUPPORTED = 8,       /* data type or mode not supported */
+  LOWBIT_ERROR_OUT_OF_MEMORY = 9,
+  LOWBIT_ERROR_INVALID_ARGUMENT = 10  /* any other bad argument */
+} lowbit_status;
+
+typedef enum lowbit_dtype {
+  LOWBIT_DTYPE_INT8 = 1,
+  LOWBIT_DTYPE_UINT8 = 2,
+  LOWBIT_DTYPE_INT32 = 3
+} lowbit_dtype;
+
+/* The three requantization modes; see README.md "Numeric contract". */
+typedef enum lowbit_requant {
+  /* XNNPACK fp32: float(acc) * scale, clamp in float, round to nearest even */
+  LOWBIT_REQUANT_FP32 = 1,
+  /* TFLite/gemmlowp: SaturatingRoundingDoublingHighMul + RoundingDivideByPOT */
+  LOWBIT_REQUANT_FIXEDPOINT = 2,
+  /* TFLite single rounding / ruy: (acc * m + round) >> shift */
+  LOWBIT_REQUANT_FIXEDPOINT_SINGLE = 3
+} lowbit_requant;
+
+typedef enum lowbit_activation {
+  LOWBIT_ACTIVATION_NONE = 0,
+  LOWBIT_ACTIVATION_RELU = 1,
+  LOWBIT_ACTIVATION_RELU6 = 2,
+  LOWBIT_ACTIVATION_CLAMP = 3 /* [min, max] in real units */
+} lowbit_activation;
+
+/* Everything lowbit_gemm_pack needs. Fill with lowbit_gemm_params_init, then
+ * set the fields. C[m][n] = requant(bias[n] + sum_k (A[m][k] - za) *
+ * (W[n][k] - zw)). */
+typedef struct lowbit_gemm_params {
+  size_t n;                     /* output channels (rows of W) */
+  size_t k;                     /* reduction length */
+  lowbit_dtype input_type;      /* INT8 or UINT8 */
+  lowbit_dtype weight_type;     /* INT8 (symmetric, zw = 0) or UINT8 */
+  lowbit_dtype output_type;     /* INT8 or UINT8 */
+  lowbit_requant requant;
+  const void* weights;          /* W[n][k], row stride weight_stride */
+  size_t weight_stride;         /* elements between rows, >= k */
+  const int32_t* bias;          /* n values, or NULL for zero */
+  float input_scale;
+  int32_t input_zero_point;     /* za */
+  const float* weight_scales;   /* weight_scale_count values */
+  size_t weight_scale_count;    /* 1 (per tensor) or n (per channel) */
+  int32_t weight_zero_point;    /* zw: 0 for INT8, [0, 255] for UINT8 */
+  float output_scale;
+  int32_t output_zero_point;    /* zo */
+  int32_t output_min;           /* clamp in the quantized domain, within */
+  int32_t output_max;           /* the output type; see lowbit_output_range */
+} lowbit_gemm_params;
+
+typedef struct lowbit_gemm* lowbit_gemm_t;
+
+/* Version as (major << 16) | (minor << 8) | patch. */
+uint32_t lowbit_version(void);
+const char* lowbit_version_string(void);
+const char* lowbit_status_string(lowbit_status status);
+/* Message of the last failed call on this thread ("" if none). */
+const char* lowbit_last_error(void);
+
+/* Defaults: INT8 in/weights/out, fp32 requant, unit scales, zero points 0,
+ * one weight scale, full output range; n, k, weights unset. */
+void lowbit_gemm_params_init(lowbit_gemm_params* params);
+
+/* Quantization helpers. */
+/* XNNPACK fp32 effective scale: input_scale * weight_scale / output_scale,
+ * float multiply then float divide. */
+float lowbit_fp32_requant_scale(float input_scale, float weight_scale,
+                                float output_scale);
+/* TFLite effective scale, in double. */
+double lowbit_fixedpoint_requant_scale(float input_scale, float weight_scale,
+                                       float output_scale);
+/* QuantizeMultiplier: real_scale = multiplier * 2^(shift - 31), multiplier in
+ * [2^30, 2^31). Fails (INVALID_SCALE) outside [2^-32, 256). */
+lowbit_status lowbit_quantize_multiplier(double real_scale,
+                                         int32_t* multiplier, int32_t* shift);
+/* Output clamp [*qmin, *qmax] for a fused activation, in the quantized
+ * domain of output_type. min/max are used by LOWBIT_ACTIVATION_CLAMP. */
+lowbit_status lowbit_output_range(lowbit_activation activation, float min,
+                                  float max, float output_scale,
+                                  int32_t output_zero_point,
+                                  lowbit_dtype output_type, int32_t* qmin,
+                                  int32_t* qmax);
+
+/* Packs weights, bias and quantization parameters once. The returned handle
+ * is immutable and may be used by many threads at once. */
+lowbit_status lowbit_gemm_pack(const lowbit_gemm_params* params,
+                               lowbit_gemm_t* gemm);
+
+/* C[m][n] for m < M: A is M x K of input_type with row stride lda >= K
+ * elements; C is M x N of output_type with row stride ldc >= N elements. */
+lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,
+                              size_t lda, void* c, size_t ldc,
+                              struct pthreadpool* threadpool);
+
+/* The raw int32 accumulators bias[n] + sum_k (A - za) * (W - zw), no
+ * requantization or clamp. */
+lowbit_status lowbit_gemm_run_int32(lowbit_gemm_t gemm, size_t m,
+                                    const void* a, size_t lda, int32_t* c,
+                                    size_t ldc, struct pthreadpool* threadpool);
+
+/* Name of the microkernel the handle runs, e.g.
+ * "lowbit_q8_gemm_ukernel_8x48c2__hwy_avx3_dl". */
+const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm);
+
+/* Accepts NULL. */
+void lowbit_gemm_destroy(lowbit_gemm_t gemm);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* LOWBIT_LOWBIT_H_ */

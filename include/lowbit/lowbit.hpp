@@ -1,0 +1,69 @@
+// Thin C++ layer over lowbit.h: RAII handles and exceptions.
+#ifndef LOWBIT_LOWBIT_HPP_
+#define LOWBIT_LOWBIT_HPP_
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "lowbit/lowbit.h"
+
+namespace lowbit {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(lowbit_status status)
+      : std::runtime_error(std::string(lowbit_status_string(status)) + ": " +
+                           lowbit_last_error()),
+        status_(status) {}
+  lowbit_status status() const { return status_; }
+
+ private:
+  lowbit_status status_;
+};
+
+inline void Check(lowbit_status status) {
+  if (status != LOWBIT_OK) throw Error(status);
+}
+
+// Packed GEMM weights. Immutable after construction; Run may be called from
+// many threads at once.
+class Gemm {
+ public:
+  explicit Gemm(const lowbit_gemm_params& params) {
+    Check(lowbit_gemm_pack(&params, &handle_));
+  }
+  ~Gemm() { lowbit_gemm_destroy(handle_); }
+  Gemm(Gemm&& other) noexcept : handle_(other.handle_) {
+    other.handle_ = nullptr;
+  }
+  Gemm& operator=(Gemm&& other) noexcept {
+    if (this != &other) {
+      lowbit_gemm_destroy(handle_);
+      handle_ = other.handle_;
+      other.handle_ = nullptr;
+    }
+    return *this;
+  }
+  Gemm(const Gemm&) = delete;
+  Gemm& operator=(const Gemm&) = delete;
+
+  void Run(size_t m, const void* a, size_t lda, void* c, size_t ldc,
+           struct pthreadpool* threadpool = nullptr) const {
+    Check(lowbit_gemm_run(handle_, m, a, lda, c, ldc, threadpool));
+  }
+  void RunInt32(size_t m, const void* a, size_t lda, int32_t* c, size_t ldc,
+                struct pthreadpool* threadpool = nullptr) const {
+    Check(lowbit_gemm_run_int32(handle_, m, a, lda, c, ldc, threadpool));
+  }
+  const char* kernel_name() const { return lowbit_gemm_kernel_name(handle_); }
+  lowbit_gemm_t get() const { return handle_; }
+
+ private:
+  lowbit_gemm_t handle_ = nullptr;
+};
+
+}  // namespace lowbit
+
+#endif  // LOWBIT_LOWBIT_HPP_

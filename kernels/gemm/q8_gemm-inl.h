@@ -1,0 +1,295 @@
+// Portable int8/uint8 GEMM microkernel, compiled once per Highway target.
+//
+// Activations arrive widened to int16 (A - za); packed weights are int8 in
+// the c2 layout (layout.h, KR = 2). Each step broadcasts one (a[k], a[k+1])
+// pair per row and multiplies it with NR weight pairs widened to int16:
+// ReorderWidenMulAccumulate (vpmaddwd on x86, smlal on NEON) never saturates,
+// so the int32 accumulators are exact.
+
+#if defined(LOWBIT_KERNELS_GEMM_Q8_GEMM_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef LOWBIT_KERNELS_GEMM_Q8_GEMM_INL_H_
+#undef LOWBIT_KERNELS_GEMM_Q8_GEMM_INL_H_
+#else
+#define LOWBIT_KERNELS_GEMM_Q8_GEMM_INL_H_
+#endif
+
+#include <cstring>
+
+#include "hwy/highway.h"
+#include "kernels/gemm/ukernel.h"
+#include "kernels/requant-inl.h"
+
+#if defined(__clang__)
+#define LOWBIT_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define LOWBIT_UNROLL _Pragma("GCC unroll 32")
+#else
+#define LOWBIT_UNROLL
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace lowbit {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Tile shape per target: MR rows x NV int32 vectors, sized to the register
+// file (accumulators + NV weight vectors + one broadcast).
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+constexpr size_t kQ8MR = 8;
+constexpr size_t kQ8NV = 3;
+#else
+constexpr size_t kQ8MR = 4;
+constexpr size_t kQ8NV = 2;
+#endif
+
+using D32 = hn::ScalableTag<int32_t>;
+
+// Writes `count` (<= Lanes) results of one vector to dst.
+template <typename T, class V>
+HWY_INLINE void StoreResults(D32 d32, V q, size_t count, T* dst) {
+  const size_t lanes = hn::Lanes(d32);
+  if constexpr (sizeof(T) == 4) {
+    if (count == lanes) return hn::StoreU(q, d32, dst);
+    HWY_ALIGN int32_t buf[HWY_MAX_BYTES / 4];
+    hn::Store(q, d32, buf);
+    std::memcpy(dst, buf, count * sizeof(T));
+  } else {
+    const hn::Rebind<T, D32> dn;
+    const auto narrow = hn::DemoteTo(dn, q);  // q is already in range
+    if (count == lanes) return hn::StoreU(narrow, dn, dst);
+    HWY_ALIGN T buf[HWY_MAX_BYTES / 4];
+    hn::StoreU(narrow, dn, buf);
+    std::memcpy(dst, buf, count * sizeof(T));
+  }
+}
+
+// Requantizes and stores one row of NV vectors.
+template <size_t NV, typename T, class V, class Requant>
+HWY_INLINE void StoreRow(D32 d32, const V (&acc)[NV], size_t nc, T* dst,
+                         const Requant& requant) {
+  const size_t lanes = hn::Lanes(d32);
+  LOWBIT_UNROLL
+  for (size_t j = 0; j < NV; ++j) {
+    if (j * lanes >= nc) return;
+    const size_t count = HWY_MIN(lanes, nc - j * lanes);
+    StoreResults(d32, requant(acc[j], j), count, dst + j * lanes);
+  }
+}
+
+template <size_t MR, size_t NV, typename T, class V, class Requant>
+HWY_INLINE void StoreTile(D32 d32, const V (&acc)[MR][NV], size_t nc,
+                          void* c, size_t ldc, const Requant& requant) {
+  LOWBIT_UNROLL
+  for (size_t m = 0; m < MR; ++m) {
+    StoreRow<NV>(d32, acc[m], nc, static_cast<T*>(c) + m * ldc, requant);
+  }
+}
+
+template <size_t MR, size_t NV, typename T, class V>
+HWY_INLINE void RequantizeAndStore(D32 d32, const V (&acc)[MR][NV],
+                                   const GemmOutput& out, size_t n0,
+                                   size_t nc, void* c, size_t ldc) {
+  const hn::RebindToFloat<D32> df;
+  const size_t lanes = hn::Lanes(d32);
+  const RequantConsts<D32> k(d32, out.zero_point, out.qmin, out.qmax);
+  switch (out.requant) {
+    case LOWBIT_REQUANT_FP32: {
+      const float* scale = out.scale + n0;
+      StoreTile<MR, NV, T>(d32, acc, nc, c, ldc, [&](V x, size_t j) {
+        return RequantizeFp32(d32, x, hn::LoadU(df, scale + j * lanes), k);
+      });
+      break;
+    }
+    case LOWBIT_REQUANT_FIXEDPOINT: {
+      const int32_t* mult = out.multiplier + n0;
+      const int32_t* shift = out.shift + n0;
+      StoreTile<MR, NV, T>(d32, acc, nc, c, ldc, [&](V x, size_t j) {
+        return RequantizeFixedpoint(d32, x, hn::LoadU(d32, mult + j * lanes),
+                                    hn::LoadU(d32, shift + j * lanes), k);
+      });
+      break;
+    }
+    case LOWBIT_REQUANT_FIXEDPOINT_SINGLE: {
+      const int32_t* mult = out.multiplier + n0;
+      const int32_t* shift = out.shift + n0;
+      StoreTile<MR, NV, T>(d32, acc, nc, c, ldc, [&](V x, size_t j) {
+        return RequantizeFixedpointSingle(
+            d32, x, hn::LoadU(d32, mult + j * lanes),
+            hn::LoadU(d32, shift + j * lanes), k);
+      });
+      break;
+    }
+  }
+}
+
+template <size_t MR, size_t NV>
+HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
+                             size_t a_stride, const int32_t* row_offset,
+                             const uint8_t* w, const GemmOutput& out,
+                             size_t n0, void* c, size_t ldc) {
+  const D32 d32;
+  const hn::Repartition<int16_t, D32> d16;
+  const hn::Rebind<int8_t, decltype(d16)> d8;
+  using V = hn::Vec<D32>;
+  const size_t lanes = hn::Lanes(d32);
+  const size_t nr = NV * lanes;
+
+  V acc0[MR][NV];
+  V acc1[MR][NV];  // ReorderWidenMulAccumulate's second sum (unused on x86)
+  LOWBIT_UNROLL
+  for (size_t m = 0; m < MR; ++m) {
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < NV; ++j) {
+      acc0[m][j] = hn::Zero(d32);
+      acc1[m][j] = hn::Zero(d32);
+    }
+  }
+
+  const int32_t* bias = reinterpret_cast<const int32_t*>(w);
+  const int8_t* wk = reinterpret_cast<const int8_t*>(w + nr * sizeof(int32_t));
+  for (size_t g = 0; g < kgroups; ++g) {
+    hn::Vec<decltype(d16)> wv[NV];
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < NV; ++j) {
+      wv[j] = hn::PromoteTo(d16, hn::LoadU(d8, wk + j * 2 * lanes));
+    }
+    wk += 2 * nr;
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      int32_t pair;
+      std::memcpy(&pair, a + m * a_stride + 2 * g, sizeof(pair));
+      const auto av = hn::BitCast(d16, hn::Set(d32, pair));
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        acc0[m][j] = hn::ReorderWidenMulAccumulate(d32, wv[j], av, acc0[m][j],
+                                                   acc1[m][j]);
+      }
+    }
+  }
+
+  LOWBIT_UNROLL
+  for (size_t m = 0; m < MR; ++m) {
+    const V offset = hn::Set(d32, row_offset != nullptr ? row_offset[m] : 0);
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < NV; ++j) {
+      const V sum = hn::RearrangeToOddPlusEven(acc0[m][j], acc1[m][j]);
+      acc0[m][j] = hn::Sub(hn::Add(sum, hn::LoadU(d32, bias + j * lanes)),
+                           offset);
+    }
+  }
+
+  if (out.requant == kRawInt32) {
+    StoreTile<MR, NV, int32_t>(d32, acc0, nc, c, ldc,
+                               [](V x, size_t) { return x; });
+  } else if (out.type == LOWBIT_DTYPE_UINT8) {
+    RequantizeAndStore<MR, NV, uint8_t>(d32, acc0, out, n0, nc, c, ldc);
+  } else {
+    RequantizeAndStore<MR, NV, int8_t>(d32, acc0, out, n0, nc, c, ldc);
+  }
+}
+
+// Instantiates the tile once per row count so a short last tile does no
+// redundant work.
+template <size_t MR, size_t NV>
+HWY_INLINE void Q8GemmRows(size_t mr, size_t nc, size_t kgroups,
+                           const int16_t* a, size_t a_stride,
+                           const int32_t* row_offset, const uint8_t* w,
+                           const GemmOutput& out, size_t n0, void* c,
+                           size_t ldc) {
+  if constexpr (MR > 1) {
+    if (mr < MR) {
+      return Q8GemmRows<MR - 1, NV>(mr, nc, kgroups, a, a_stride, row_offset,
+                                    w, out, n0, c, ldc);
+    }
+  }
+  Q8GemmTile<MR, NV>(nc, kgroups, a, a_stride, row_offset, w, out, n0, c, ldc);
+}
+
+void Q8GemmUkernel(size_t mr, size_t nc, size_t kgroups, const int16_t* a,
+                   size_t a_stride, const int32_t* row_offset,
+                   const uint8_t* w, const GemmOutput& out, size_t n0, void* c,
+                   size_t ldc) {
+  Q8GemmRows<kQ8MR, kQ8NV>(mr, nc, kgroups, a, a_stride, row_offset, w, out,
+                           n0, c, ldc);
+}
+
+template <class DN>
+HWY_INLINE void WidenRow(DN dn, const hwy::RemoveConst<hn::TFromD<DN>>* src,
+                         int32_t za, size_t k, size_t kpad, int16_t* dst) {
+  const hn::Rebind<int16_t, DN> d16;
+  const size_t lanes = hn::Lanes(d16);
+  const auto vza = hn::Set(d16, static_cast<int16_t>(za));
+  size_t x = 0;
+  for (; x + lanes <= k; x += lanes) {
+    hn::StoreU(hn::Sub(hn::PromoteTo(d16, hn::LoadU(dn, src + x)), vza), d16,
+               dst + x);
+  }
+  for (; x < k; ++x) dst[x] = static_cast<int16_t>(src[x] - za);
+  for (; x < kpad; ++x) dst[x] = 0;
+}
+
+void Q8WidenActivations(lowbit_dtype type, const void* a, size_t lda,
+                        int32_t za, size_t m, size_t k, size_t kpad,
+                        int16_t* out, int32_t* row_sums) {
+  const D32 d32;
+  const hn::Repartition<int16_t, D32> d16;
+  const size_t lanes16 = hn::Lanes(d16);
+  for (size_t i = 0; i < m; ++i) {
+    int16_t* dst = out + i * kpad;
+    if (type == LOWBIT_DTYPE_UINT8) {
+      WidenRow(hn::Rebind<uint8_t, decltype(d16)>(),
+               static_cast<const uint8_t*>(a) + i * lda, za, k, kpad, dst);
+    } else {
+      WidenRow(hn::Rebind<int8_t, decltype(d16)>(),
+               static_cast<const int8_t*>(a) + i * lda, za, k, kpad, dst);
+    }
+    if (row_sums == nullptr) continue;
+    const auto ones = hn::Set(d16, 1);
+    auto s0 = hn::Zero(d32);
+    auto s1 = hn::Zero(d32);
+    size_t x = 0;
+    for (; x + lanes16 <= kpad; x += lanes16) {
+      s0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, dst + x), ones,
+                                         s0, s1);
+    }
+    uint32_t sum = static_cast<uint32_t>(
+        hn::GetLane(hn::SumOfLanes(d32, hn::RearrangeToOddPlusEven(s0, s1))));
+    for (; x < kpad; ++x) sum += static_cast<uint32_t>(dst[x]);
+    row_sums[i] = static_cast<int32_t>(sum);
+  }
+}
+
+void Q8Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
+                  int32_t* q) {
+  const D32 d32;
+  const hn::RebindToFloat<D32> df;
+  const size_t lanes = hn::Lanes(d32);
+  const RequantConsts<D32> k(d32, out.zero_point, out.qmin, out.qmax);
+  HWY_ALIGN int32_t in[HWY_MAX_BYTES / 4];
+  HWY_ALIGN int32_t res[HWY_MAX_BYTES / 4];
+  for (size_t i = 0; i < n; i += lanes) {
+    const size_t count = HWY_MIN(lanes, n - i);
+    hn::Store(hn::Zero(d32), d32, in);
+    std::memcpy(in, acc + i, count * sizeof(int32_t));
+    const auto x = hn::Load(d32, in);
+    hn::Vec<D32> r;
+    if (out.requant == LOWBIT_REQUANT_FP32) {
+      r = RequantizeFp32(d32, x, hn::LoadU(df, out.scale + i), k);
+    } else if (out.requant == LOWBIT_REQUANT_FIXEDPOINT) {
+      r = RequantizeFixedpoint(d32, x, hn::LoadU(d32, out.multiplier + i),
+                               hn::LoadU(d32, out.shift + i), k);
+    } else {
+      r = RequantizeFixedpointSingle(d32, x,
+                                     hn::LoadU(d32, out.multiplier + i),
+                                     hn::LoadU(d32, out.shift + i), k);
+    }
+    hn::Store(r, d32, res);
+    std::memcpy(q + i, res, count * sizeof(int32_t));
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace lowbit
+HWY_AFTER_NAMESPACE();
+
+#endif  // LOWBIT_KERNELS_GEMM_Q8_GEMM_INL_H_

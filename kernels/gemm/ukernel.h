@@ -1,0 +1,68 @@
+// What a GEMM microkernel is: its self-description (name, MR, layout, ISA)
+// and the two functions the operator layer calls.
+#ifndef LOWBIT_KERNELS_GEMM_UKERNEL_H_
+#define LOWBIT_KERNELS_GEMM_UKERNEL_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/gemm/layout.h"
+#include "lowbit/lowbit.h"
+
+namespace lowbit {
+
+// Output stage shared by every tile of one GEMM. The per-channel arrays are
+// padded to a whole number of NR blocks.
+struct GemmOutput {
+  int requant;                // a lowbit_requant, or kRawInt32
+  lowbit_dtype type;          // INT8 or UINT8 (ignored for kRawInt32)
+  const float* scale;         // LOWBIT_REQUANT_FP32
+  const int32_t* multiplier;  // fixedpoint modes: QuantizeMultiplier's
+  const int32_t* shift;       //   multiplier and shift
+  int32_t zero_point;
+  int32_t qmin;
+  int32_t qmax;
+};
+constexpr int kRawInt32 = 0;
+
+// One tile: rows [0, mr) x columns [0, nc) of C from `kgroups` K groups.
+// a: widened activations (A - za) as int16, row stride a_stride elements,
+//    zero-padded to kgroups * KR columns.
+// row_offset: nullptr, or one value per row subtracted from its accumulators
+//    (the asymmetric-weight correction).
+// w: one packed block (layout.h); n0: the tile's first column, for the
+//    per-channel output parameters; c: row stride ldc elements.
+using GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kgroups,
+                               const int16_t* a, size_t a_stride,
+                               const int32_t* row_offset, const uint8_t* w,
+                               const GemmOutput& out, size_t n0, void* c,
+                               size_t ldc);
+
+// Widens rows [0, m) of A to int16 minus za, padded with zeros to kpad.
+// row_sums: nullptr, or receives each row's sum of the widened values
+// (modulo 2^32).
+using WidenActivationsFn = void (*)(lowbit_dtype type, const void* a,
+                                    size_t lda, int32_t za, size_t m, size_t k,
+                                    size_t kpad, int16_t* out,
+                                    int32_t* row_sums);
+
+// Applies `out` to n accumulators that all belong to channel-parameter index
+// 0.. n-1, writing int32 results in [qmin, qmax] (for the requantization
+// tests: the same vector code as the microkernel's epilogue).
+using RequantizeFn = void (*)(const GemmOutput& out, const int32_t* acc,
+                              size_t n, int32_t* q);
+
+struct GemmKernel {
+  const char* name;    // lowbit_q8_gemm_ukernel_<MR>x<NR>c<KR>__<isa>
+  const char* isa;     // e.g. "hwy_avx3_dl"
+  size_t mr;
+  GemmLayout layout;
+  int64_t hwy_target;  // the Highway target the CPU must support
+  GemmUkernelFn ukernel;
+  WidenActivationsFn widen;
+  RequantizeFn requantize;
+};
+
+}  // namespace lowbit
+
+#endif  // LOWBIT_KERNELS_GEMM_UKERNEL_H_

@@ -1,0 +1,468 @@
+// The GEMM operator: validates, packs once, then tiles and threads runs.
+#include "kernels/operator/gemm_op.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "kernels/gemm/kernel_table.h"
+#include "kernels/gemm/pack.h"
+#include "kernels/operator/error.h"
+#include "kernels/operator/platform.h"
+#include "kernels/reference/requant.h"
+
+struct lowbit_gemm {
+  size_t n = 0;
+  size_t k = 0;
+  lowbit_dtype input_type = LOWBIT_DTYPE_INT8;
+  int32_t input_zero_point = 0;
+  // Multiplies each row's sum of (A - za): zw - 128 for uint8 weights.
+  int32_t weight_offset = 0;
+  const lowbit::GemmKernel* kernel = nullptr;
+  lowbit::GemmOutput out{};
+  std::vector<float> scale;
+  std::vector<int32_t> multiplier;
+  std::vector<int32_t> shift;
+  uint8_t* packed = nullptr;
+  size_t packed_bytes = 0;
+
+  ~lowbit_gemm() { std::free(packed); }
+};
+
+namespace lowbit {
+namespace {
+
+bool TypeRange(lowbit_dtype type, int32_t* lo, int32_t* hi) {
+  switch (type) {
+    case LOWBIT_DTYPE_INT8: *lo = -128; *hi = 127; return true;
+    case LOWBIT_DTYPE_UINT8: *lo = 0; *hi = 255; return true;
+    default: return false;
+  }
+}
+
+bool PositiveFinite(float x) { return x > 0.0f && std::isfinite(x); }
+
+bool MulOk(size_t a, size_t b, size_t* r) {
+  return !__builtin_mul_overflow(a, b, r);
+}
+bool AddOk(size_t a, size_t b, size_t* r) {
+  return !__builtin_add_overflow(a, b, r);
+}
+
+// Bytes spanned by rows x cols with row stride `stride` (elements of size
+// `elem`), or false on overflow.
+bool SpanOk(size_t rows, size_t cols, size_t stride, size_t elem) {
+  size_t span = 0;
+  return MulOk(rows - 1, stride, &span) && AddOk(span, cols, &span) &&
+         MulOk(span, elem, &span);
+}
+
+int32_t WeightAt(const lowbit_gemm_params& p, size_t n, size_t k) {
+  const size_t i = n * p.weight_stride + k;
+  return p.weight_type == LOWBIT_DTYPE_UINT8
+             ? static_cast<const uint8_t*>(p.weights)[i]
+             : static_cast<const int8_t*>(p.weights)[i];
+}
+
+// Rejects weights and bias whose exact accumulator could leave int32 for
+// some input: |bias| + max|A - za| * sum_k |W - zw| must fit.
+lowbit_status CheckAccumulatorRange(const lowbit_gemm_params& p) {
+  int32_t lo = 0;
+  int32_t hi = 0;
+  TypeRange(p.input_type, &lo, &hi);
+  const int64_t max_a = std::max(hi - p.input_zero_point,
+                                 p.input_zero_point - lo);
+  const int64_t limit = std::numeric_limits<int32_t>::max();
+  for (size_t n = 0; n < p.n; ++n) {
+    int64_t bound = p.bias != nullptr ? std::abs(int64_t{p.bias[n]}) : 0;
+    for (size_t k = 0; k < p.k && bound <= limit; ++k) {
+      bound += max_a * std::abs(WeightAt(p, n, k) - p.weight_zero_point);
+    }
+    if (bound > limit) {
+      return Fail(LOWBIT_ERROR_K_TOO_LARGE,
+                  "lowbit_gemm_pack: channel %zu can accumulate beyond int32 "
+                  "with K = %zu (|bias| + max|A - za| * sum|W - zw| > 2^31 - "
+                  "1); split K",
+                  n, p.k);
+    }
+  }
+  return LOWBIT_OK;
+}
+
+lowbit_status ValidateParams(const lowbit_gemm_params* p) {
+  if (p == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: params is NULL");
+  }
+  if (p->weights == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: weights is NULL");
+  }
+  if (p->weight_scales == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER,
+                "lowbit_gemm_pack: weight_scales is NULL");
+  }
+  if (p->n == 0 || p->k == 0) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "lowbit_gemm_pack: n = %zu and k = %zu must be nonzero", p->n,
+                p->k);
+  }
+  constexpr size_t kMaxDim = size_t{1} << 30;
+  if (p->n > kMaxDim || p->k > kMaxDim) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "lowbit_gemm_pack: n = %zu or k = %zu exceeds 2^30", p->n,
+                p->k);
+  }
+  if (p->weight_stride < p->k) {
+    return Fail(LOWBIT_ERROR_INVALID_STRIDE,
+                "lowbit_gemm_pack: weight_stride %zu < k %zu",
+                p->weight_stride, p->k);
+  }
+  if (!SpanOk(p->n, p->k, p->weight_stride, 1)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "lowbit_gemm_pack: weights span overflows size_t");
+  }
+  int32_t in_lo, in_hi, w_lo, w_hi, out_lo, out_hi;
+  if (!TypeRange(p->input_type, &in_lo, &in_hi) ||
+      !TypeRange(p->weight_type, &w_lo, &w_hi) ||
+      !TypeRange(p->output_type, &out_lo, &out_hi)) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "lowbit_gemm_pack: input/weight/output types (%d, %d, %d) "
+                "must each be INT8 or UINT8",
+                static_cast<int>(p->input_type),
+                static_cast<int>(p->weight_type),
+                static_cast<int>(p->output_type));
+  }
+  if (p->requant != LOWBIT_REQUANT_FP32 &&
+      p->requant != LOWBIT_REQUANT_FIXEDPOINT &&
+      p->requant != LOWBIT_REQUANT_FIXEDPOINT_SINGLE) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "lowbit_gemm_pack: unknown requantization mode %d",
+                static_cast<int>(p->requant));
+  }
+  if (p->weight_scale_count != 1 && p->weight_scale_count != p->n) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "lowbit_gemm_pack: weight_scale_count %zu is neither 1 nor "
+                "n = %zu",
+                p->weight_scale_count, p->n);
+  }
+  if (!PositiveFinite(p->input_scale) || !PositiveFinite(p->output_scale)) {
+    return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                "lowbit_gemm_pack: input scale %g and output scale %g must be "
+                "positive and finite",
+                p->input_scale, p->output_scale);
+  }
+  for (size_t i = 0; i < p->weight_scale_count; ++i) {
+    if (!PositiveFinite(p->weight_scales[i])) {
+      return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                  "lowbit_gemm_pack: weight scale[%zu] = %g must be positive "
+                  "and finite",
+                  i, p->weight_scales[i]);
+    }
+  }
+  if (p->input_zero_point < in_lo || p->input_zero_point > in_hi) {
+    return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
+                "lowbit_gemm_pack: input zero point %d outside [%d, %d]",
+                p->input_zero_point, in_lo, in_hi);
+  }
+  if (p->weight_type == LOWBIT_DTYPE_INT8 ? p->weight_zero_point != 0
+                                          : (p->weight_zero_point < w_lo ||
+                                             p->weight_zero_point > w_hi)) {
+    return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
+                "lowbit_gemm_pack: weight zero point %d: int8 weights are "
+                "symmetric (0), uint8 weights take [0, 255]",
+                p->weight_zero_point);
+  }
+  if (p->output_zero_point < out_lo || p->output_zero_point > out_hi) {
+    return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
+                "lowbit_gemm_pack: output zero point %d outside [%d, %d]",
+                p->output_zero_point, out_lo, out_hi);
+  }
+  if (p->output_min > p->output_max || p->output_min < out_lo ||
+      p->output_max > out_hi) {
+    return Fail(LOWBIT_ERROR_INVALID_RANGE,
+                "lowbit_gemm_pack: output clamp [%d, %d] is empty or outside "
+                "[%d, %d]",
+                p->output_min, p->output_max, out_lo, out_hi);
+  }
+  return CheckAccumulatorRange(*p);
+}
+
+// Per-channel requantization parameters, padded to whole blocks.
+lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
+                                  lowbit_gemm* g) {
+  g->scale.assign(padded, 1.0f);
+  g->multiplier.assign(padded, 1 << 30);
+  g->shift.assign(padded, 0);
+  for (size_t n = 0; n < p.n; ++n) {
+    const float ws = p.weight_scales[p.weight_scale_count == 1 ? 0 : n];
+    if (p.requant == LOWBIT_REQUANT_FP32) {
+      const float s = lowbit_fp32_requant_scale(p.input_scale, ws,
+                                                p.output_scale);
+      if (!ref::ScaleInRange(s)) {
+        return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                    "lowbit_gemm_pack: channel %zu: effective scale %g outside "
+                    "[2^-32, 256)",
+                    n, s);
+      }
+      g->scale[n] = s;
+    } else {
+      const double s = lowbit_fixedpoint_requant_scale(p.input_scale, ws,
+                                                       p.output_scale);
+      if (!ref::QuantizeMultiplier(s, &g->multiplier[n], &g->shift[n])) {
+        return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                    "lowbit_gemm_pack: channel %zu: effective scale %g outside "
+                    "[2^-32, 256)",
+                    n, s);
+      }
+    }
+  }
+  g->out.requant = p.requant;
+  g->out.type = p.output_type;
+  g->out.scale = g->scale.data();
+  g->out.multiplier = g->multiplier.data();
+  g->out.shift = g->shift.data();
+  g->out.zero_point = p.output_zero_point;
+  g->out.qmin = p.output_min;
+  g->out.qmax = p.output_max;
+  return LOWBIT_OK;
+}
+
+// Per-thread scratch for widened activations, grown on demand and reused.
+struct Scratch {
+  std::vector<int16_t> a;
+  std::vector<int32_t> row_offset;
+};
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+struct RunContext {
+  const lowbit_gemm* g;
+  const GemmOutput* out;
+  const void* a;
+  size_t lda;
+  int16_t* a16;
+  size_t kpad;
+  int32_t* row_offset;  // nullptr when the weights are symmetric
+  uint8_t* c;
+  size_t ldc;
+  size_t c_elem;
+};
+
+void WidenTask(void* context, size_t i0, size_t rows) {
+  const auto& ctx = *static_cast<const RunContext*>(context);
+  const lowbit_gemm& g = *ctx.g;
+  const size_t in_elem = 1;  // int8 and uint8
+  g.kernel->widen(g.input_type,
+                  static_cast<const uint8_t*>(ctx.a) + i0 * ctx.lda * in_elem,
+                  ctx.lda, g.input_zero_point, rows, g.k, ctx.kpad,
+                  ctx.a16 + i0 * ctx.kpad,
+                  ctx.row_offset != nullptr ? ctx.row_offset + i0 : nullptr);
+  if (ctx.row_offset != nullptr) {
+    for (size_t i = i0; i < i0 + rows; ++i) {
+      ctx.row_offset[i] = static_cast<int32_t>(
+          static_cast<uint32_t>(g.weight_offset) *
+          static_cast<uint32_t>(ctx.row_offset[i]));
+    }
+  }
+}
+
+void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
+              size_t cols) {
+  const auto& ctx = *static_cast<const RunContext*>(context);
+  const GemmKernel& kernel = *ctx.g->kernel;
+  const size_t nr = kernel.layout.nr;
+  const size_t block_bytes = kernel.layout.BlockBytes(ctx.g->k);
+  const size_t kgroups = kernel.layout.KGroups(ctx.g->k);
+  for (size_t j = j0; j < j0 + cols; j += nr) {
+    const uint8_t* w = ctx.g->packed + (j / nr) * block_bytes;
+    const size_t nc = std::min(nr, j0 + cols - j);
+    for (size_t i = i0; i < i0 + rows; i += kernel.mr) {
+      const size_t mr = std::min(kernel.mr, i0 + rows - i);
+      kernel.ukernel(mr, nc, kgroups, ctx.a16 + i * ctx.kpad, ctx.kpad,
+                     ctx.row_offset != nullptr ? ctx.row_offset + i : nullptr,
+                     w, *ctx.out, j, ctx.c + (i * ctx.ldc + j) * ctx.c_elem,
+                     ctx.ldc);
+    }
+  }
+}
+
+size_t RoundUp(size_t x, size_t q) { return (x + q - 1) / q * q; }
+
+lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
+                  void* c, size_t ldc, const GemmOutput& out, size_t c_elem,
+                  pthreadpool_t pool, const char* fn) {
+  if (g == nullptr || a == nullptr || c == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
+                g == nullptr ? "gemm" : a == nullptr ? "a" : "c");
+  }
+  if (m == 0) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: m must be nonzero", fn);
+  }
+  if (lda < g->k || ldc < g->n) {
+    return Fail(LOWBIT_ERROR_INVALID_STRIDE,
+                "%s: lda %zu < k %zu or ldc %zu < n %zu", fn, lda, g->k, ldc,
+                g->n);
+  }
+  const GemmKernel& kernel = *g->kernel;
+  const size_t kpad = kernel.layout.KGroups(g->k) * kernel.layout.kr;
+  size_t a16_elems = 0;
+  if (!SpanOk(m, g->k, lda, 1) || !SpanOk(m, g->n, ldc, c_elem) ||
+      !MulOk(m, kpad, &a16_elems) || !MulOk(a16_elems, 2, &a16_elems)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: m = %zu makes a buffer overflow size_t", fn, m);
+  }
+  a16_elems /= 2;
+  Scratch& scratch = ThreadScratch();
+  try {
+    if (scratch.a.size() < a16_elems) scratch.a.resize(a16_elems);
+    if (g->weight_offset != 0 && scratch.row_offset.size() < m) {
+      scratch.row_offset.resize(m);
+    }
+  } catch (const std::bad_alloc&) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate %zu bytes of activation scratch", fn,
+                a16_elems * 2);
+  }
+  RunContext ctx{g,      &out,    a,
+                 lda,    scratch.a.data(),
+                 kpad,   g->weight_offset != 0 ? scratch.row_offset.data()
+                                               : nullptr,
+                 static_cast<uint8_t*>(c),
+                 ldc,    c_elem};
+  const size_t threads = pool != nullptr ? pthreadpool_get_threads_count(pool)
+                                         : 1;
+  pthreadpool_parallelize_1d_tile_1d(pool, WidenTask, &ctx, m,
+                                     std::max<size_t>(16, m / (4 * threads)),
+                                     0);
+
+  // Tiles: one NR block of columns; as many rows as keep their widened
+  // activations within half the L2 cache, cut further so every thread gets
+  // several tiles.
+  const size_t mr = kernel.mr;
+  const size_t nr = kernel.layout.nr;
+  size_t tile_m = std::max(mr, L2CacheBytes() / 2 / (kpad * 2) / mr * mr);
+  if (threads > 1) {
+    const size_t n_tiles = (g->n + nr - 1) / nr;
+    const size_t want_m_tiles = (4 * threads + n_tiles - 1) / n_tiles;
+    tile_m = std::min(tile_m, RoundUp((m + want_m_tiles - 1) / want_m_tiles,
+                                      mr));
+  }
+  tile_m = std::min(tile_m, RoundUp(m, mr));
+  pthreadpool_parallelize_2d_tile_2d(pool, GemmTask, &ctx, m, g->n, tile_m,
+                                     nr, 0);
+  return Succeed();
+}
+
+}  // namespace
+
+lowbit_status PackGemm(const lowbit_gemm_params* params,
+                       const GemmKernel& kernel, lowbit_gemm_t* gemm) {
+  if (gemm == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: gemm is NULL");
+  }
+  const lowbit_status status = ValidateParams(params);
+  if (status != LOWBIT_OK) return status;
+  const lowbit_gemm_params& p = *params;
+  const GemmLayout& layout = kernel.layout;
+  size_t block_bytes = 0;
+  size_t packed_bytes = 0;
+  if (!MulOk(layout.KGroups(p.k), layout.nr * layout.kr, &block_bytes) ||
+      !AddOk(block_bytes, layout.nr * sizeof(int32_t), &block_bytes) ||
+      !MulOk(layout.Blocks(p.n), block_bytes, &packed_bytes)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "lowbit_gemm_pack: packed weights overflow size_t");
+  }
+  try {
+    auto g = std::make_unique<lowbit_gemm>();
+    g->n = p.n;
+    g->k = p.k;
+    g->input_type = p.input_type;
+    g->input_zero_point = p.input_zero_point;
+    g->weight_offset =
+        p.weight_type == LOWBIT_DTYPE_UINT8 ? p.weight_zero_point - 128 : 0;
+    g->kernel = &kernel;
+    const lowbit_status s =
+        ComputeOutputParams(p, layout.Blocks(p.n) * layout.nr, g.get());
+    if (s != LOWBIT_OK) return s;
+    g->packed = static_cast<uint8_t*>(
+        std::aligned_alloc(64, RoundUp(packed_bytes, 64)));
+    if (g->packed == nullptr) throw std::bad_alloc();
+    g->packed_bytes = packed_bytes;
+    PackGemmWeights(p, layout, g->packed);
+    *gemm = g.release();
+  } catch (const std::bad_alloc&) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "lowbit_gemm_pack: cannot allocate %zu bytes of packed weights",
+                packed_bytes);
+  }
+  return Succeed();
+}
+
+const uint8_t* PackedWeights(lowbit_gemm_t gemm, size_t* bytes) {
+  *bytes = gemm->packed_bytes;
+  return gemm->packed;
+}
+
+}  // namespace lowbit
+
+extern "C" {
+
+void lowbit_gemm_params_init(lowbit_gemm_params* p) {
+  if (p == nullptr) return;
+  *p = lowbit_gemm_params{};
+  p->input_type = LOWBIT_DTYPE_INT8;
+  p->weight_type = LOWBIT_DTYPE_INT8;
+  p->output_type = LOWBIT_DTYPE_INT8;
+  p->requant = LOWBIT_REQUANT_FP32;
+  p->input_scale = 1.0f;
+  p->output_scale = 1.0f;
+  p->weight_scale_count = 1;
+  p->output_min = -128;
+  p->output_max = 127;
+}
+
+lowbit_status lowbit_gemm_pack(const lowbit_gemm_params* params,
+                               lowbit_gemm_t* gemm) {
+  return lowbit::PackGemm(params, lowbit::DefaultGemmKernel(), gemm);
+}
+
+lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,
+                              size_t lda, void* c, size_t ldc,
+                              struct pthreadpool* threadpool) {
+  if (gemm == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER,
+                        "lowbit_gemm_run: gemm is NULL");
+  }
+  return lowbit::Run(gemm, m, a, lda, c, ldc, gemm->out, 1, threadpool,
+                     "lowbit_gemm_run");
+}
+
+lowbit_status lowbit_gemm_run_int32(lowbit_gemm_t gemm, size_t m,
+                                    const void* a, size_t lda, int32_t* c,
+                                    size_t ldc,
+                                    struct pthreadpool* threadpool) {
+  if (gemm == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER,
+                        "lowbit_gemm_run_int32: gemm is NULL");
+  }
+  lowbit::GemmOutput raw = gemm->out;
+  raw.requant = lowbit::kRawInt32;
+  return lowbit::Run(gemm, m, a, lda, c, ldc, raw, sizeof(int32_t),
+                     threadpool, "lowbit_gemm_run_int32");
+}
+
+const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) {
+  return gemm != nullptr ? gemm->kernel->name : "";
+}
+
+void lowbit_gemm_destroy(lowbit_gemm_t gemm) { delete gemm; }
+
+}  // extern "C"

@@ -1,0 +1,111 @@
+#include "kernels/reference/gemm.h"
+
+#include <cstring>
+#include <vector>
+
+#include "kernels/reference/requant.h"
+
+namespace lowbit {
+namespace ref {
+namespace {
+
+int32_t Element(lowbit_dtype type, const void* base, size_t index) {
+  if (type == LOWBIT_DTYPE_UINT8) {
+    return static_cast<const uint8_t*>(base)[index];
+  }
+  return static_cast<const int8_t*>(base)[index];
+}
+
+float WeightScale(const lowbit_gemm_params& p, size_t n) {
+  return p.weight_scales[p.weight_scale_count == 1 ? 0 : n];
+}
+
+}  // namespace
+
+void GemmAccumulators(const lowbit_gemm_params& p, size_t m, const void* a,
+                      size_t lda, int32_t* c, size_t ldc) {
+  for (size_t i = 0; i < m; ++i) {
+    for (size_t n = 0; n < p.n; ++n) {
+      int64_t acc = p.bias != nullptr ? p.bias[n] : 0;
+      for (size_t k = 0; k < p.k; ++k) {
+        const int64_t x = Element(p.input_type, a, i * lda + k) -
+                          p.input_zero_point;
+        const int64_t w = Element(p.weight_type, p.weights,
+                                  n * p.weight_stride + k) -
+                          p.weight_zero_point;
+        acc += x * w;
+      }
+      c[i * ldc + n] = static_cast<int32_t>(acc);
+    }
+  }
+}
+
+void Gemm(const lowbit_gemm_params& p, size_t m, const void* a, size_t lda,
+          void* c, size_t ldc) {
+  std::vector<int32_t> acc(m * p.n);
+  GemmAccumulators(p, m, a, lda, acc.data(), p.n);
+  for (size_t n = 0; n < p.n; ++n) {
+    const float ws = WeightScale(p, n);
+    const float fp32_scale = p.input_scale * ws / p.output_scale;
+    int32_t multiplier = 0;
+    int32_t shift = 0;
+    QuantizeMultiplier(
+        static_cast<double>(p.input_scale) * ws / p.output_scale,
+        &multiplier, &shift);
+    for (size_t i = 0; i < m; ++i) {
+      const int32_t x = acc[i * p.n + n];
+      int32_t q = 0;
+      switch (p.requant) {
+        case LOWBIT_REQUANT_FP32:
+          q = RequantizeFp32(x, fp32_scale, p.output_zero_point, p.output_min,
+                             p.output_max);
+          break;
+        case LOWBIT_REQUANT_FIXEDPOINT:
+          q = RequantizeFixedpoint(x, multiplier, shift, p.output_zero_point,
+                                   p.output_min, p.output_max);
+          break;
+        case LOWBIT_REQUANT_FIXEDPOINT_SINGLE:
+          q = RequantizeFixedpointSingle(x, multiplier, shift,
+                                         p.output_zero_point, p.output_min,
+                                         p.output_max);
+          break;
+      }
+      if (p.output_type == LOWBIT_DTYPE_UINT8) {
+        static_cast<uint8_t*>(c)[i * ldc + n] = static_cast<uint8_t>(q);
+      } else {
+        static_cast<int8_t*>(c)[i * ldc + n] = static_cast<int8_t>(q);
+      }
+    }
+  }
+}
+
+void PackWeights(const lowbit_gemm_params& p, const GemmLayout& layout,
+                 uint8_t* packed) {
+  const size_t groups = layout.KGroups(p.k);
+  uint8_t* out = packed;
+  for (size_t b = 0; b < layout.Blocks(p.n); ++b) {
+    for (size_t j = 0; j < layout.nr; ++j) {
+      const size_t n = b * layout.nr + j;
+      const int32_t bias = (n < p.n && p.bias != nullptr) ? p.bias[n] : 0;
+      std::memcpy(out, &bias, sizeof(bias));
+      out += sizeof(bias);
+    }
+    for (size_t g = 0; g < groups; ++g) {
+      for (size_t j = 0; j < layout.nr; ++j) {
+        for (size_t t = 0; t < layout.kr; ++t) {
+          const size_t n = b * layout.nr + j;
+          const size_t k = g * layout.kr + t;
+          int32_t w = 0;
+          if (n < p.n && k < p.k) {
+            w = Element(p.weight_type, p.weights, n * p.weight_stride + k);
+            if (p.weight_type == LOWBIT_DTYPE_UINT8) w -= 128;
+          }
+          *out++ = static_cast<uint8_t>(static_cast<int8_t>(w));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace ref
+}  // namespace lowbit

@@ -1,0 +1,30 @@
+// Scalar GEMM and packer: the specification. Inputs are assumed valid (the
+// operator layer validates); accumulation is exact in int64.
+#ifndef LOWBIT_KERNELS_REFERENCE_GEMM_H_
+#define LOWBIT_KERNELS_REFERENCE_GEMM_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/gemm/layout.h"
+#include "lowbit/lowbit.h"
+
+namespace lowbit {
+namespace ref {
+
+// c[m][n] = bias[n] + sum_k (A[m][k] - za) * (W[n][k] - zw).
+void GemmAccumulators(const lowbit_gemm_params& p, size_t m, const void* a,
+                      size_t lda, int32_t* c, size_t ldc);
+
+// The requantized output of p.output_type.
+void Gemm(const lowbit_gemm_params& p, size_t m, const void* a, size_t lda,
+          void* c, size_t ldc);
+
+// The packed bytes of layout.h, written in output order.
+void PackWeights(const lowbit_gemm_params& p, const GemmLayout& layout,
+                 uint8_t* packed);
+
+}  // namespace ref
+}  // namespace lowbit
+
+#endif  // LOWBIT_KERNELS_REFERENCE_GEMM_H_

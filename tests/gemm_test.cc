@@ -1,0 +1,194 @@
+// The exact sweep of DESIGN.md §4, run on every microkernel in the table.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "kernels/gemm/kernel_table.h"
+#include "tests/gemm_tester.h"
+
+namespace lowbit {
+namespace {
+
+constexpr lowbit_requant kModes[] = {LOWBIT_REQUANT_FP32,
+                                     LOWBIT_REQUANT_FIXEDPOINT,
+                                     LOWBIT_REQUANT_FIXEDPOINT_SINGLE};
+
+class GemmSweep : public ::testing::TestWithParam<const GemmKernel*> {
+ protected:
+  void SetUp() override {
+    if (!CpuSupports(kernel())) {
+      GTEST_SKIP() << kernel().name << ": this CPU lacks " << kernel().isa;
+    }
+  }
+  const GemmKernel& kernel() const { return *GetParam(); }
+  size_t mr() const { return kernel().mr; }
+  size_t nr() const { return kernel().layout.nr; }
+  size_t kr() const { return kernel().layout.kr; }
+};
+
+// k below, at and above the K group, then prime steps.
+TEST_P(GemmSweep, KSweep) {
+  for (lowbit_requant mode : kModes) {
+    for (size_t k = 1; k <= 8 * kr(); ++k) {
+      GemmTester().m(mr()).n(nr()).k(k).requant(mode).Test(kernel());
+    }
+    for (size_t k = 8 * kr() + 1; k < 600; k += 37) {
+      GemmTester().m(mr()).n(nr()).k(k).requant(mode).Test(kernel());
+    }
+  }
+}
+
+TEST_P(GemmSweep, NSweep) {
+  for (size_t n : {size_t{1}, size_t{2}, nr() - 1, nr(), nr() + 1,
+                   2 * nr() - 1, 2 * nr(), 3 * nr() + 7}) {
+    for (size_t k : {1, 2, 7, 64, 131}) {
+      for (lowbit_requant mode : kModes) {
+        GemmTester().m(mr()).n(n).k(k).requant(mode).Test(kernel());
+      }
+    }
+  }
+}
+
+TEST_P(GemmSweep, MSweep) {
+  for (size_t m = 1; m <= 3 * mr() + 1; ++m) {
+    for (lowbit_requant mode : kModes) {
+      GemmTester().m(m).n(nr() + 3).k(37).requant(mode).Test(kernel());
+    }
+  }
+}
+
+TEST_P(GemmSweep, Strided) {
+  for (lowbit_requant mode : kModes) {
+    GemmTester()
+        .m(2 * mr() + 1)
+        .n(2 * nr() + 5)
+        .k(43)
+        .a_stride(59)
+        .w_stride(50)
+        .c_stride(2 * nr() + 17)
+        .requant(mode)
+        .Test(kernel());
+  }
+  GemmTester().m(mr() + 1).n(nr() + 1).k(9).a_stride(11).c_stride(nr() + 4)
+      .raw_int32(true).Test(kernel());
+}
+
+TEST_P(GemmSweep, PerTensorAndNoBias) {
+  for (lowbit_requant mode : kModes) {
+    GemmTester().m(mr()).n(nr() + 5).k(77).per_channel(false).bias(false)
+        .requant(mode).Test(kernel());
+  }
+}
+
+TEST_P(GemmSweep, ZeroPointsAtTheEnds) {
+  struct Types {
+    lowbit_dtype in, w, out;
+  };
+  for (Types t : {Types{LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_INT8},
+                  Types{LOWBIT_DTYPE_UINT8, LOWBIT_DTYPE_UINT8,
+                        LOWBIT_DTYPE_UINT8},
+                  Types{LOWBIT_DTYPE_UINT8, LOWBIT_DTYPE_INT8,
+                        LOWBIT_DTYPE_INT8},
+                  Types{LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_UINT8,
+                        LOWBIT_DTYPE_UINT8}}) {
+    const bool in_u8 = t.in == LOWBIT_DTYPE_UINT8;
+    const bool out_u8 = t.out == LOWBIT_DTYPE_UINT8;
+    for (int32_t za : {in_u8 ? 0 : -128, in_u8 ? 255 : 127}) {
+      for (int32_t zw : t.w == LOWBIT_DTYPE_UINT8 ? std::vector<int32_t>{0, 128, 255}
+                                                 : std::vector<int32_t>{0}) {
+        for (int32_t zo : {out_u8 ? 0 : -128, out_u8 ? 255 : 127}) {
+          for (lowbit_requant mode : kModes) {
+            GemmTester()
+                .m(mr())
+                .n(nr() + 1)
+                .k(2 * kr() + 1)
+                .input_type(t.in)
+                .weight_type(t.w)
+                .output_type(t.out)
+                .a_zero_point(za)
+                .w_zero_point(zw)
+                .c_zero_point(zo)
+                .requant(mode)
+                .Test(kernel());
+          }
+        }
+      }
+    }
+  }
+}
+
+// Every input at the ends of its type, with zero points at the far ends so
+// the accumulators take their largest magnitudes.
+TEST_P(GemmSweep, ExtremeInputs) {
+  for (Fill af : {Fill::kMin, Fill::kMax}) {
+    for (Fill wf : {Fill::kMin, Fill::kMax}) {
+      for (lowbit_requant mode : kModes) {
+        for (float factor : {1.0f, 1e-3f, 1e3f}) {
+          GemmTester().m(mr()).n(nr() + 2).k(255).a_fill(af).w_fill(wf)
+              .a_zero_point(af == Fill::kMin ? 127 : -128)
+              .output_scale_factor(factor).requant(mode).Test(kernel());
+          GemmTester().m(mr()).n(nr() + 2).k(255).a_fill(af).w_fill(wf)
+              .input_type(LOWBIT_DTYPE_UINT8).weight_type(LOWBIT_DTYPE_UINT8)
+              .output_type(LOWBIT_DTYPE_UINT8)
+              .a_zero_point(af == Fill::kMin ? 255 : 0)
+              .w_zero_point(wf == Fill::kMin ? 255 : 0)
+              .output_scale_factor(factor).requant(mode).Test(kernel());
+        }
+      }
+    }
+  }
+}
+
+// The largest K whose accumulator still fits: |255 - 0| * |0 - 255| * 33025
+// = 2147450625 < 2^31, reached exactly.
+TEST_P(GemmSweep, AccumulatorAtTheInt32Limit) {
+  for (bool raw : {true, false}) {
+    GemmTester().m(2).n(nr() + 1).k(33025).bias(false)
+        .input_type(LOWBIT_DTYPE_UINT8).weight_type(LOWBIT_DTYPE_UINT8)
+        .output_type(LOWBIT_DTYPE_UINT8).a_fill(Fill::kMax).w_fill(Fill::kMin)
+        .a_zero_point(0).w_zero_point(255).raw_int32(raw).Test(kernel());
+  }
+}
+
+TEST_P(GemmSweep, FusedActivations) {
+  for (lowbit_requant mode : kModes) {
+    // ReLU, ReLU6-like and an arbitrary clamp, in both output types.
+    GemmTester().m(mr()).n(nr() + 3).k(29).c_zero_point(-5).clamp(-5, 127)
+        .requant(mode).Test(kernel());
+    GemmTester().m(mr()).n(nr() + 3).k(29).c_zero_point(-5).clamp(-5, 40)
+        .requant(mode).Test(kernel());
+    GemmTester().m(mr()).n(nr() + 3).k(29).output_type(LOWBIT_DTYPE_UINT8)
+        .c_zero_point(100).clamp(37, 201).requant(mode).Test(kernel());
+    GemmTester().m(mr()).n(nr() + 3).k(29).c_zero_point(3).clamp(3, 3)
+        .requant(mode).Test(kernel());
+  }
+}
+
+TEST_P(GemmSweep, RawInt32) {
+  for (size_t k : {1, 2, 3, 64, 257}) {
+    GemmTester().m(mr() + 1).n(nr() + 7).k(k).raw_int32(true).Test(kernel());
+    GemmTester().m(mr()).n(nr() - 1).k(k).input_type(LOWBIT_DTYPE_UINT8)
+        .weight_type(LOWBIT_DTYPE_UINT8).a_zero_point(3).w_zero_point(250)
+        .raw_int32(true).Test(kernel());
+  }
+}
+
+TEST_P(GemmSweep, ThreadCountsGiveTheSameBytes) {
+  for (size_t threads = 1; threads <= 4; ++threads) {
+    for (lowbit_requant mode : kModes) {
+      GemmTester().m(67).n(3 * nr() + 11).k(300).threads(threads)
+          .requant(mode).Test(kernel());
+    }
+    GemmTester().m(1).n(5 * nr() + 1).k(128).threads(threads).Test(kernel());
+  }
+}
+
+std::string KernelName(const ::testing::TestParamInfo<const GemmKernel*>& i) {
+  return i.param->name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, GemmSweep,
+                         ::testing::ValuesIn(GemmKernels()), KernelName);
+
+}  // namespace
+}  // namespace lowbit

@@ -1,0 +1,93 @@
+// The packer against the reference packer, byte for byte, for every layout
+// in the kernel table.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/gemm/kernel_table.h"
+#include "kernels/gemm/pack.h"
+#include "kernels/operator/gemm_op.h"
+#include "kernels/reference/gemm.h"
+
+namespace lowbit {
+namespace {
+
+struct PackCase {
+  size_t n, k, stride;
+  lowbit_dtype type;
+  bool bias;
+};
+
+void CheckPack(const GemmKernel& kernel, const PackCase& c, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<uint8_t> w((c.n - 1) * c.stride + c.k);
+  for (auto& x : w) x = static_cast<uint8_t>(rng());
+  std::vector<int32_t> bias(c.n);
+  for (auto& b : bias) b = static_cast<int32_t>(rng());
+  const float scale = 1.0f;
+  lowbit_gemm_params p;
+  lowbit_gemm_params_init(&p);
+  p.n = c.n;
+  p.k = c.k;
+  p.weight_type = c.type;
+  p.weights = w.data();
+  p.weight_stride = c.stride;
+  p.bias = c.bias ? bias.data() : nullptr;
+  p.weight_scales = &scale;
+  p.weight_zero_point = c.type == LOWBIT_DTYPE_UINT8 ? 128 : 0;
+
+  const size_t bytes = kernel.layout.PackedBytes(c.n, c.k);
+  std::vector<uint8_t> want(bytes, 0xEE);
+  ref::PackWeights(p, kernel.layout, want.data());
+  std::vector<uint8_t> got(bytes, 0x11);
+  PackGemmWeights(p, kernel.layout, got.data());
+  for (size_t i = 0; i < bytes; ++i) {
+    ASSERT_EQ(got[i], want[i])
+        << kernel.name << " n=" << c.n << " k=" << c.k << " stride="
+        << c.stride << " type=" << c.type << ": packed byte " << i << " of "
+        << bytes;
+  }
+
+  // A handle carries exactly these bytes too (bias magnitudes permitting).
+  if (!c.bias) {
+    lowbit_gemm_t gemm = nullptr;
+    ASSERT_EQ(PackGemm(&p, kernel, &gemm), LOWBIT_OK) << lowbit_last_error();
+    size_t handle_bytes = 0;
+    const uint8_t* packed = PackedWeights(gemm, &handle_bytes);
+    ASSERT_EQ(handle_bytes, bytes);
+    EXPECT_EQ(std::memcmp(packed, want.data(), bytes), 0) << kernel.name;
+    lowbit_gemm_destroy(gemm);
+  }
+}
+
+class PackTest : public ::testing::TestWithParam<const GemmKernel*> {};
+
+TEST_P(PackTest, MatchesReferencePacker) {
+  const GemmKernel& kernel = *GetParam();
+  const size_t nr = kernel.layout.nr;
+  const size_t kr = kernel.layout.kr;
+  uint32_t seed = 7;
+  for (size_t n : {size_t{1}, nr - 1, nr, nr + 1, 3 * nr + 5}) {
+    for (size_t k : {size_t{1}, kr - 1 + (kr == 1), kr, kr + 1, 4 * kr + 3,
+                     size_t{127}}) {
+      for (lowbit_dtype t : {LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_UINT8}) {
+        for (bool bias : {false, true}) {
+          CheckPack(kernel, {n, k, k, t, bias}, seed++);
+          CheckPack(kernel, {n, k, k + 13, t, bias}, seed++);
+        }
+      }
+    }
+  }
+}
+
+std::string KernelName(const ::testing::TestParamInfo<const GemmKernel*>& i) {
+  return i.param->name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, PackTest, ::testing::ValuesIn(GemmKernels()),
+                         KernelName);
+
+}  // namespace
+}  // namespace lowbit
