@@ -1,0 +1,258 @@
+// GEMM / fully connected: lowbit and XNNPACK on the shapes of
+// shared/bench-shapes.md, in one process, one after the other. Prints Google
+// Benchmark's report, then a table of GOPS (2*M*N*K / s) and ratios.
+//
+//   lowbit_gemm_bench [--lowbit_kernel=NAME] [--threads=1,2] [benchmark flags]
+#include <benchmark/benchmark.h>
+#include <pthreadpool.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/gemm/kernel_table.h"
+#include "kernels/operator/gemm_op.h"
+#include "lowbit/lowbit.h"
+#ifdef LOWBIT_WITH_XNNPACK
+#include <xnnpack.h>
+#endif
+
+namespace {
+
+struct Shape {
+  const char* name;
+  size_t m, k, n;
+};
+
+// shared/bench-shapes.md, "Fully connected / GEMM".
+const Shape kShapes[] = {
+    {"fc-gemv-1k", 1, 1024, 1024},      {"fc-gemv-4k", 1, 4096, 4096},
+    {"fc-1001", 1, 1280, 1001},         {"tok16-1k", 16, 1024, 1024},
+    {"tok128-attn", 128, 768, 768},     {"tok128-ffn-up", 128, 768, 3072},
+    {"tok128-ffn-down", 128, 3072, 768}, {"pw-mnv1-14", 196, 512, 512},
+    {"pw-mnv2-56", 3136, 24, 144},      {"sq-256", 256, 256, 256},
+    {"sq-512", 512, 512, 512},          {"sq-1024", 1024, 1024, 1024},
+};
+
+const char* const kImpls[] = {"lowbit", "xnnpack_qs8_fc", "xnnpack_qc8_conv1x1"};
+
+struct Data {
+  std::vector<int8_t> a, w, c;
+  std::vector<int32_t> bias;
+  std::vector<float> scales;
+  float input_scale = 0.05f, output_scale = 0.0f;
+  explicit Data(const Shape& s) : a(s.m * s.k), w(s.n * s.k), c(s.m * s.n),
+                                  bias(s.n), scales(s.n) {
+    std::mt19937 rng(42);
+    std::uniform_int_distribution<int> i8(-128, 127);
+    for (auto& x : a) x = static_cast<int8_t>(i8(rng));
+    for (auto& x : w) x = static_cast<int8_t>(i8(rng));
+    for (auto& x : bias) x = i8(rng) * 100;
+    std::uniform_real_distribution<float> sd(0.005f, 0.02f);
+    for (auto& x : scales) x = sd(rng);
+    // Spread of a random accumulator, mapped onto about +-60 output steps.
+    output_scale = input_scale * 0.01f * 75.0f * 75.0f *
+                   std::sqrt(static_cast<float>(s.k)) / 60.0f;
+  }
+};
+
+struct PoolDeleter {
+  void operator()(pthreadpool_t p) const { pthreadpool_destroy(p); }
+};
+using Pool = std::unique_ptr<pthreadpool, PoolDeleter>;
+
+Pool MakePool(size_t threads) {
+  return Pool(threads > 1 ? pthreadpool_create(threads) : nullptr);
+}
+
+void SetCounters(benchmark::State& state, const Shape& s) {
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
+                          s.n * s.k);
+  state.SetLabel("items = int8 ops (2*M*N*K)");
+}
+
+const lowbit::GemmKernel* g_kernel = nullptr;
+
+void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
+  Data d(s);
+  lowbit_gemm_params p;
+  lowbit_gemm_params_init(&p);
+  p.n = s.n;
+  p.k = s.k;
+  p.weights = d.w.data();
+  p.weight_stride = s.k;
+  p.bias = d.bias.data();
+  p.input_scale = d.input_scale;
+  p.weight_scales = d.scales.data();
+  p.weight_scale_count = s.n;
+  p.output_scale = d.output_scale;
+  p.output_zero_point = -3;
+  p.requant = LOWBIT_REQUANT_FP32;
+  lowbit_gemm_t gemm = nullptr;
+  if (lowbit::PackGemm(&p, *g_kernel, &gemm) != LOWBIT_OK) {
+    return state.SkipWithError(lowbit_last_error());
+  }
+  Pool pool = MakePool(threads);
+  for (auto _ : state) {
+    if (lowbit_gemm_run(gemm, s.m, d.a.data(), s.k, d.c.data(), s.n,
+                        pool.get()) != LOWBIT_OK) {
+      state.SkipWithError(lowbit_last_error());
+      break;
+    }
+    benchmark::ClobberMemory();
+  }
+  lowbit_gemm_destroy(gemm);
+  SetCounters(state, s);
+}
+
+#ifdef LOWBIT_WITH_XNNPACK
+void BenchXnnpack(benchmark::State& state, Shape s, size_t threads,
+                  bool per_channel) {
+  if (xnn_initialize(nullptr) != xnn_status_success) {
+    return state.SkipWithError("xnn_initialize failed");
+  }
+  Data d(s);
+  xnn_operator_t op = nullptr;
+  // XNNPACK's qs8 fully connected takes one weight scale.
+  const float out_scale = d.output_scale;
+  xnn_status status;
+  if (per_channel) {
+    status = xnn_create_convolution2d_nhwc_qc8(
+        0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, s.k, s.n, s.k, s.n, 0, d.input_scale,
+        d.scales.data(), d.w.data(), d.bias.data(), -3, out_scale, -128, 127,
+        0, &op);
+  } else {
+    status = xnn_create_fully_connected_nc_qs8(
+        s.k, s.n, s.k, s.n, 0, d.input_scale, d.scales[0], d.w.data(),
+        d.bias.data(), -3, out_scale, -128, 127, 0, &op);
+  }
+  if (status != xnn_status_success) {
+    return state.SkipWithError("XNNPACK create failed");
+  }
+  Pool pool = MakePool(threads);
+  status = per_channel
+               ? xnn_setup_convolution2d_nhwc_qc8(op, 1, s.m, 1, d.a.data(),
+                                                  d.c.data(), pool.get())
+               : xnn_setup_fully_connected_nc_qs8(op, s.m, d.a.data(),
+                                                  d.c.data(), pool.get());
+  if (status != xnn_status_success) {
+    xnn_delete_operator(op);
+    return state.SkipWithError("XNNPACK setup failed");
+  }
+  for (auto _ : state) {
+    xnn_run_operator(op, pool.get());
+    benchmark::ClobberMemory();
+  }
+  xnn_delete_operator(op);
+  SetCounters(state, s);
+}
+#endif
+
+// Remembers items_per_second per benchmark name for the summary table.
+class TableReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
+      const auto it = r.counters.find("items_per_second");
+      if (it != r.counters.end()) {
+        gops_[r.run_name.function_name] = it->second / 1e9;
+      }
+    }
+  }
+  double Gops(const std::string& name) const {
+    const auto it = gops_.find(name);
+    return it == gops_.end() ? 0.0 : it->second;
+  }
+
+ private:
+  std::map<std::string, double> gops_;
+};
+
+std::string Name(const char* impl, const Shape& s, size_t threads) {
+  return std::string(impl) + "/" + s.name + "/threads:" +
+         std::to_string(threads);
+}
+
+void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
+  std::printf("\nlowbit kernel: %s\n", g_kernel->name);
+  std::printf("GOPS = 2*M*N*K / s; ratio = lowbit / XNNPACK (same run)\n\n");
+  std::printf("%-16s %5s %5s %5s %3s | %8s | %8s %6s | %8s %6s\n", "shape", "M",
+              "K", "N", "thr", "lowbit", "xnn qs8", "ratio", "xnn qc8",
+              "ratio");
+  std::printf("%s\n", std::string(96, '-').c_str());
+  for (size_t t : threads) {
+    for (const Shape& s : kShapes) {
+      const double lb = rep.Gops(Name("lowbit", s, t));
+      if (lb == 0.0) continue;
+      const double qs8 = rep.Gops(Name("xnnpack_qs8_fc", s, t));
+      const double qc8 = rep.Gops(Name("xnnpack_qc8_conv1x1", s, t));
+      std::printf("%-16s %5zu %5zu %5zu %3zu | %8.1f | %8.1f %6.2f | %8.1f %6.2f\n",
+                  s.name, s.m, s.k, s.n, t, lb, qs8, qs8 > 0 ? lb / qs8 : 0.0,
+                  qc8, qc8 > 0 ? lb / qc8 : 0.0);
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<size_t> threads = {1, 2};
+  g_kernel = &lowbit::DefaultGemmKernel();
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--lowbit_kernel=", 16) == 0) {
+      g_kernel = lowbit::FindGemmKernel(argv[i] + 16);
+      if (g_kernel == nullptr || !lowbit::CpuSupports(*g_kernel)) {
+        std::fprintf(stderr, "unknown or unsupported kernel %s; have:\n",
+                     argv[i] + 16);
+        for (const auto* k : lowbit::GemmKernels()) {
+          std::fprintf(stderr, "  %s%s\n", k->name,
+                       lowbit::CpuSupports(*k) ? "" : " (not on this CPU)");
+        }
+        return 2;
+      }
+    } else if (std::strncmp(argv[i], "--threads=", 10) == 0) {
+      threads.clear();
+      for (char* p = argv[i] + 10; *p != '\0';) {
+        threads.push_back(std::strtoul(p, &p, 10));
+        if (*p == ',') ++p;
+      }
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  int rest_argc = static_cast<int>(rest.size());
+  benchmark::Initialize(&rest_argc, rest.data());
+
+  for (size_t t : threads) {
+    for (const Shape& s : kShapes) {
+      for (const char* impl : kImpls) {
+        const std::string name = Name(impl, s, t);
+        benchmark::internal::Benchmark* b = nullptr;
+        if (std::strcmp(impl, "lowbit") == 0) {
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchLowbit, s, t);
+        }
+#ifdef LOWBIT_WITH_XNNPACK
+        else {
+          const bool per_channel = std::strcmp(impl, "xnnpack_qs8_fc") != 0;
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchXnnpack, s, t,
+                                           per_channel);
+        }
+#endif
+        if (b != nullptr) b->UseRealTime()->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+  TableReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  PrintTable(reporter, threads);
+  benchmark::Shutdown();
+  return 0;
+}
