@@ -55,21 +55,25 @@ constexpr size_t kQ8NV = 2;
 
 using D32 = hn::ScalableTag<int32_t>;
 
+#if HWY_ARCH_ARM
+constexpr bool kBiasFirst = false;  // NEON's rearrangement adds pairwise
+#else
+constexpr bool kBiasFirst = true;
+#endif
+
 // sum0 + the int16 pair products of a and b, exact in int32. AVX3_DL has
-// AVX512-VNNI's vpdpwssd, which fuses the multiply and the add; Highway 1.0.3
-// does not use it, so this is the one target-specific line of the kernel.
-// Measured on Zen 4/5: the fused form wins in short tiles (bound by weight
-// loads and widening), but GCC 12 shuffles its tied accumulator through
-// extra registers and the stack in the 24-accumulator tile, where
-// vpmaddwd + vpaddd is faster.
-template <bool kFused, class V16, class V32>
+// AVX512-VNNI's vpdpwssd, which fuses the multiply and the add (about 1.2x
+// faster here than vpmaddwd + vpaddd); Highway 1.0.3 does not use it, so
+// this is the one target-specific line of the kernel.
+template <class V16, class V32>
 HWY_INLINE V32 MulAddPairs(D32 d32, V16 a, V16 b, V32 sum0, V32& sum1) {
 #if HWY_TARGET == HWY_AVX3_DL
-  if constexpr (kFused) {
-    return V32{_mm512_dpwssd_epi32(sum0.raw, a.raw, b.raw)};
-  }
-#endif
+  (void)d32;
+  (void)sum1;
+  return V32{_mm512_dpwssd_epi32(sum0.raw, a.raw, b.raw)};
+#else
   return hn::ReorderWidenMulAccumulate(d32, a, b, sum0, sum1);
+#endif
 }
 
 // Writes `count` (<= Lanes) results of one vector to dst.
@@ -160,10 +164,14 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
   const hn::Rebind<int8_t, decltype(d16)> d8;
   using V = hn::Vec<D32>;
   const size_t lanes = hn::Lanes(d32);
-  const size_t nr = NV * lanes;
+  // The layout's NR; a narrow last block computes only NV <= kQ8NV vectors.
+  const size_t nr = kQ8NV * lanes;
+  const int32_t* bias = reinterpret_cast<const int32_t*>(w);
 
   // Short tiles have too few accumulators to hide the multiply-add latency:
-  // they alternate K groups between two sets (S = 2).
+  // they alternate K groups between two sets (S = 2). Accumulators start
+  // from values (not from a zero shared by all) and are updated in place:
+  // with that, GCC keeps all of them in registers.
   constexpr size_t S = MR <= 2 ? 2 : 1;
   V acc0[S][MR][NV];
   V acc1[S][MR][NV];  // ReorderWidenMulAccumulate's second sum (not on x86)
@@ -173,13 +181,16 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
     for (size_t m = 0; m < MR; ++m) {
       LOWBIT_UNROLL
       for (size_t j = 0; j < NV; ++j) {
-        acc0[s][m][j] = hn::Zero(d32);
+        // Where RearrangeToOddPlusEven adds lanewise (all but NEON), the
+        // bias can start the first sum.
+        acc0[s][m][j] = (kBiasFirst && s == 0)
+                            ? hn::LoadU(d32, bias + j * lanes)
+                            : hn::Zero(d32);
         acc1[s][m][j] = hn::Zero(d32);
       }
     }
   }
 
-  const int32_t* bias = reinterpret_cast<const int32_t*>(w);
   const int8_t* wk = reinterpret_cast<const int8_t*>(w + nr * sizeof(int32_t));
   // The body is written inline: accumulator arrays handed to a helper by
   // reference end up in memory instead of registers.
@@ -191,7 +202,7 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
       hn::Vec<decltype(d16)> wv[NV];
       LOWBIT_UNROLL
       for (size_t j = 0; j < NV; ++j) {
-        wv[j] = hn::PromoteTo(d16, hn::LoadU(d8, wk + (g * NV + j) * 2 * lanes));
+        wv[j] = hn::PromoteTo(d16, hn::LoadU(d8, wk + g * 2 * nr + j * 2 * lanes));
       }
       LOWBIT_UNROLL
       for (size_t m = 0; m < MR; ++m) {
@@ -201,7 +212,7 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
         LOWBIT_UNROLL
         for (size_t j = 0; j < NV; ++j) {
           acc0[s][m][j] =
-              MulAddPairs<S == 2>(d32, wv[j], av, acc0[s][m][j], acc1[s][m][j]);
+              MulAddPairs(d32, wv[j], av, acc0[s][m][j], acc1[s][m][j]);
         }
       }
     }
@@ -209,7 +220,6 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
 
   LOWBIT_UNROLL
   for (size_t m = 0; m < MR; ++m) {
-    const V offset = hn::Set(d32, row_offset != nullptr ? row_offset[m] : 0);
     LOWBIT_UNROLL
     for (size_t j = 0; j < NV; ++j) {
       V sum = hn::RearrangeToOddPlusEven(acc0[0][m][j], acc1[0][m][j]);
@@ -217,8 +227,20 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
         sum = hn::Add(sum, hn::RearrangeToOddPlusEven(acc0[1][m][j],
                                                       acc1[1][m][j]));
       }
-      acc0[0][m][j] = hn::Sub(hn::Add(sum, hn::LoadU(d32, bias + j * lanes)),
-                              offset);
+      if constexpr (!kBiasFirst) {
+        sum = hn::Add(sum, hn::LoadU(d32, bias + j * lanes));
+      }
+      acc0[0][m][j] = sum;
+    }
+  }
+  if (row_offset != nullptr) {
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      const V offset = hn::Set(d32, row_offset[m]);
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        acc0[0][m][j] = hn::Sub(acc0[0][m][j], offset);
+      }
     }
   }
 
@@ -233,18 +255,24 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
   }
 }
 
-// Instantiates the tile once per row count so a short last tile does no
-// redundant work.
+// Instantiates the tile once per row count and vector count, so a short
+// last tile or a narrow last block does no redundant work.
 template <size_t MR, size_t NV>
-HWY_INLINE void Q8GemmRows(size_t mr, size_t nc, size_t kgroups,
+HWY_INLINE void Q8GemmRows(size_t mr, size_t nv, size_t nc, size_t kgroups,
                            const int16_t* a, size_t a_stride,
                            const int32_t* row_offset, const uint8_t* w,
                            const GemmOutput& out, size_t n0, void* c,
                            size_t ldc) {
   if constexpr (MR > 1) {
     if (mr < MR) {
-      return Q8GemmRows<MR - 1, NV>(mr, nc, kgroups, a, a_stride, row_offset,
-                                    w, out, n0, c, ldc);
+      return Q8GemmRows<MR - 1, NV>(mr, nv, nc, kgroups, a, a_stride,
+                                    row_offset, w, out, n0, c, ldc);
+    }
+  }
+  if constexpr (NV > 1) {
+    if (nv < NV) {
+      return Q8GemmRows<MR, NV - 1>(mr, nv, nc, kgroups, a, a_stride,
+                                    row_offset, w, out, n0, c, ldc);
     }
   }
   Q8GemmTile<MR, NV>(nc, kgroups, a, a_stride, row_offset, w, out, n0, c, ldc);
@@ -254,8 +282,9 @@ void Q8GemmUkernel(size_t mr, size_t nc, size_t kgroups, const int16_t* a,
                    size_t a_stride, const int32_t* row_offset,
                    const uint8_t* w, const GemmOutput& out, size_t n0, void* c,
                    size_t ldc) {
-  Q8GemmRows<kQ8MR, kQ8NV>(mr, nc, kgroups, a, a_stride, row_offset, w, out,
-                           n0, c, ldc);
+  const size_t lanes = hn::Lanes(D32());
+  Q8GemmRows<kQ8MR, kQ8NV>(mr, (nc + lanes - 1) / lanes, nc, kgroups, a,
+                           a_stride, row_offset, w, out, n0, c, ldc);
 }
 
 template <class DN>
