@@ -6,12 +6,14 @@
 #include <benchmark/benchmark.h>
 #include <pthreadpool.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -158,12 +160,18 @@ class TableReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
+    // With --benchmark_repetitions the median stands for the benchmark.
     for (const Run& r : runs) {
-      if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
-      const auto it = r.counters.find("items_per_second");
-      if (it != r.counters.end()) {
-        gops_[r.run_name.function_name] = it->second / 1e9;
+      const bool median = r.run_type == Run::RT_Aggregate &&
+                          r.aggregate_name == "median";
+      if (r.error_occurred || (r.run_type != Run::RT_Iteration && !median)) {
+        continue;
       }
+      const auto it = r.counters.find("items_per_second");
+      if (it == r.counters.end()) continue;
+      const std::string& name = r.run_name.function_name;
+      if (median || medians_.count(name) == 0) gops_[name] = it->second / 1e9;
+      if (median) medians_.insert(name);
     }
   }
   double Gops(const std::string& name) const {
@@ -173,6 +181,7 @@ class TableReporter : public benchmark::ConsoleReporter {
 
  private:
   std::map<std::string, double> gops_;
+  std::set<std::string> medians_;
 };
 
 std::string Name(const char* impl, const Shape& s, size_t threads) {

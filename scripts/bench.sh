@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job: installs the dependencies, builds lowbit (Release) with its
+# benchmarks, and runs lowbit and XNNPACK on the GEMM shapes of
+# shared/bench-shapes.md, 1 and 2 threads, in one process; prints the table
+# of GOPS and lowbit/XNNPACK ratios. Extra arguments go to the benchmark
+# (e.g. --lowbit_kernel=NAME, --threads=1, --benchmark_filter=sq-).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOWBIT_BUILD_BENCH=ON
+cmake --build build/release -j "$(nproc)"
+build/release/bench/lowbit_gemm_bench \
+  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+  --benchmark_min_time=0.2 --benchmark_out=build/release/gemm_bench.json \
+  --benchmark_out_format=json "$@"
