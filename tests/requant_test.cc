@@ -195,6 +195,8 @@ void CheckMode(const GemmKernel& kernel, lowbit_requant mode,
         want = ref::RequantizeFixedpointSingle(acc[i], mult[i], shift[i], zp,
                                                qmin, qmax);
         break;
+      default:
+        FAIL() << "unknown mode " << mode;
     }
     ASSERT_EQ(got[i], want)
         << kernel.name << " mode " << mode << " acc " << acc[i] << " scale "

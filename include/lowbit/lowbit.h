@@ -27,6 +27,8 @@ extern "C" {
  * pthreadpool.h. */
 struct pthreadpool;
 
+/* Every enum has a *_MAX_ENUM member so that it is 32 bits wide and any
+ * int32 value a caller stores in it is valid to read (and is rejected). */
 typedef enum lowbit_status {
   LOWBIT_OK = 0,
   LOWBIT_ERROR_NULL_POINTER = 1,      /* a required pointer is NULL */
@@ -43,13 +45,15 @@ typedef enum lowbit_status {
                                          overflow for some input */
   LOWBIT_ERROR_UNSUPPORTED = 8,       /* data type or mode not supported */
   LOWBIT_ERROR_OUT_OF_MEMORY = 9,
-  LOWBIT_ERROR_INVALID_ARGUMENT = 10  /* any other bad argument */
+  LOWBIT_ERROR_INVALID_ARGUMENT = 10, /* any other bad argument */
+  LOWBIT_STATUS_MAX_ENUM = 0x7FFFFFFF
 } lowbit_status;
 
 typedef enum lowbit_dtype {
   LOWBIT_DTYPE_INT8 = 1,
   LOWBIT_DTYPE_UINT8 = 2,
-  LOWBIT_DTYPE_INT32 = 3
+  LOWBIT_DTYPE_INT32 = 3,
+  LOWBIT_DTYPE_MAX_ENUM = 0x7FFFFFFF
 } lowbit_dtype;
 
 /* The three requantization modes; see README.md "Numeric contract". */
@@ -59,14 +63,16 @@ typedef enum lowbit_requant {
   /* TFLite/gemmlowp: SaturatingRoundingDoublingHighMul + RoundingDivideByPOT */
   LOWBIT_REQUANT_FIXEDPOINT = 2,
   /* TFLite single rounding / ruy: (acc * m + round) >> shift */
-  LOWBIT_REQUANT_FIXEDPOINT_SINGLE = 3
+  LOWBIT_REQUANT_FIXEDPOINT_SINGLE = 3,
+  LOWBIT_REQUANT_MAX_ENUM = 0x7FFFFFFF
 } lowbit_requant;
 
 typedef enum lowbit_activation {
   LOWBIT_ACTIVATION_NONE = 0,
   LOWBIT_ACTIVATION_RELU = 1,
   LOWBIT_ACTIVATION_RELU6 = 2,
-  LOWBIT_ACTIVATION_CLAMP = 3 /* [min, max] in real units */
+  LOWBIT_ACTIVATION_CLAMP = 3, /* [min, max] in real units */
+  LOWBIT_ACTIVATION_MAX_ENUM = 0x7FFFFFFF
 } lowbit_activation;
 
 /* Everything lowbit_gemm_pack needs. Fill with lowbit_gemm_params_init, then

@@ -50,6 +50,7 @@ const char* lowbit_status_string(lowbit_status status) {
     case LOWBIT_ERROR_UNSUPPORTED: return "unsupported";
     case LOWBIT_ERROR_OUT_OF_MEMORY: return "out of memory";
     case LOWBIT_ERROR_INVALID_ARGUMENT: return "invalid argument";
+    case LOWBIT_STATUS_MAX_ENUM: break;
   }
   return "unknown status";
 }

@@ -69,6 +69,8 @@ void Gemm(const lowbit_gemm_params& p, size_t m, const void* a, size_t lda,
                                          p.output_zero_point, p.output_min,
                                          p.output_max);
           break;
+        default:  // validated before
+          break;
       }
       if (p.output_type == LOWBIT_DTYPE_UINT8) {
         static_cast<uint8_t*>(c)[i * ldc + n] = static_cast<uint8_t>(q);
