@@ -308,6 +308,13 @@ void Q8WidenActivations(lowbit_dtype type, const void* a, size_t lda,
   const D32 d32;
   const hn::Repartition<int16_t, D32> d16;
   const size_t lanes16 = hn::Lanes(d16);
+  // Contiguous rows without padding are one long row: short K (a 1x1
+  // convolution's channels) then still runs whole vectors.
+  if (lda == k && kpad == k && row_sums == nullptr) {
+    k *= m;
+    kpad *= m;
+    m = 1;
+  }
   for (size_t i = 0; i < m; ++i) {
     int16_t* dst = out + i * kpad;
     if (type == LOWBIT_DTYPE_UINT8) {
