@@ -1,9 +1,7 @@
 // The exact sweep of DESIGN.md §4, run on every microkernel in the table.
 #include <gtest/gtest.h>
 
-#include <string>
-
-#include "kernels/gemm/kernel_table.h"
+#include "tests/kernel_test.h"
 #include "tests/gemm_tester.h"
 
 namespace lowbit {
@@ -13,14 +11,8 @@ constexpr lowbit_requant kModes[] = {LOWBIT_REQUANT_FP32,
                                      LOWBIT_REQUANT_FIXEDPOINT,
                                      LOWBIT_REQUANT_FIXEDPOINT_SINGLE};
 
-class GemmSweep : public ::testing::TestWithParam<const GemmKernel*> {
+class GemmSweep : public KernelTest {
  protected:
-  void SetUp() override {
-    if (!CpuSupports(kernel())) {
-      GTEST_SKIP() << kernel().name << ": this CPU lacks " << kernel().isa;
-    }
-  }
-  const GemmKernel& kernel() const { return *GetParam(); }
   size_t mr() const { return kernel().mr; }
   size_t nr() const { return kernel().layout.nr; }
   size_t kr() const { return kernel().layout.kr; }
@@ -183,12 +175,7 @@ TEST_P(GemmSweep, ThreadCountsGiveTheSameBytes) {
   }
 }
 
-std::string KernelName(const ::testing::TestParamInfo<const GemmKernel*>& i) {
-  return i.param->name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Kernels, GemmSweep,
-                         ::testing::ValuesIn(GemmKernels()), KernelName);
+LOWBIT_INSTANTIATE_FOR_ALL_KERNELS(GemmSweep);
 
 }  // namespace
 }  // namespace lowbit

@@ -10,6 +10,7 @@
 #include "kernels/gemm/pack.h"
 #include "kernels/operator/gemm_op.h"
 #include "kernels/reference/gemm.h"
+#include "tests/kernel_test.h"
 
 namespace lowbit {
 namespace {
@@ -82,12 +83,7 @@ TEST_P(PackTest, MatchesReferencePacker) {
   }
 }
 
-std::string KernelName(const ::testing::TestParamInfo<const GemmKernel*>& i) {
-  return i.param->name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Kernels, PackTest, ::testing::ValuesIn(GemmKernels()),
-                         KernelName);
+LOWBIT_INSTANTIATE_FOR_ALL_KERNELS(PackTest);
 
 }  // namespace
 }  // namespace lowbit

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/gemm/kernel_table.h"
+#include "tests/kernel_test.h"
 #include "kernels/reference/requant.h"
 
 namespace lowbit {
@@ -136,15 +137,7 @@ TEST(ReferenceRequant, FixedpointSingleRoundsOnceHalfUp) {
 // ---------------------------------------------------------------------------
 // Each kernel's vector requantization equals the reference, lane by lane.
 
-class VectorRequant : public ::testing::TestWithParam<const GemmKernel*> {
- protected:
-  void SetUp() override {
-    if (!CpuSupports(*GetParam())) {
-      GTEST_SKIP() << GetParam()->name << ": this CPU lacks "
-                   << GetParam()->isa;
-    }
-  }
-};
+class VectorRequant : public KernelTest {};
 
 std::vector<int32_t> EdgeAccumulators(std::mt19937& rng, size_t random) {
   std::vector<int32_t> acc = {0,    1,     -1,    2,       -2,   kMin, kMin + 1,
@@ -238,12 +231,7 @@ TEST_P(VectorRequant, Fp32Ties) {
   }
 }
 
-std::string KernelName(const ::testing::TestParamInfo<const GemmKernel*>& i) {
-  return i.param->name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Kernels, VectorRequant,
-                         ::testing::ValuesIn(GemmKernels()), KernelName);
+LOWBIT_INSTANTIATE_FOR_ALL_KERNELS(VectorRequant);
 
 }  // namespace
 }  // namespace lowbit
