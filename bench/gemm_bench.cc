@@ -202,9 +202,18 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
       if (lb == 0.0) continue;
       const double qs8 = rep.Gops(Name("xnnpack_qs8_fc", s, t));
       const double qc8 = rep.Gops(Name("xnnpack_qc8_conv1x1", s, t));
-      std::printf("%-16s %5zu %5zu %5zu %3zu | %8.1f | %8.1f %6.2f | %8.1f %6.2f\n",
-                  s.name, s.m, s.k, s.n, t, lb, qs8, qs8 > 0 ? lb / qs8 : 0.0,
-                  qc8, qc8 > 0 ? lb / qc8 : 0.0);
+      // "-" where a comparison did not run (filtered out, or no XNNPACK).
+      const auto cell = [lb](double peer) {
+        char buf[32];
+        if (peer > 0) {
+          std::snprintf(buf, sizeof(buf), "%8.1f %6.2f", peer, lb / peer);
+        } else {
+          std::snprintf(buf, sizeof(buf), "%8s %6s", "-", "-");
+        }
+        return std::string(buf);
+      };
+      std::printf("%-16s %5zu %5zu %5zu %3zu | %8.1f | %s | %s\n", s.name, s.m,
+                  s.k, s.n, t, lb, cell(qs8).c_str(), cell(qc8).c_str());
     }
   }
 }
