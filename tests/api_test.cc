@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lowbit/lowbit.h"
@@ -258,6 +259,53 @@ TEST(Api, RunRejectsBadInputsAndWritesNothing) {
   // acc = 10 + 7 * 3 = 31; 31 * 0.25 * 0.5 / 0.5 = 7.75 -> 8.
   for (int8_t x : c) EXPECT_EQ(x, 8);
   lowbit_gemm_destroy(gemm);
+}
+
+// One immutable handle, run from several threads at once, each with its own
+// activations: every thread gets its own exact answer.
+TEST(Api, OneHandleRunsFromManyThreadsAtOnce) {
+  constexpr size_t kM = 37, kBigN = 100, kBigK = 300, kThreads = 4;
+  std::vector<int8_t> w(kBigN * kBigK);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(i * 7 + 3);
+  const float scale = 0.01f;
+  lowbit_gemm_params p;
+  lowbit_gemm_params_init(&p);
+  p.n = kBigN;
+  p.k = kBigK;
+  p.weights = w.data();
+  p.weight_stride = kBigK;
+  p.weight_scales = &scale;
+  p.output_scale = 2.0f;
+  lowbit::Gemm gemm(p);
+  std::vector<std::vector<int32_t>> got(kThreads), want(kThreads);
+  std::vector<std::vector<int8_t>> a(kThreads);
+  for (size_t t = 0; t < kThreads; ++t) {
+    a[t].resize(kM * kBigK);
+    for (size_t i = 0; i < a[t].size(); ++i) {
+      a[t][i] = static_cast<int8_t>(i * (t + 2) + t);
+    }
+    want[t].resize(kM * kBigN);
+    got[t].resize(kM * kBigN);
+    for (size_t m = 0; m < kM; ++m) {
+      for (size_t n = 0; n < kBigN; ++n) {
+        int32_t acc = 0;
+        for (size_t k = 0; k < kBigK; ++k) {
+          acc += a[t][m * kBigK + k] * w[n * kBigK + k];
+        }
+        want[t][m * kBigN + n] = acc;
+      }
+    }
+  }
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int repeat = 0; repeat < 20; ++repeat) {
+        gemm.RunInt32(kM, a[t].data(), kBigK, got[t].data(), kBigN);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (size_t t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], want[t]) << t;
 }
 
 TEST(Api, QuantizeMultiplier) {

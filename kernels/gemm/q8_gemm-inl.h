@@ -169,9 +169,9 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
   const int32_t* bias = reinterpret_cast<const int32_t*>(w);
 
   // Short tiles have too few accumulators to hide the multiply-add latency:
-  // they alternate K groups between two sets (S = 2). Accumulators start
-  // from values (not from a zero shared by all) and are updated in place:
-  // with that, GCC keeps all of them in registers.
+  // they alternate K groups between two sets (S = 2). The first set starts
+  // from the bias: when all started from one shared zero, GCC 12 copied the
+  // accumulators through extra registers and the stack every step.
   constexpr size_t S = MR <= 2 ? 2 : 1;
   V acc0[S][MR][NV];
   V acc1[S][MR][NV];  // ReorderWidenMulAccumulate's second sum (not on x86)
