@@ -117,41 +117,45 @@ HWY_INLINE void StoreTile(D32 d32, const V (&acc)[MR][NV], size_t nc,
   }
 }
 
+// Calls body(requant) once, where requant(x, i) requantizes vector x with
+// the channel parameters from index i on. The mode is chosen here, once,
+// outside the caller's loop; the tile epilogue and the requantization test
+// hook both go through it.
+template <class Body>
+HWY_INLINE void WithRequantizer(D32 d32, const GemmOutput& out,
+                                const Body& body) {
+  using V = hn::Vec<D32>;
+  const hn::RebindToFloat<D32> df;
+  const RequantConsts<D32> k(d32, out.zero_point, out.qmin, out.qmax);
+  switch (out.requant) {
+    case LOWBIT_REQUANT_FP32:
+      return body([&](V x, size_t i) {
+        return RequantizeFp32(d32, x, hn::LoadU(df, out.scale + i), k);
+      });
+    case LOWBIT_REQUANT_FIXEDPOINT:
+      return body([&](V x, size_t i) {
+        return RequantizeFixedpoint(d32, x, hn::LoadU(d32, out.multiplier + i),
+                                    hn::LoadU(d32, out.shift + i), k);
+      });
+    case LOWBIT_REQUANT_FIXEDPOINT_SINGLE:
+      return body([&](V x, size_t i) {
+        return RequantizeFixedpointSingle(
+            d32, x, hn::LoadU(d32, out.multiplier + i),
+            hn::LoadU(d32, out.shift + i), k);
+      });
+  }
+}
+
 template <size_t MR, size_t NV, typename T, class V>
 HWY_INLINE void RequantizeAndStore(D32 d32, const V (&acc)[MR][NV],
                                    const GemmOutput& out, size_t n0,
                                    size_t nc, void* c, size_t ldc) {
-  const hn::RebindToFloat<D32> df;
   const size_t lanes = hn::Lanes(d32);
-  const RequantConsts<D32> k(d32, out.zero_point, out.qmin, out.qmax);
-  switch (out.requant) {
-    case LOWBIT_REQUANT_FP32: {
-      const float* scale = out.scale + n0;
-      StoreTile<MR, NV, T>(d32, acc, nc, c, ldc, [&](V x, size_t j) {
-        return RequantizeFp32(d32, x, hn::LoadU(df, scale + j * lanes), k);
-      });
-      break;
-    }
-    case LOWBIT_REQUANT_FIXEDPOINT: {
-      const int32_t* mult = out.multiplier + n0;
-      const int32_t* shift = out.shift + n0;
-      StoreTile<MR, NV, T>(d32, acc, nc, c, ldc, [&](V x, size_t j) {
-        return RequantizeFixedpoint(d32, x, hn::LoadU(d32, mult + j * lanes),
-                                    hn::LoadU(d32, shift + j * lanes), k);
-      });
-      break;
-    }
-    case LOWBIT_REQUANT_FIXEDPOINT_SINGLE: {
-      const int32_t* mult = out.multiplier + n0;
-      const int32_t* shift = out.shift + n0;
-      StoreTile<MR, NV, T>(d32, acc, nc, c, ldc, [&](V x, size_t j) {
-        return RequantizeFixedpointSingle(
-            d32, x, hn::LoadU(d32, mult + j * lanes),
-            hn::LoadU(d32, shift + j * lanes), k);
-      });
-      break;
-    }
-  }
+  WithRequantizer(d32, out, [&](const auto& requant) {
+    StoreTile<MR, NV, T>(d32, acc, nc, c, ldc, [&](V x, size_t j) {
+      return requant(x, n0 + j * lanes);
+    });
+  });
 }
 
 template <size_t MR, size_t NV>
@@ -343,30 +347,18 @@ void Q8WidenActivations(lowbit_dtype type, const void* a, size_t lda,
 void Q8Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
                   int32_t* q) {
   const D32 d32;
-  const hn::RebindToFloat<D32> df;
   const size_t lanes = hn::Lanes(d32);
-  const RequantConsts<D32> k(d32, out.zero_point, out.qmin, out.qmax);
-  HWY_ALIGN int32_t in[HWY_MAX_BYTES / 4];
-  HWY_ALIGN int32_t res[HWY_MAX_BYTES / 4];
-  for (size_t i = 0; i < n; i += lanes) {
-    const size_t count = HWY_MIN(lanes, n - i);
-    hn::Store(hn::Zero(d32), d32, in);
-    std::memcpy(in, acc + i, count * sizeof(int32_t));
-    const auto x = hn::Load(d32, in);
-    hn::Vec<D32> r;
-    if (out.requant == LOWBIT_REQUANT_FP32) {
-      r = RequantizeFp32(d32, x, hn::LoadU(df, out.scale + i), k);
-    } else if (out.requant == LOWBIT_REQUANT_FIXEDPOINT) {
-      r = RequantizeFixedpoint(d32, x, hn::LoadU(d32, out.multiplier + i),
-                               hn::LoadU(d32, out.shift + i), k);
-    } else {
-      r = RequantizeFixedpointSingle(d32, x,
-                                     hn::LoadU(d32, out.multiplier + i),
-                                     hn::LoadU(d32, out.shift + i), k);
+  WithRequantizer(d32, out, [&](const auto& requant) {
+    HWY_ALIGN int32_t in[HWY_MAX_BYTES / 4];
+    HWY_ALIGN int32_t res[HWY_MAX_BYTES / 4];
+    for (size_t i = 0; i < n; i += lanes) {
+      const size_t count = HWY_MIN(lanes, n - i);
+      hn::Store(hn::Zero(d32), d32, in);
+      std::memcpy(in, acc + i, count * sizeof(int32_t));
+      hn::Store(requant(hn::Load(d32, in), i), d32, res);
+      std::memcpy(q + i, res, count * sizeof(int32_t));
     }
-    hn::Store(r, d32, res);
-    std::memcpy(q + i, res, count * sizeof(int32_t));
-  }
+  });
 }
 
 }  // namespace HWY_NAMESPACE

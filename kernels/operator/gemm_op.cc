@@ -259,9 +259,8 @@ struct RunContext {
 void WidenTask(void* context, size_t i0, size_t rows) {
   const auto& ctx = *static_cast<const RunContext*>(context);
   const lowbit_gemm& g = *ctx.g;
-  const size_t in_elem = 1;  // int8 and uint8
   g.kernel->widen(g.input_type,
-                  static_cast<const uint8_t*>(ctx.a) + i0 * ctx.lda * in_elem,
+                  static_cast<const uint8_t*>(ctx.a) + i0 * ctx.lda,  // bytes
                   ctx.lda, g.input_zero_point, rows, g.k, ctx.kpad,
                   ctx.a16 + i0 * ctx.kpad,
                   ctx.row_offset != nullptr ? ctx.row_offset + i0 : nullptr);
