@@ -1,36 +1,46 @@
-// The kernel table and what dispatch chose.
+// The kernel table, what dispatch chose, and LOWBIT_ISA.
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 
 #include "hwy/targets.h"
 #include "kernels/gemm/kernel_table.h"
+#include "lowbit/lowbit.h"
 
 namespace lowbit {
 namespace {
 
-TEST(Dispatch, TableListsEveryCompiledHighwayTarget) {
+TEST(Dispatch, TableIsInPriorityOrder) {
   const auto& kernels = GemmKernels();
   ASSERT_FALSE(kernels.empty());
   int64_t compiled = 0;
+  bool in_highway = false;
   for (const GemmKernel* k : kernels) {
-    std::printf("%-48s isa=%-14s MR=%zu NR=%zu KR=%zu %s\n", k->name, k->isa,
+    std::printf("%-46s isa=%-12s MR=%zu NR=%zu KR=%zu %s\n", k->name, k->isa,
                 k->mr, k->layout.nr, k->layout.kr,
                 CpuSupports(*k) ? "supported" : "not supported by this CPU");
-    EXPECT_EQ(compiled & k->hwy_target, 0) << "target listed twice";
-    compiled |= k->hwy_target;
     EXPECT_EQ(FindGemmKernel(k->name), k);
+    EXPECT_NE(std::strstr(k->name, k->isa), nullptr) << "name names its ISA";
+    // Hand-written kernels first, then one Highway kernel per target, best
+    // (lowest bit) first.
+    if (k->requires != Isa::kHighway) {
+      EXPECT_FALSE(in_highway) << k->name << " listed after a Highway kernel";
+      continue;
+    }
+    in_highway = true;
+    EXPECT_EQ(compiled & k->hwy_target, 0) << "target listed twice";
+    EXPECT_GT(k->hwy_target, compiled) << "Highway targets out of order";
+    compiled |= k->hwy_target;
   }
   // The last entry is the always-valid fallback.
   EXPECT_TRUE(CpuSupports(*kernels.back())) << kernels.back()->name;
-  // Priority order: Highway's targets are bits where lower is better.
-  for (size_t i = 1; i < kernels.size(); ++i) {
-    EXPECT_LT(kernels[i - 1]->hwy_target, kernels[i]->hwy_target);
-  }
   EXPECT_EQ(FindGemmKernel("no such kernel"), nullptr);
 }
 
-TEST(Dispatch, ChoosesTheBestSupportedTarget) {
+TEST(Dispatch, ChoosesTheFirstSupportedKernel) {
   const GemmKernel& chosen = DefaultGemmKernel();
   std::printf("dispatch chose %s\n", chosen.name);
   EXPECT_TRUE(CpuSupports(chosen));
@@ -39,13 +49,93 @@ TEST(Dispatch, ChoosesTheBestSupportedTarget) {
     EXPECT_FALSE(CpuSupports(*k))
         << k->name << " is supported and better than " << chosen.name;
   }
-#if HWY_ARCH_X86_64
-  // x86-64 always has SSSE3-or-better or at least the EMU128 fallback; on a
-  // CPU with AVX2 the choice must be a SIMD target, never the emulation.
-  if (hwy::SupportedTargets() & HWY_AVX2) {
-    EXPECT_LE(chosen.hwy_target, HWY_AVX2) << chosen.name;
+}
+
+// The test command runs this suite on several (emulated) CPUs and says which
+// kernel each must get.
+TEST(Dispatch, ChoosesTheExpectedKernelOnThisCpu) {
+  const char* expected = std::getenv("LOWBIT_EXPECT_KERNEL");
+  if (expected == nullptr) GTEST_SKIP() << "LOWBIT_EXPECT_KERNEL is not set";
+  std::string error;
+  const GemmKernel* chosen = ChosenGemmKernel(&error);
+  ASSERT_NE(chosen, nullptr) << error;
+  EXPECT_STREQ(chosen->name, expected);
+}
+
+TEST(Dispatch, EveryFamilyInTheTableCanBeForced) {
+  for (const GemmKernel* k : GemmKernels()) {
+    std::string error;
+    const GemmKernel* forced = SelectGemmKernel(k->family, &error);
+    if (CpuSupports(*k)) {
+      ASSERT_NE(forced, nullptr) << k->family << ": " << error;
+      EXPECT_STREQ(forced->family, k->family);
+      EXPECT_TRUE(CpuSupports(*forced));
+    } else if (forced == nullptr) {
+      // No kernel of the family runs here: the message says what is missing.
+      EXPECT_NE(error.find("this CPU lacks"), std::string::npos) << error;
+    }
   }
+}
+
+TEST(Dispatch, BadLowbitIsaIsAClearError) {
+  std::string error;
+  EXPECT_EQ(SelectGemmKernel("avx9000", &error), nullptr);
+  EXPECT_NE(error.find("LOWBIT_ISA=avx9000 is not one of"), std::string::npos)
+      << error;
+  // A family of the other architecture.
+#if HWY_ARCH_X86
+  const char* other = "neondot";
+#else
+  const char* other = "avx512vnni";
 #endif
+  error.clear();
+  EXPECT_EQ(SelectGemmKernel(other, &error), nullptr);
+  EXPECT_NE(error.find("no such kernel in this build"), std::string::npos)
+      << error;
+  EXPECT_EQ(SelectGemmKernel(nullptr, &error), &DefaultGemmKernel());
+  EXPECT_EQ(SelectGemmKernel("", &error), &DefaultGemmKernel());
+}
+
+TEST(Dispatch, ForcedIsaThatTheCpuLacksFailsEveryPack) {
+  const char* env = std::getenv("LOWBIT_ISA");
+  std::string error;
+  const GemmKernel* chosen = ChosenGemmKernel(&error);
+  const int8_t w[4] = {1, 2, 3, 4};
+  const float scale = 1.0f;
+  lowbit_gemm_params p;
+  lowbit_gemm_params_init(&p);
+  p.n = 1;
+  p.k = 4;
+  p.weights = w;
+  p.weight_stride = 4;
+  p.weight_scales = &scale;
+  lowbit_gemm_t g = nullptr;
+  const lowbit_status s = lowbit_gemm_pack(&p, &g);
+  if (chosen == nullptr) {
+    EXPECT_EQ(s, LOWBIT_ERROR_UNSUPPORTED);
+    EXPECT_NE(std::strstr(lowbit_last_error(), "LOWBIT_ISA="), nullptr);
+    EXPECT_EQ(g, nullptr);
+  } else {
+    ASSERT_EQ(s, LOWBIT_OK) << lowbit_last_error();
+    EXPECT_STREQ(lowbit_gemm_kernel_name(g), chosen->name);
+    if (env != nullptr && env[0] != '\0') {
+      EXPECT_STREQ(chosen->family, env);
+    }
+    lowbit_gemm_destroy(g);
+  }
+}
+
+TEST(Dispatch, InfoReportsTheChoice) {
+  const std::string info = lowbit_info();
+  std::printf("%s", info.c_str());
+  std::string error;
+  const GemmKernel* chosen = ChosenGemmKernel(&error);
+  EXPECT_NE(info.find(chosen != nullptr ? chosen->name : error),
+            std::string::npos);
+  for (const GemmKernel* k : GemmKernels()) {
+    EXPECT_NE(info.find(k->name), std::string::npos) << k->name;
+  }
+  EXPECT_NE(info.find("highway targets supported:"), std::string::npos);
 }
 
 }  // namespace

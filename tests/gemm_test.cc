@@ -20,12 +20,15 @@ class GemmSweep : public KernelTest {
 
 // k below, at and above the K group, then prime steps.
 TEST_P(GemmSweep, KSweep) {
-  for (lowbit_requant mode : kModes) {
-    for (size_t k = 1; k <= 8 * kr(); ++k) {
-      GemmTester().m(mr()).n(nr()).k(k).requant(mode).Test(kernel());
-    }
-    for (size_t k = 8 * kr() + 1; k < 600; k += 37) {
-      GemmTester().m(mr()).n(nr()).k(k).requant(mode).Test(kernel());
+  // One and two rows too: short tiles split K over several accumulator sets.
+  for (size_t m : {size_t{1}, size_t{2}, mr()}) {
+    for (lowbit_requant mode : kModes) {
+      for (size_t k = 1; k <= 8 * kr(); ++k) {
+        GemmTester().m(m).n(nr()).k(k).requant(mode).Test(kernel());
+      }
+      for (size_t k = 8 * kr() + 1; k < 600; k += 37) {
+        GemmTester().m(m).n(nr()).k(k).requant(mode).Test(kernel());
+      }
     }
   }
 }

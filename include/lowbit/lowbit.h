@@ -108,6 +108,18 @@ const char* lowbit_status_string(lowbit_status status);
 /* Message of the last failed call on this thread ("" if none). */
 const char* lowbit_last_error(void);
 
+/* A human-readable report: the CPU and the SIMD features found, the Highway
+ * targets compiled in and supported, every GEMM microkernel in priority
+ * order, LOWBIT_ISA, and the kernel each operation chooses. The string is
+ * owned by the library and lives until the process exits.
+ *
+ * Dispatch takes the first kernel the CPU supports. The environment
+ * variable LOWBIT_ISA = scalar | hwy | avx2 | avx512vnni | neon | neondot |
+ * neoni8mm (read once, at the first pack) forces a family of kernels;
+ * asking for one this build or this CPU lacks makes every pack fail with
+ * LOWBIT_ERROR_UNSUPPORTED. */
+const char* lowbit_info(void);
+
 /* Defaults: INT8 in/weights/out, fp32 requant, unit scales, zero points 0,
  * one weight scale, full output range; n, k, weights unset. */
 void lowbit_gemm_params_init(lowbit_gemm_params* params);
@@ -150,7 +162,7 @@ lowbit_status lowbit_gemm_run_int32(lowbit_gemm_t gemm, size_t m,
                                     size_t ldc, struct pthreadpool* threadpool);
 
 /* Name of the microkernel the handle runs, e.g.
- * "lowbit_q8_gemm_ukernel_8x48c2__hwy_avx3_dl". */
+ * "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni". */
 const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm);
 
 /* Accepts NULL. */

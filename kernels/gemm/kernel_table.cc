@@ -1,21 +1,50 @@
 #include "kernels/gemm/kernel_table.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #include "hwy/detect_targets.h"
 #include "hwy/targets.h"
+#include "kernels/operator/platform.h"
 
 namespace lowbit {
 
 std::vector<const GemmKernel*> HighwayGemmKernels();  // q8_gemm.cc
+#if defined(LOWBIT_ARCH_X86_64)
+const GemmKernel* Q8Gemm8x48c4Avx512Vnni();
+const GemmKernel* Q8Gemm6x16c2Avx2();
+#endif
+#if defined(LOWBIT_ARCH_AARCH64)
+const GemmKernel* Q8Gemm8x8c8NeonI8mm();
+const GemmKernel* Q8Gemm4x16c4NeonDot();
+const GemmKernel* Q8Gemm4x16c1Neon();
+#endif
+
+const char* const kIsaFamilies[] = {"scalar", "hwy",  "avx2",     "avx512vnni",
+                                    "neon",   "neondot", "neoni8mm", nullptr};
 
 const std::vector<const GemmKernel*>& GemmKernels() {
-  // Hand-written per-ISA kernels go before the Highway ones.
-  static const std::vector<const GemmKernel*> kernels = HighwayGemmKernels();
+  static const std::vector<const GemmKernel*> kernels = [] {
+    // Hand-written kernels first, fastest first; then Highway's.
+    std::vector<const GemmKernel*> all = {
+#if defined(LOWBIT_ARCH_X86_64)
+        Q8Gemm8x48c4Avx512Vnni(),
+        Q8Gemm6x16c2Avx2(),
+#endif
+#if defined(LOWBIT_ARCH_AARCH64)
+        Q8Gemm8x8c8NeonI8mm(),
+        Q8Gemm4x16c4NeonDot(),
+        Q8Gemm4x16c1Neon(),
+#endif
+    };
+    for (const GemmKernel* k : HighwayGemmKernels()) all.push_back(k);
+    return all;
+  }();
   return kernels;
 }
 
 bool CpuSupports(const GemmKernel& kernel) {
+  if (kernel.requires != Isa::kHighway) return CpuHasIsa(kernel.requires);
   // The emulated target runs anywhere (libhwy may not report it).
   if (kernel.hwy_target == HWY_EMU128 || kernel.hwy_target == HWY_SCALAR) {
     return true;
@@ -38,6 +67,41 @@ const GemmKernel* FindGemmKernel(const char* name) {
     if (std::strcmp(k->name, name) == 0) return k;
   }
   return nullptr;
+}
+
+const GemmKernel* SelectGemmKernel(const char* family, std::string* error) {
+  if (family == nullptr || family[0] == '\0') return &DefaultGemmKernel();
+  bool known = false;
+  for (const char* const* f = kIsaFamilies; *f != nullptr; ++f) {
+    known |= std::strcmp(*f, family) == 0;
+  }
+  if (!known) {
+    *error = std::string("LOWBIT_ISA=") + family +
+             " is not one of scalar, hwy, avx2, avx512vnni, neon, neondot, "
+             "neoni8mm";
+    return nullptr;
+  }
+  const GemmKernel* built = nullptr;
+  for (const GemmKernel* k : GemmKernels()) {
+    if (std::strcmp(k->family, family) != 0) continue;
+    if (CpuSupports(*k)) return k;
+    if (built == nullptr) built = k;
+  }
+  *error = std::string("LOWBIT_ISA=") + family +
+           (built == nullptr
+                ? ": no such kernel in this build (it targets another "
+                  "architecture)"
+                : std::string(": this CPU lacks ") + built->isa +
+                      ", which " + built->name + " needs");
+  return nullptr;
+}
+
+const GemmKernel* ChosenGemmKernel(std::string* error) {
+  static std::string message;
+  static const GemmKernel* const chosen =
+      SelectGemmKernel(std::getenv("LOWBIT_ISA"), &message);
+  if (chosen == nullptr) *error = message;
+  return chosen;
 }
 
 }  // namespace lowbit

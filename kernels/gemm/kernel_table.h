@@ -1,9 +1,11 @@
 // The one table of GEMM microkernels, in priority order. Dispatch takes the
-// first one the CPU supports; the portable Highway kernels come last, and the
-// last of them (EMU128 or the baseline target) is always valid.
+// first one the CPU supports, unless LOWBIT_ISA names a family of kernels;
+// the portable Highway kernels come last, and the last of them (EMU128 or
+// the baseline target) is always valid.
 #ifndef LOWBIT_KERNELS_GEMM_KERNEL_TABLE_H_
 #define LOWBIT_KERNELS_GEMM_KERNEL_TABLE_H_
 
+#include <string>
 #include <vector>
 
 #include "kernels/gemm/ukernel.h"
@@ -16,6 +18,19 @@ bool CpuSupports(const GemmKernel& kernel);
 const GemmKernel& DefaultGemmKernel();
 // nullptr when no kernel has this name.
 const GemmKernel* FindGemmKernel(const char* name);
+
+// The LOWBIT_ISA values: scalar, hwy, avx2, avx512vnni, neon, neondot,
+// neoni8mm.
+extern const char* const kIsaFamilies[];
+
+// The kernel for LOWBIT_ISA = `family`: the best supported kernel of that
+// family, or the default for nullptr or "". nullptr with a message in
+// *error when the family is unknown, not built for this architecture, or
+// not supported by this CPU.
+const GemmKernel* SelectGemmKernel(const char* family, std::string* error);
+
+// SelectGemmKernel(getenv("LOWBIT_ISA")), decided once per process.
+const GemmKernel* ChosenGemmKernel(std::string* error);
 
 }  // namespace lowbit
 

@@ -17,15 +17,8 @@
 
 #include "hwy/highway.h"
 #include "kernels/gemm/ukernel.h"
-#include "kernels/requant-inl.h"
+#include "kernels/gemm/epilogue-inl.h"
 
-#if defined(__clang__)
-#define LOWBIT_UNROLL _Pragma("unroll")
-#elif defined(__GNUC__)
-#define LOWBIT_UNROLL _Pragma("GCC unroll 32")
-#else
-#define LOWBIT_UNROLL
-#endif
 
 HWY_BEFORE_NAMESPACE();
 // Highway requires AVX512-VNNI at run time for AVX3_DL, but its compile
@@ -74,88 +67,6 @@ HWY_INLINE V32 MulAddPairs(D32 d32, V16 a, V16 b, V32 sum0, V32& sum1) {
 #else
   return hn::ReorderWidenMulAccumulate(d32, a, b, sum0, sum1);
 #endif
-}
-
-// Writes `count` (<= Lanes) results of one vector to dst.
-template <typename T, class V>
-HWY_INLINE void StoreResults(D32 d32, V q, size_t count, T* dst) {
-  const size_t lanes = hn::Lanes(d32);
-  if constexpr (sizeof(T) == 4) {
-    if (count == lanes) return hn::StoreU(q, d32, dst);
-    HWY_ALIGN int32_t buf[HWY_MAX_BYTES / 4];
-    hn::Store(q, d32, buf);
-    std::memcpy(dst, buf, count * sizeof(T));
-  } else {
-    const hn::Rebind<T, D32> dn;
-    const auto narrow = hn::DemoteTo(dn, q);  // q is already in range
-    if (count == lanes) return hn::StoreU(narrow, dn, dst);
-    HWY_ALIGN T buf[HWY_MAX_BYTES / 4];
-    hn::StoreU(narrow, dn, buf);
-    std::memcpy(dst, buf, count * sizeof(T));
-  }
-}
-
-// Requantizes and stores one row of NV vectors.
-template <size_t NV, typename T, class V, class Requant>
-HWY_INLINE void StoreRow(D32 d32, const V (&acc)[NV], size_t nc, T* dst,
-                         const Requant& requant) {
-  const size_t lanes = hn::Lanes(d32);
-  LOWBIT_UNROLL
-  for (size_t j = 0; j < NV; ++j) {
-    if (j * lanes >= nc) return;
-    const size_t count = HWY_MIN(lanes, nc - j * lanes);
-    StoreResults(d32, requant(acc[j], j), count, dst + j * lanes);
-  }
-}
-
-template <size_t MR, size_t NV, typename T, class V, class Requant>
-HWY_INLINE void StoreTile(D32 d32, const V (&acc)[MR][NV], size_t nc,
-                          void* c, size_t ldc, const Requant& requant) {
-  LOWBIT_UNROLL
-  for (size_t m = 0; m < MR; ++m) {
-    StoreRow<NV>(d32, acc[m], nc, static_cast<T*>(c) + m * ldc, requant);
-  }
-}
-
-// Calls body(requant) once, where requant(x, i) requantizes vector x with
-// the channel parameters from index i on. The mode is chosen here, once,
-// outside the caller's loop; the tile epilogue and the requantization test
-// hook both go through it.
-template <class Body>
-HWY_INLINE void WithRequantizer(D32 d32, const GemmOutput& out,
-                                const Body& body) {
-  using V = hn::Vec<D32>;
-  const hn::RebindToFloat<D32> df;
-  const RequantConsts<D32> k(d32, out.zero_point, out.qmin, out.qmax);
-  switch (out.requant) {
-    case LOWBIT_REQUANT_FP32:
-      return body([&](V x, size_t i) {
-        return RequantizeFp32(d32, x, hn::LoadU(df, out.scale + i), k);
-      });
-    case LOWBIT_REQUANT_FIXEDPOINT:
-      return body([&](V x, size_t i) {
-        return RequantizeFixedpoint(d32, x, hn::LoadU(d32, out.multiplier + i),
-                                    hn::LoadU(d32, out.shift + i), k);
-      });
-    case LOWBIT_REQUANT_FIXEDPOINT_SINGLE:
-      return body([&](V x, size_t i) {
-        return RequantizeFixedpointSingle(
-            d32, x, hn::LoadU(d32, out.multiplier + i),
-            hn::LoadU(d32, out.shift + i), k);
-      });
-  }
-}
-
-template <size_t MR, size_t NV, typename T, class V>
-HWY_INLINE void RequantizeAndStore(D32 d32, const V (&acc)[MR][NV],
-                                   const GemmOutput& out, size_t n0,
-                                   size_t nc, void* c, size_t ldc) {
-  const size_t lanes = hn::Lanes(d32);
-  WithRequantizer(d32, out, [&](const auto& requant) {
-    StoreTile<MR, NV, T>(d32, acc, nc, c, ldc, [&](V x, size_t j) {
-      return requant(x, n0 + j * lanes);
-    });
-  });
 }
 
 template <size_t MR, size_t NV>
@@ -237,26 +148,7 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
       acc0[0][m][j] = sum;
     }
   }
-  if (row_offset != nullptr) {
-    LOWBIT_UNROLL
-    for (size_t m = 0; m < MR; ++m) {
-      const V offset = hn::Set(d32, row_offset[m]);
-      LOWBIT_UNROLL
-      for (size_t j = 0; j < NV; ++j) {
-        acc0[0][m][j] = hn::Sub(acc0[0][m][j], offset);
-      }
-    }
-  }
-
-  const V(&result)[MR][NV] = acc0[0];
-  if (out.requant == kRawInt32) {
-    StoreTile<MR, NV, int32_t>(d32, result, nc, c, ldc,
-                               [](V x, size_t) { return x; });
-  } else if (out.type == LOWBIT_DTYPE_UINT8) {
-    RequantizeAndStore<MR, NV, uint8_t>(d32, result, out, n0, nc, c, ldc);
-  } else {
-    RequantizeAndStore<MR, NV, int8_t>(d32, result, out, n0, nc, c, ldc);
-  }
+  FinishTile<MR, NV>(d32, acc0[0], row_offset, out, n0, nc, c, ldc);
 }
 
 // Instantiates the tile once per row count and vector count, so a short
@@ -282,13 +174,13 @@ HWY_INLINE void Q8GemmRows(size_t mr, size_t nv, size_t nc, size_t kgroups,
   Q8GemmTile<MR, NV>(nc, kgroups, a, a_stride, row_offset, w, out, n0, c, ldc);
 }
 
-void Q8GemmUkernel(size_t mr, size_t nc, size_t kgroups, const int16_t* a,
+void Q8GemmUkernel(size_t mr, size_t nc, size_t kgroups, const void* a,
                    size_t a_stride, const int32_t* row_offset,
                    const uint8_t* w, const GemmOutput& out, size_t n0, void* c,
                    size_t ldc) {
   const size_t lanes = hn::Lanes(D32());
-  Q8GemmRows<kQ8MR, kQ8NV>(mr, (nc + lanes - 1) / lanes, nc, kgroups, a,
-                           a_stride, row_offset, w, out, n0, c, ldc);
+  Q8GemmRows<kQ8MR, kQ8NV>(mr, (nc + lanes - 1) / lanes, nc, kgroups,
+                           static_cast<const int16_t*>(a), a_stride, row_offset, w, out, n0, c, ldc);
 }
 
 template <class DN>
@@ -308,7 +200,8 @@ HWY_INLINE void WidenRow(DN dn, const hwy::RemoveConst<hn::TFromD<DN>>* src,
 
 void Q8WidenActivations(lowbit_dtype type, const void* a, size_t lda,
                         int32_t za, size_t m, size_t k, size_t kpad,
-                        int16_t* out, int32_t* row_sums) {
+                        void* out_bytes, int32_t* row_sums) {
+  int16_t* out = static_cast<int16_t*>(out_bytes);
   const D32 d32;
   const hn::Repartition<int16_t, D32> d16;
   const size_t lanes16 = hn::Lanes(d16);
@@ -346,19 +239,7 @@ void Q8WidenActivations(lowbit_dtype type, const void* a, size_t lda,
 
 void Q8Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
                   int32_t* q) {
-  const D32 d32;
-  const size_t lanes = hn::Lanes(d32);
-  WithRequantizer(d32, out, [&](const auto& requant) {
-    HWY_ALIGN int32_t in[HWY_MAX_BYTES / 4];
-    HWY_ALIGN int32_t res[HWY_MAX_BYTES / 4];
-    for (size_t i = 0; i < n; i += lanes) {
-      const size_t count = HWY_MIN(lanes, n - i);
-      hn::Store(hn::Zero(d32), d32, in);
-      std::memcpy(in, acc + i, count * sizeof(int32_t));
-      hn::Store(requant(hn::Load(d32, in), i), d32, res);
-      std::memcpy(q + i, res, count * sizeof(int32_t));
-    }
-  });
+  RequantizeValues(D32(), out, acc, n, q);
 }
 
 }  // namespace HWY_NAMESPACE

@@ -24,11 +24,15 @@ const GemmKernel* GetQ8GemmKernel() {
     static char name[96];
     std::snprintf(name, sizeof(name), "lowbit_q8_gemm_ukernel_%zux%zuc2__%s",
                   kQ8MR, nr, isa.c_str());
+    // EMU128 is plain C++: it is what LOWBIT_ISA=scalar asks for.
+    const bool scalar = HWY_TARGET == HWY_EMU128 || HWY_TARGET == HWY_SCALAR;
     static const GemmKernel k = {name,
                                  isa.c_str(),
-                                 kQ8MR,
-                                 GemmLayout{nr, 2},
+                                 scalar ? "scalar" : "hwy",
+                                 Isa::kHighway,
                                  HWY_TARGET,
+                                 kQ8MR,
+                                 GemmLayout{nr, 2, ActFormat::kInt16},
                                  &Q8GemmUkernel,
                                  &Q8WidenActivations,
                                  &Q8Requantize};

@@ -26,25 +26,25 @@ struct GemmOutput {
 constexpr int kRawInt32 = 0;
 
 // One tile: rows [0, mr) x columns [0, nc) of C from `kgroups` K groups.
-// a: widened activations (A - za) as int16, row stride a_stride elements,
-//    zero-padded to kgroups * KR columns.
+// a: activations in the layout's ActFormat (layout.h), row stride a_stride
+//    elements, padded to kgroups * KR columns.
 // row_offset: nullptr, or one value per row subtracted from its accumulators
 //    (the asymmetric-weight correction).
 // w: one packed block (layout.h); n0: the tile's first column, for the
 //    per-channel output parameters; c: row stride ldc elements.
 using GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kgroups,
-                               const int16_t* a, size_t a_stride,
+                               const void* a, size_t a_stride,
                                const int32_t* row_offset, const uint8_t* w,
                                const GemmOutput& out, size_t n0, void* c,
                                size_t ldc);
 
-// Widens rows [0, m) of A to int16 minus za, padded with zeros to kpad.
-// row_sums: nullptr, or receives each row's sum of the widened values
-// (modulo 2^32).
-using WidenActivationsFn = void (*)(lowbit_dtype type, const void* a,
-                                    size_t lda, int32_t za, size_t m, size_t k,
-                                    size_t kpad, int16_t* out,
-                                    int32_t* row_sums);
+// Converts rows [0, m) of A to the layout's ActFormat, padded to kpad
+// elements per row. row_sums: nullptr, or receives each row's sum of
+// A - za over the K real columns (modulo 2^32).
+using PrepareActivationsFn = void (*)(lowbit_dtype type, const void* a,
+                                      size_t lda, int32_t za, size_t m,
+                                      size_t k, size_t kpad, void* out,
+                                      int32_t* row_sums);
 
 // Applies `out` to n accumulators that all belong to channel-parameter index
 // 0.. n-1, writing int32 results in [qmin, qmax] (for the requantization
@@ -52,14 +52,22 @@ using WidenActivationsFn = void (*)(lowbit_dtype type, const void* a,
 using RequantizeFn = void (*)(const GemmOutput& out, const int32_t* acc,
                               size_t n, int32_t* q);
 
+// What the CPU must have to run a kernel. kHighway kernels name a Highway
+// target; the others are hand-written and checked through cpuinfo.
+enum class Isa { kHighway, kAvx2, kAvx512Vnni, kNeon, kNeonDot, kNeonI8mm };
+
 struct GemmKernel {
   const char* name;    // lowbit_q8_gemm_ukernel_<MR>x<NR>c<KR>__<isa>
-  const char* isa;     // e.g. "hwy_avx3_dl"
+  const char* isa;     // e.g. "hwy_avx3_dl", "avx512vnni"
+  // The LOWBIT_ISA value that selects this kernel: scalar, hwy, avx2,
+  // avx512vnni, neon, neondot, neoni8mm.
+  const char* family;
+  Isa requires;
+  int64_t hwy_target;  // kHighway: the Highway target the CPU must support
   size_t mr;
   GemmLayout layout;
-  int64_t hwy_target;  // the Highway target the CPU must support
   GemmUkernelFn ukernel;
-  WidenActivationsFn widen;
+  PrepareActivationsFn prepare;
   RequantizeFn requantize;
 };
 

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "kernels/gemm/kernel_table.h"
@@ -233,7 +234,8 @@ lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
   return LOWBIT_OK;
 }
 
-// Per-thread scratch for widened activations, grown on demand and reused.
+// Per-thread scratch for the kernel's form of the activations, grown on
+// demand and reused. int16 elements keep every form aligned.
 struct Scratch {
   std::vector<int16_t> a;
   std::vector<int32_t> row_offset;
@@ -248,8 +250,9 @@ struct RunContext {
   const GemmOutput* out;
   const void* a;
   size_t lda;
-  int16_t* a16;
+  uint8_t* a_prepared;  // rows of kpad elements of act_bytes each
   size_t kpad;
+  size_t act_bytes;
   int32_t* row_offset;  // nullptr when the weights are symmetric
   uint8_t* c;
   size_t ldc;
@@ -259,10 +262,10 @@ struct RunContext {
 void WidenTask(void* context, size_t i0, size_t rows) {
   const auto& ctx = *static_cast<const RunContext*>(context);
   const lowbit_gemm& g = *ctx.g;
-  g.kernel->widen(g.input_type,
+  g.kernel->prepare(g.input_type,
                   static_cast<const uint8_t*>(ctx.a) + i0 * ctx.lda,  // bytes
                   ctx.lda, g.input_zero_point, rows, g.k, ctx.kpad,
-                  ctx.a16 + i0 * ctx.kpad,
+                  ctx.a_prepared + i0 * ctx.kpad * ctx.act_bytes,
                   ctx.row_offset != nullptr ? ctx.row_offset + i0 : nullptr);
   if (ctx.row_offset != nullptr) {
     for (size_t i = i0; i < i0 + rows; ++i) {
@@ -285,7 +288,8 @@ void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
     const size_t nc = std::min(nr, j0 + cols - j);
     for (size_t i = i0; i < i0 + rows; i += kernel.mr) {
       const size_t mr = std::min(kernel.mr, i0 + rows - i);
-      kernel.ukernel(mr, nc, kgroups, ctx.a16 + i * ctx.kpad, ctx.kpad,
+      kernel.ukernel(mr, nc, kgroups,
+                     ctx.a_prepared + i * ctx.kpad * ctx.act_bytes, ctx.kpad,
                      ctx.row_offset != nullptr ? ctx.row_offset + i : nullptr,
                      w, *ctx.out, j, ctx.c + (i * ctx.ldc + j) * ctx.c_elem,
                      ctx.ldc);
@@ -312,13 +316,15 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   }
   const GemmKernel& kernel = *g->kernel;
   const size_t kpad = kernel.layout.KGroups(g->k) * kernel.layout.kr;
-  size_t a16_elems = 0;
+  const size_t act_bytes = kernel.layout.ActBytes();
+  size_t a_bytes = 0;
   if (!SpanOk(m, g->k, lda, 1) || !SpanOk(m, g->n, ldc, c_elem) ||
-      !MulOk(m, kpad, &a16_elems) || !MulOk(a16_elems, 2, &a16_elems)) {
+      !MulOk(m, kpad, &a_bytes) || !MulOk(a_bytes, act_bytes, &a_bytes) ||
+      !AddOk(a_bytes, 1, &a_bytes)) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
                 "%s: m = %zu makes a buffer overflow size_t", fn, m);
   }
-  a16_elems /= 2;
+  const size_t a16_elems = a_bytes / 2 + 1;
   Scratch& scratch = ThreadScratch();
   try {
     if (scratch.a.size() < a16_elems) scratch.a.resize(a16_elems);
@@ -328,14 +334,19 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   } catch (const std::bad_alloc&) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu bytes of activation scratch", fn,
-                a16_elems * 2);
+                a_bytes);
   }
-  RunContext ctx{g,      &out,    a,
-                 lda,    scratch.a.data(),
-                 kpad,   g->weight_offset != 0 ? scratch.row_offset.data()
-                                               : nullptr,
+  RunContext ctx{g,
+                 &out,
+                 a,
+                 lda,
+                 reinterpret_cast<uint8_t*>(scratch.a.data()),
+                 kpad,
+                 act_bytes,
+                 g->weight_offset != 0 ? scratch.row_offset.data() : nullptr,
                  static_cast<uint8_t*>(c),
-                 ldc,    c_elem};
+                 ldc,
+                 c_elem};
   const size_t threads = pool != nullptr ? pthreadpool_get_threads_count(pool)
                                          : 1;
   pthreadpool_parallelize_1d_tile_1d(pool, WidenTask, &ctx, m,
@@ -347,7 +358,7 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // several tiles.
   const size_t mr = kernel.mr;
   const size_t nr = kernel.layout.nr;
-  size_t tile_m = std::max(mr, L2CacheBytes() / 2 / (kpad * 2) / mr * mr);
+  size_t tile_m = std::max(mr, L2CacheBytes() / 2 / (kpad * act_bytes) / mr * mr);
   if (threads > 1) {
     const size_t n_tiles = (g->n + nr - 1) / nr;
     const size_t want_m_tiles = (8 * threads + n_tiles - 1) / n_tiles;
@@ -430,7 +441,13 @@ void lowbit_gemm_params_init(lowbit_gemm_params* p) {
 
 lowbit_status lowbit_gemm_pack(const lowbit_gemm_params* params,
                                lowbit_gemm_t* gemm) {
-  return lowbit::PackGemm(params, lowbit::DefaultGemmKernel(), gemm);
+  std::string error;
+  const lowbit::GemmKernel* kernel = lowbit::ChosenGemmKernel(&error);
+  if (kernel == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED, "lowbit_gemm_pack: %s",
+                        error.c_str());
+  }
+  return lowbit::PackGemm(params, *kernel, gemm);
 }
 
 lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,

@@ -88,9 +88,21 @@ void PackWeights(const lowbit_gemm_params& p, const GemmLayout& layout,
   for (size_t b = 0; b < layout.Blocks(p.n); ++b) {
     for (size_t j = 0; j < layout.nr; ++j) {
       const size_t n = b * layout.nr + j;
-      const int32_t bias = (n < p.n && p.bias != nullptr) ? p.bias[n] : 0;
-      std::memcpy(out, &bias, sizeof(bias));
-      out += sizeof(bias);
+      int64_t bias = (n < p.n && p.bias != nullptr) ? p.bias[n] : 0;
+      if (n < p.n) {
+        // The za term of the kernel's activation form, folded in.
+        const int32_t z =
+            FormatZeroPoint(layout.act, p.input_type, p.input_zero_point);
+        for (size_t k = 0; k < p.k; ++k) {
+          int32_t w = Element(p.weight_type, p.weights, n * p.weight_stride + k);
+          if (p.weight_type == LOWBIT_DTYPE_UINT8) w -= 128;
+          bias -= int64_t{z} * w;
+        }
+      }
+      // Exact modulo 2^32, as the kernel's int32 arithmetic.
+      const int32_t folded = static_cast<int32_t>(static_cast<uint32_t>(bias));
+      std::memcpy(out, &folded, sizeof(folded));
+      out += sizeof(folded);
     }
     for (size_t g = 0; g < groups; ++g) {
       for (size_t j = 0; j < layout.nr; ++j) {

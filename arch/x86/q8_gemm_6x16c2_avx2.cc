@@ -1,0 +1,150 @@
+// lowbit_q8_gemm_ukernel_6x16c2__avx2: 6 rows x 16 channels, K in pairs, for
+// AVX2 CPUs without AVX-512. Activations arrive widened to int16 (A - za),
+// weights are int8 pairs sign-extended to int16 in the loop, and vpmaddwd
+// multiplies and adds pairs into int32: exact for every input. vpmaddubsw
+// would save the widening but saturates its int16 pair sums (DESIGN.md §3).
+//
+// Same packed layout as the Highway kernels' 16-channel c2 blocks. Built
+// with the AVX2 flags only (CMakeLists.txt); the epilogue is the shared
+// Highway one, compiled here for the static AVX2 target.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "hwy/highway.h"
+#include "kernels/gemm/epilogue-inl.h"
+#include "kernels/gemm/tile_dispatch.h"
+
+#if HWY_TARGET != HWY_AVX2
+#error "build this file with the AVX2 flags of CMakeLists.txt"
+#endif
+
+namespace lowbit {
+namespace HWY_NAMESPACE {
+
+// q8_gemm-inl.h, for this target.
+void Q8WidenActivations(lowbit_dtype type, const void* a, size_t lda,
+                        int32_t za, size_t m, size_t k, size_t kpad,
+                        void* out, int32_t* row_sums);
+
+namespace {
+
+constexpr size_t kMR = 6;
+constexpr size_t kNV = 2;
+constexpr size_t kNR = kNV * 8;
+constexpr size_t kKR = 2;
+constexpr size_t kGroupBytes = kNR * kKR;
+
+struct Tile {
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const int16_t* a,
+                               size_t a_stride, const int32_t* row_offset,
+                               const uint8_t* w, const GemmOutput& out,
+                               size_t n0, void* c, size_t ldc) {
+    constexpr size_t S = MR <= 2 ? 2 : 1;
+    __m256i acc[S][MR][NV];
+    LOWBIT_UNROLL
+    for (size_t s = 0; s < S; ++s) {
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          acc[s][m][j] =
+              s == 0 ? _mm256_loadu_si256(
+                           reinterpret_cast<const __m256i*>(w + 32 * j))
+                     : _mm256_setzero_si256();
+        }
+      }
+    }
+    const uint8_t* wk = w + kNR * sizeof(int32_t);
+    size_t g = 0;
+    for (; g + S <= kgroups; g += S) {
+      LOWBIT_UNROLL
+      for (size_t s = 0; s < S; ++s) {
+        const uint8_t* wg = wk + (g + s) * kGroupBytes;
+        __m256i wv[NV];
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          // 8 channels x 2 k of int8 -> int16.
+          wv[j] = _mm256_cvtepi8_epi16(
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 16 * j)));
+        }
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          int32_t pair;
+          std::memcpy(&pair, a + m * a_stride + (g + s) * kKR, sizeof(pair));
+          const __m256i av = _mm256_set1_epi32(pair);
+          LOWBIT_UNROLL
+          for (size_t j = 0; j < NV; ++j) {
+            acc[s][m][j] = _mm256_add_epi32(acc[s][m][j],
+                                            _mm256_madd_epi16(av, wv[j]));
+          }
+        }
+      }
+    }
+    for (; g < kgroups; ++g) {  // only when S > 1
+      const uint8_t* wg = wk + g * kGroupBytes;
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        int32_t pair;
+        std::memcpy(&pair, a + m * a_stride + g * kKR, sizeof(pair));
+        const __m256i av = _mm256_set1_epi32(pair);
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          const __m256i wv = _mm256_cvtepi8_epi16(
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 16 * j)));
+          acc[0][m][j] =
+              _mm256_add_epi32(acc[0][m][j], _mm256_madd_epi16(av, wv));
+        }
+      }
+    }
+
+    const hn::ScalableTag<int32_t> d32;
+    hn::Vec<decltype(d32)> result[MR][NV];
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        __m256i sum = acc[0][m][j];
+        LOWBIT_UNROLL
+        for (size_t s = 1; s < S; ++s) sum = _mm256_add_epi32(sum, acc[s][m][j]);
+        result[m][j] = hn::Vec<decltype(d32)>{sum};
+      }
+    }
+    FinishTile<MR, NV>(d32, result, row_offset, out, n0, nc, c, ldc);
+  }
+};
+
+void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
+             size_t a_stride, const int32_t* row_offset, const uint8_t* w,
+             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+  DispatchTile<Tile, kMR, kNV>(mr, (nc + 7) / 8, nc, kgroups,
+                               static_cast<const int16_t*>(a), a_stride,
+                               row_offset, w, out, n0, c, ldc);
+}
+
+void Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
+                int32_t* q) {
+  RequantizeValues(hn::ScalableTag<int32_t>(), out, acc, n, q);
+}
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+
+const GemmKernel* Q8Gemm6x16c2Avx2() {
+  namespace target = HWY_NAMESPACE;
+  static const GemmKernel kernel = {
+      "lowbit_q8_gemm_ukernel_6x16c2__avx2",
+      "avx2",
+      "avx2",
+      Isa::kAvx2,
+      0,
+      target::kMR,
+      GemmLayout{target::kNR, target::kKR, ActFormat::kInt16},
+      &target::Ukernel,
+      &target::Q8WidenActivations,
+      &target::Requantize};
+  return &kernel;
+}
+
+}  // namespace lowbit

@@ -1,0 +1,148 @@
+// lowbit_q8_gemm_ukernel_8x48c4__avx512vnni: 8 rows x 48 channels, K in
+// groups of 4, on AVX512-VNNI's vpdpbusd (64 unsigned x signed byte products
+// summed into 16 int32 lanes per instruction, without saturation).
+//
+// Activations arrive as unsigned bytes A_u (int8 A XORed with 0x80) and the
+// packed bias already holds -za_u * sum W' (layout.h, ActFormat::kUint8), so
+// the loop is nothing but broadcasts, weight loads and vpdpbusd. Built with
+// the AVX-512 flags only (CMakeLists.txt); the epilogue is the shared
+// Highway one, compiled here for the static AVX3 target.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "hwy/highway.h"
+#include "kernels/gemm/epilogue-inl.h"
+#include "kernels/gemm/prepare8-inl.h"
+#include "kernels/gemm/tile_dispatch.h"
+
+#if HWY_TARGET != HWY_AVX3
+#error "build this file with the AVX-512 flags of CMakeLists.txt"
+#endif
+
+namespace lowbit {
+namespace HWY_NAMESPACE {
+namespace {
+
+constexpr size_t kMR = 8;
+constexpr size_t kNV = 3;
+constexpr size_t kNR = kNV * 16;
+constexpr size_t kKR = 4;
+constexpr size_t kGroupBytes = kNR * kKR;
+// Weights are read once per tile and stream from L2 for large K: fetch them
+// this far ahead of the loads.
+constexpr size_t kPrefetchBytes = 8 * kGroupBytes;
+
+struct Tile {
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const uint8_t* a,
+                               size_t a_stride, const int32_t* row_offset,
+                               const uint8_t* w, const GemmOutput& out,
+                               size_t n0, void* c, size_t ldc) {
+    // One or two rows leave too few independent accumulators to cover the
+    // multiply-add latency: alternate K groups between S sets.
+    constexpr size_t S = MR == 1 ? 4 : MR == 2 ? 2 : 1;
+    __m512i acc[S][MR][NV];
+    LOWBIT_UNROLL
+    for (size_t s = 0; s < S; ++s) {
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          // Starting from the bias (not from zero) also keeps GCC from
+          // copying the tied accumulator operand through other registers.
+          acc[s][m][j] = s == 0 ? _mm512_loadu_si512(w + 64 * j)
+                                : _mm512_setzero_si512();
+        }
+      }
+    }
+    const uint8_t* wk = w + kNR * sizeof(int32_t);
+    size_t g = 0;
+    for (; g + S <= kgroups; g += S) {
+      LOWBIT_UNROLL
+      for (size_t s = 0; s < S; ++s) {
+        const uint8_t* wg = wk + (g + s) * kGroupBytes;
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          _mm_prefetch(reinterpret_cast<const char*>(wg + kPrefetchBytes) +
+                           64 * j, _MM_HINT_T0);
+        }
+        __m512i wv[NV];
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) wv[j] = _mm512_loadu_si512(wg + 64 * j);
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          int32_t quad;
+          std::memcpy(&quad, a + m * a_stride + (g + s) * kKR, sizeof(quad));
+          const __m512i av = _mm512_set1_epi32(quad);
+          LOWBIT_UNROLL
+          for (size_t j = 0; j < NV; ++j) {
+            acc[s][m][j] = _mm512_dpbusd_epi32(acc[s][m][j], av, wv[j]);
+          }
+        }
+      }
+    }
+    for (; g < kgroups; ++g) {  // only when S > 1
+      const uint8_t* wg = wk + g * kGroupBytes;
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        int32_t quad;
+        std::memcpy(&quad, a + m * a_stride + g * kKR, sizeof(quad));
+        const __m512i av = _mm512_set1_epi32(quad);
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          acc[0][m][j] = _mm512_dpbusd_epi32(acc[0][m][j], av,
+                                             _mm512_loadu_si512(wg + 64 * j));
+        }
+      }
+    }
+
+    const hn::ScalableTag<int32_t> d32;
+    hn::Vec<decltype(d32)> result[MR][NV];
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        __m512i sum = acc[0][m][j];
+        LOWBIT_UNROLL
+        for (size_t s = 1; s < S; ++s) sum = _mm512_add_epi32(sum, acc[s][m][j]);
+        result[m][j] = hn::Vec<decltype(d32)>{sum};
+      }
+    }
+    FinishTile<MR, NV>(d32, result, row_offset, out, n0, nc, c, ldc);
+  }
+};
+
+void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
+             size_t a_stride, const int32_t* row_offset, const uint8_t* w,
+             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+  DispatchTile<Tile, kMR, kNV>(mr, (nc + 15) / 16, nc, kgroups,
+                               static_cast<const uint8_t*>(a), a_stride,
+                               row_offset, w, out, n0, c, ldc);
+}
+
+void Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
+                int32_t* q) {
+  RequantizeValues(hn::ScalableTag<int32_t>(), out, acc, n, q);
+}
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+
+const GemmKernel* Q8Gemm8x48c4Avx512Vnni() {
+  namespace target = HWY_NAMESPACE;
+  static const GemmKernel kernel = {
+      "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni",
+      "avx512vnni",
+      "avx512vnni",
+      Isa::kAvx512Vnni,
+      0,
+      target::kMR,
+      GemmLayout{target::kNR, target::kKR, ActFormat::kUint8},
+      &target::Ukernel,
+      &target::PrepareActivations8<ActFormat::kUint8>,
+      &target::Requantize};
+  return &kernel;
+}
+
+}  // namespace lowbit
