@@ -1,8 +1,10 @@
-// GEMM / fully connected: lowbit and XNNPACK on the shapes of
+// GEMM / fully connected: lowbit, XNNPACK and oneDNN on the shapes of
 // shared/bench-shapes.md, in one process, one after the other. Prints Google
 // Benchmark's report, then a table of GOPS (2*M*N*K / s) and ratios.
 //
 //   lowbit_gemm_bench [--lowbit_kernel=NAME] [--threads=1,2] [benchmark flags]
+//
+// With LOWBIT_WITH_ONEDNN, oneDNN's int8 matmul runs beside them.
 #include <benchmark/benchmark.h>
 #include <pthreadpool.h>
 
@@ -23,6 +25,11 @@
 #ifdef LOWBIT_WITH_XNNPACK
 #include <xnnpack.h>
 #endif
+#ifdef LOWBIT_WITH_ONEDNN
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
 
 namespace {
 
@@ -41,7 +48,8 @@ const Shape kShapes[] = {
     {"sq-512", 512, 512, 512},          {"sq-1024", 1024, 1024, 1024},
 };
 
-const char* const kImpls[] = {"lowbit", "xnnpack_qs8_fc", "xnnpack_qc8_conv1x1"};
+const char* const kImpls[] = {"lowbit", "xnnpack_qs8_fc", "xnnpack_qc8_conv1x1",
+                              "onednn_matmul"};
 
 struct Data {
   std::vector<int8_t> a, w, c;
@@ -155,6 +163,60 @@ void BenchXnnpack(benchmark::State& state, Shape s, size_t threads,
 }
 #endif
 
+#ifdef LOWBIT_WITH_ONEDNN
+// oneDNN's matmul primitive, u8 activations x s8 weights -> s8, int32 bias,
+// per-channel output scales and an output zero point, as lowbit's fp32 mode.
+// The weights are reordered once into the layout the primitive asks for.
+// oneDNN threads with OpenMP: the thread count is set per run.
+void BenchOnednn(benchmark::State& state, Shape s, size_t threads) {
+  using dnnl::memory;
+  using dt = memory::data_type;
+  using tag = memory::format_tag;
+  omp_set_num_threads(static_cast<int>(threads));
+  Data d(s);
+  const memory::dim M = s.m, K = s.k, N = s.n;
+  try {
+    dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    dnnl::stream stream(engine);
+    const memory::desc src_md({M, K}, dt::u8, tag::ab);
+    const memory::desc any_w_md({K, N}, dt::s8, tag::any);
+    const memory::desc bias_md({1, N}, dt::s32, tag::ab);
+    const memory::desc dst_md({M, N}, dt::s8, tag::ab);
+    std::vector<float> scales(s.n);
+    for (size_t n = 0; n < s.n; ++n) {
+      scales[n] = d.input_scale * d.scales[n] / d.output_scale;
+    }
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(1 << 1, scales);
+    attr.set_zero_points(DNNL_ARG_DST, 0, {-3});
+    const dnnl::matmul::primitive_desc pd(
+        dnnl::matmul::desc(src_md, any_w_md, bias_md, dst_md), attr, engine);
+    // W[N][K] row-major is the {K, N} matrix in "ba" order.
+    memory user_w({{K, N}, dt::s8, tag::ba}, engine, d.w.data());
+    memory w(pd.weights_desc(), engine);
+    dnnl::reorder(user_w, w).execute(stream, user_w, w);
+    memory src(src_md, engine, d.a.data());
+    memory bias(bias_md, engine, d.bias.data());
+    memory dst(dst_md, engine, d.c.data());
+    const dnnl::matmul matmul(pd);
+    state.SetLabel(std::string("items = int8 ops (2*M*N*K); ") +
+                   pd.impl_info_str());
+    for (auto _ : state) {
+      matmul.execute(stream, {{DNNL_ARG_SRC, src},
+                              {DNNL_ARG_WEIGHTS, w},
+                              {DNNL_ARG_BIAS, bias},
+                              {DNNL_ARG_DST, dst}});
+      stream.wait();
+      benchmark::ClobberMemory();
+    }
+  } catch (const dnnl::error& e) {
+    return state.SkipWithError(e.what());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
+                          s.n * s.k);
+}
+#endif
+
 // Remembers items_per_second per benchmark name for the summary table.
 class TableReporter : public benchmark::ConsoleReporter {
  public:
@@ -191,29 +253,31 @@ std::string Name(const char* impl, const Shape& s, size_t threads) {
 
 void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
   std::printf("\nlowbit kernel: %s\n", g_kernel->name);
-  std::printf("GOPS = 2*M*N*K / s; ratio = lowbit / XNNPACK (same run)\n\n");
-  std::printf("%-16s %5s %5s %5s %3s | %8s | %8s %6s | %8s %6s\n", "shape", "M",
-              "K", "N", "thr", "lowbit", "xnn qs8", "ratio", "xnn qc8",
-              "ratio");
-  std::printf("%s\n", std::string(96, '-').c_str());
+  std::printf("GOPS = 2*M*N*K / s; ratio = lowbit / peer (same run)\n\n");
+  std::printf("%-16s %5s %5s %5s %3s | %7s | %7s %5s | %7s %5s | %7s %5s\n",
+              "shape", "M", "K", "N", "thr", "lowbit", "xnn qs8", "ratio",
+              "xnn qc8", "ratio", "onednn", "ratio");
+  std::printf("%s\n", std::string(100, '-').c_str());
   for (size_t t : threads) {
     for (const Shape& s : kShapes) {
       const double lb = rep.Gops(Name("lowbit", s, t));
       if (lb == 0.0) continue;
-      const double qs8 = rep.Gops(Name("xnnpack_qs8_fc", s, t));
-      const double qc8 = rep.Gops(Name("xnnpack_qc8_conv1x1", s, t));
-      // "-" where a comparison did not run (filtered out, or no XNNPACK).
-      const auto cell = [lb](double peer) {
+      // "-" where a comparison did not run (filtered out, or not built).
+      const auto cell = [&](const char* impl) {
+        const double peer = rep.Gops(Name(impl, s, t));
         char buf[32];
         if (peer > 0) {
-          std::snprintf(buf, sizeof(buf), "%8.1f %6.2f", peer, lb / peer);
+          std::snprintf(buf, sizeof(buf), "%7.1f %5.2f", peer, lb / peer);
         } else {
-          std::snprintf(buf, sizeof(buf), "%8s %6s", "-", "-");
+          std::snprintf(buf, sizeof(buf), "%7s %5s", "-", "-");
         }
         return std::string(buf);
       };
-      std::printf("%-16s %5zu %5zu %5zu %3zu | %8.1f | %s | %s\n", s.name, s.m,
-                  s.k, s.n, t, lb, cell(qs8).c_str(), cell(qc8).c_str());
+      std::printf("%-16s %5zu %5zu %5zu %3zu | %7.1f | %s | %s | %s\n",
+                  s.name, s.m, s.k, s.n, t, lb,
+                  cell("xnnpack_qs8_fc").c_str(),
+                  cell("xnnpack_qc8_conv1x1").c_str(),
+                  cell("onednn_matmul").c_str());
     }
   }
 }
@@ -257,8 +321,13 @@ int main(int argc, char** argv) {
         if (std::strcmp(impl, "lowbit") == 0) {
           b = benchmark::RegisterBenchmark(name.c_str(), BenchLowbit, s, t);
         }
+#ifdef LOWBIT_WITH_ONEDNN
+        if (std::strcmp(impl, "onednn_matmul") == 0) {
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchOnednn, s, t);
+        }
+#endif
 #ifdef LOWBIT_WITH_XNNPACK
-        else {
+        if (std::strncmp(impl, "xnnpack_", 8) == 0) {
           const bool per_channel = std::strcmp(impl, "xnnpack_qs8_fc") != 0;
           b = benchmark::RegisterBenchmark(name.c_str(), BenchXnnpack, s, t,
                                            per_channel);
