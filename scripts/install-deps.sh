@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Installs what lowbit needs to build, test and benchmark, from Debian 12's
-# packages only. Idempotent: installs just the missing ones. Needs root (or
-# sudo). Nothing else is ever downloaded.
+# Installs what lowbit needs to build, test, cross-test and benchmark, from
+# Debian 12's packages only. Idempotent: installs just the missing ones.
+# Needs root (or sudo). Nothing else is ever downloaded.
+#
+# Cross builds: libhwy-dev and libgtest-dev install side by side for arm64
+# and armhf (multiarch). libcpuinfo-dev and libpthreadpool-dev do not (the
+# foreign one replaces the native one), so scripts/cross-sysroot.sh unpacks
+# those into build/sysroot-<arch> instead.
 set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config
   libhwy-dev libcpuinfo-dev libpthreadpool-dev
-  libgtest-dev libbenchmark-dev libxnnpack-dev
+  libgtest-dev libbenchmark-dev libxnnpack-dev libdnnl-dev gnuplot-nox
+  g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
+  libhwy-dev:arm64 libgtest-dev:arm64 libhwy-dev:armhf libgtest-dev:armhf
 )
+
+sudo=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo=sudo; fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,13 +30,18 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0
 fi
-
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
-  sudo=sudo
+if [ "$(id -u)" -ne 0 ] && [ -z "$sudo" ]; then
+  echo "install-deps: run as root to install: ${missing[*]}" >&2
+  exit 1
 fi
+
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
+for arch in arm64 armhf; do
+  dpkg --print-foreign-architectures | grep -qx "$arch" || $sudo dpkg --add-architecture "$arch"
+done
+# A mirror mid-sync can fail one index; the install below says if that
+# matters.
+$sudo apt-get update -q ||
+  echo "install-deps: apt-get update reported errors; installing anyway" >&2
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

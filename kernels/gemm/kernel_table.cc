@@ -49,6 +49,11 @@ bool CpuSupports(const GemmKernel& kernel) {
   if (kernel.hwy_target == HWY_EMU128 || kernel.hwy_target == HWY_SCALAR) {
     return true;
   }
+#if HWY_ARCH_ARM_V7
+  // Debian's armhf libhwy is built for the armhf baseline (no NEON) and
+  // reports only that; ask cpuinfo about the NEON this build compiled for.
+  if (kernel.hwy_target == HWY_NEON) return CpuHasIsa(Isa::kNeon);
+#endif
   return (hwy::SupportedTargets() & kernel.hwy_target) != 0;
 }
 

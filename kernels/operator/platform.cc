@@ -65,6 +65,10 @@ bool CpuHasIsa(Isa isa) {
              cpuinfo_has_x86_avx512dq() && cpuinfo_has_x86_avx512vl() &&
              cpuinfo_has_x86_avx512vnni();
 #endif
+#if CPUINFO_ARCH_ARM
+    case Isa::kNeon:  // what the armhf build's -mfpu=neon-vfpv4 assumes
+      return cpuinfo_has_arm_neon() && cpuinfo_has_arm_neon_fma();
+#endif
 #if CPUINFO_ARCH_ARM64
     case Isa::kNeon:
       return cpuinfo_has_arm_neon();

@@ -1,0 +1,127 @@
+// lowbit_q8_gemm_ukernel_4x16c4__neondot: 4 rows x 16 channels, K in groups
+// of 4, on ARMv8.2 dot product: sdot multiplies 4 signed bytes of one
+// activation group (a lane of the row's register) by 4 bytes of each of 4
+// channels and adds into 4 int32 lanes. 16 sdot = 256 MACs per K group of
+// the tile; exact (products of int8 summed in int32).
+//
+// Activations arrive as signed bytes A_s (uint8 A XORed with 0x80) and the
+// packed bias already holds -za_s * sum W' (layout.h, ActFormat::kInt8).
+// Built with -march=armv8.2-a+crypto+dotprod only (CMakeLists.txt).
+#include <arm_neon.h>
+
+#include <cstring>
+
+#include "hwy/highway.h"
+#include "kernels/gemm/epilogue-inl.h"
+#include "kernels/gemm/prepare8-inl.h"
+#include "kernels/gemm/tile_dispatch.h"
+
+#if HWY_TARGET != HWY_NEON
+#error "build this file with the NEON flags of CMakeLists.txt"
+#endif
+
+namespace lowbit {
+namespace HWY_NAMESPACE {
+namespace {
+
+constexpr size_t kMR = 4;
+constexpr size_t kNV = 4;
+constexpr size_t kNR = kNV * 4;
+constexpr size_t kKR = 4;
+constexpr size_t kGroupBytes = kNR * kKR;
+
+struct Tile {
+  // One K group: activation group L (4 bytes) of each row's a[m].
+  template <size_t MR, size_t NV, int L>
+  static HWY_INLINE void Step(int32x4_t (&acc)[MR][NV], const int8_t* w,
+                              const int8x16_t (&a)[MR]) {
+    int8x16_t wv[NV];
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < NV; ++j) wv[j] = vld1q_s8(w + 16 * j);
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        acc[m][j] = vdotq_laneq_s32(acc[m][j], wv[j], a[m], L);
+      }
+    }
+  }
+
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const int8_t* a,
+                               size_t a_stride, const int32_t* row_offset,
+                               const uint8_t* w, const GemmOutput& out,
+                               size_t n0, void* c, size_t ldc) {
+    int32x4_t acc[MR][NV];
+    const int32_t* bias = reinterpret_cast<const int32_t*>(w);
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) acc[m][j] = vld1q_s32(bias + 4 * j);
+    }
+    const int8_t* wk = reinterpret_cast<const int8_t*>(w + kNR * 4);
+    size_t g = 0;
+    for (; g + 4 <= kgroups; g += 4) {
+      int8x16_t av[MR];  // 16 k of each row: 4 groups
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) av[m] = vld1q_s8(a + m * a_stride + g * kKR);
+      Step<MR, NV, 0>(acc, wk + (g + 0) * kGroupBytes, av);
+      Step<MR, NV, 1>(acc, wk + (g + 1) * kGroupBytes, av);
+      Step<MR, NV, 2>(acc, wk + (g + 2) * kGroupBytes, av);
+      Step<MR, NV, 3>(acc, wk + (g + 3) * kGroupBytes, av);
+    }
+    for (; g < kgroups; ++g) {
+      int8x16_t av[MR];
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        int32_t quad;
+        std::memcpy(&quad, a + m * a_stride + g * kKR, sizeof(quad));
+        av[m] = vreinterpretq_s8_s32(vdupq_n_s32(quad));
+      }
+      Step<MR, NV, 0>(acc, wk + g * kGroupBytes, av);
+    }
+
+    const hn::Full128<int32_t> d32;
+    hn::Vec128<int32_t> result[MR][NV];
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) result[m][j] = hn::Vec128<int32_t>(acc[m][j]);
+    }
+    FinishTile<MR, NV>(d32, result, row_offset, out, n0, nc, c, ldc);
+  }
+};
+
+void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
+             size_t a_stride, const int32_t* row_offset, const uint8_t* w,
+             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+  DispatchTile<Tile, kMR, kNV>(mr, (nc + 3) / 4, nc, kgroups,
+                               static_cast<const int8_t*>(a), a_stride,
+                               row_offset, w, out, n0, c, ldc);
+}
+
+void Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
+                int32_t* q) {
+  RequantizeValues(hn::Full128<int32_t>(), out, acc, n, q);
+}
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+
+const GemmKernel* Q8Gemm4x16c4NeonDot() {
+  namespace target = HWY_NAMESPACE;
+  static const GemmKernel kernel = {
+      "lowbit_q8_gemm_ukernel_4x16c4__neondot",
+      "neondot",
+      "neondot",
+      Isa::kNeonDot,
+      0,
+      target::kMR,
+      GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
+      &target::Ukernel,
+      &target::PrepareActivations8<ActFormat::kInt8>,
+      &target::Requantize};
+  return &kernel;
+}
+
+}  // namespace lowbit

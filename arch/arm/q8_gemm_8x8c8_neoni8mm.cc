@@ -1,0 +1,150 @@
+// lowbit_q8_gemm_ukernel_8x8c8__neoni8mm: 8 rows x 8 channels, K in groups
+// of 8, on the ARMv8.6 int8 matrix multiply: smmla multiplies a 2x8 block of
+// signed activations (two rows) by an 8x2 block of weights (two channels)
+// and adds the 2x2 product into 4 int32 lanes. 16 smmla = 512 MACs per K
+// group of the tile; exact.
+//
+// The packed layout (layout.h, KR = 8) puts channels 2q and 2q+1 of a group
+// next to each other: exactly smmla's second operand. Two rows' groups are
+// interleaved in registers with zip1/zip2 on 64-bit lanes. Accumulator
+// (p, q) holds rows 2p, 2p+1 x channels 2q, 2q+1; the epilogue unzips them
+// back into rows. Activations as for sdot (ActFormat::kInt8). Built with
+// -march=armv8.2-a+crypto+dotprod+i8mm only (CMakeLists.txt).
+#include <arm_neon.h>
+
+#include <cstring>
+
+#include "hwy/highway.h"
+#include "kernels/gemm/epilogue-inl.h"
+#include "kernels/gemm/prepare8-inl.h"
+#include "kernels/gemm/tile_dispatch.h"
+
+#if HWY_TARGET != HWY_NEON
+#error "build this file with the NEON flags of CMakeLists.txt"
+#endif
+
+namespace lowbit {
+namespace HWY_NAMESPACE {
+namespace {
+
+constexpr size_t kMR = 8;
+constexpr size_t kNV = 2;  // int32x4 vectors per row: 8 channels
+constexpr size_t kNR = kNV * 4;
+constexpr size_t kKR = 8;
+constexpr size_t kGroupBytes = kNR * kKR;
+
+struct Tile {
+  // One K group: a[p] holds the group of rows 2p and 2p+1.
+  template <size_t P, size_t Q>
+  static HWY_INLINE void Step(int32x4_t (&acc)[P][Q], const int8_t* w,
+                              const int8x16_t (&a)[P]) {
+    int8x16_t wv[Q];
+    LOWBIT_UNROLL
+    for (size_t q = 0; q < Q; ++q) wv[q] = vld1q_s8(w + 16 * q);
+    LOWBIT_UNROLL
+    for (size_t p = 0; p < P; ++p) {
+      LOWBIT_UNROLL
+      for (size_t q = 0; q < Q; ++q) acc[p][q] = vmmlaq_s32(acc[p][q], a[p], wv[q]);
+    }
+  }
+
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const int8_t* a,
+                               size_t a_stride, const int32_t* row_offset,
+                               const uint8_t* w, const GemmOutput& out,
+                               size_t n0, void* c, size_t ldc) {
+    constexpr size_t P = (MR + 1) / 2;  // row pairs
+    constexpr size_t Q = 2 * NV;        // channel pairs
+    // An odd last row pairs with itself; its second half is dropped.
+    const int8_t* rows[2 * P];
+    LOWBIT_UNROLL
+    for (size_t r = 0; r < 2 * P; ++r) {
+      rows[r] = a + (r < MR ? r : MR - 1) * a_stride;
+    }
+    int32x4_t acc[P][Q];
+    const int32_t* bias = reinterpret_cast<const int32_t*>(w);
+    LOWBIT_UNROLL
+    for (size_t q = 0; q < Q; ++q) {
+      const int32x2_t b = vld1_s32(bias + 2 * q);
+      LOWBIT_UNROLL
+      for (size_t p = 0; p < P; ++p) acc[p][q] = vcombine_s32(b, b);
+    }
+    const int8_t* wk = reinterpret_cast<const int8_t*>(w + kNR * 4);
+    size_t g = 0;
+    for (; g + 2 <= kgroups; g += 2) {
+      int8x16_t a0[P];
+      int8x16_t a1[P];
+      LOWBIT_UNROLL
+      for (size_t p = 0; p < P; ++p) {
+        const int64x2_t r0 = vreinterpretq_s64_s8(vld1q_s8(rows[2 * p] + g * kKR));
+        const int64x2_t r1 = vreinterpretq_s64_s8(vld1q_s8(rows[2 * p + 1] + g * kKR));
+        a0[p] = vreinterpretq_s8_s64(vzip1q_s64(r0, r1));
+        a1[p] = vreinterpretq_s8_s64(vzip2q_s64(r0, r1));
+      }
+      Step<P, Q>(acc, wk + g * kGroupBytes, a0);
+      Step<P, Q>(acc, wk + (g + 1) * kGroupBytes, a1);
+    }
+    if (g < kgroups) {
+      int8x16_t a0[P];
+      LOWBIT_UNROLL
+      for (size_t p = 0; p < P; ++p) {
+        a0[p] = vcombine_s8(vld1_s8(rows[2 * p] + g * kKR),
+                            vld1_s8(rows[2 * p + 1] + g * kKR));
+      }
+      Step<P, Q>(acc, wk + g * kGroupBytes, a0);
+    }
+
+    // (rows 2p, 2p+1) x (channels 2q, 2q+1) blocks -> rows of 4 channels.
+    const hn::Full128<int32_t> d32;
+    hn::Vec128<int32_t> result[MR][NV];
+    LOWBIT_UNROLL
+    for (size_t p = 0; p < P; ++p) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        const int64x2_t lo = vreinterpretq_s64_s32(acc[p][2 * j]);
+        const int64x2_t hi = vreinterpretq_s64_s32(acc[p][2 * j + 1]);
+        result[2 * p][j] = hn::Vec128<int32_t>(
+            vreinterpretq_s32_s64(vzip1q_s64(lo, hi)));
+        if (2 * p + 1 < MR) {
+          result[2 * p + 1][j] = hn::Vec128<int32_t>(
+              vreinterpretq_s32_s64(vzip2q_s64(lo, hi)));
+        }
+      }
+    }
+    FinishTile<MR, NV>(d32, result, row_offset, out, n0, nc, c, ldc);
+  }
+};
+
+void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
+             size_t a_stride, const int32_t* row_offset, const uint8_t* w,
+             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+  DispatchTile<Tile, kMR, kNV>(mr, (nc + 3) / 4, nc, kgroups,
+                               static_cast<const int8_t*>(a), a_stride,
+                               row_offset, w, out, n0, c, ldc);
+}
+
+void Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
+                int32_t* q) {
+  RequantizeValues(hn::Full128<int32_t>(), out, acc, n, q);
+}
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+
+const GemmKernel* Q8Gemm8x8c8NeonI8mm() {
+  namespace target = HWY_NAMESPACE;
+  static const GemmKernel kernel = {
+      "lowbit_q8_gemm_ukernel_8x8c8__neoni8mm",
+      "neoni8mm",
+      "neoni8mm",
+      Isa::kNeonI8mm,
+      0,
+      target::kMR,
+      GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
+      &target::Ukernel,
+      &target::PrepareActivations8<ActFormat::kInt8>,
+      &target::Requantize};
+  return &kernel;
+}
+
+}  // namespace lowbit
