@@ -36,6 +36,23 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Writes `count` (<= Lanes) results of one vector to dst.
 template <typename T, class D, class V>
 HWY_INLINE void StoreResults(D d32, V q, size_t count, T* dst) {
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+  // AVX-512 narrows (vpmov[u]sdb, exact: q is already in range) and stores
+  // under a mask in one instruction; no tail copies through a buffer.
+  if constexpr (sizeof(V) == 64) {
+    const __mmask16 mask =
+        count >= 16 ? __mmask16{0xFFFF}
+                    : static_cast<__mmask16>((1u << count) - 1);
+    if constexpr (sizeof(T) == 4) {
+      _mm512_mask_storeu_epi32(dst, mask, q.raw);
+    } else if constexpr (hwy::IsSigned<T>()) {
+      _mm512_mask_cvtsepi32_storeu_epi8(dst, mask, q.raw);
+    } else {
+      _mm512_mask_cvtusepi32_storeu_epi8(dst, mask, q.raw);
+    }
+    return;
+  }
+#endif
   const size_t lanes = hn::Lanes(d32);
   if constexpr (sizeof(T) == 4) {
     if (count == lanes) return hn::StoreU(q, d32, dst);
