@@ -361,7 +361,7 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   size_t tile_m = std::max(mr, L2CacheBytes() / 2 / (kpad * act_bytes) / mr * mr);
   if (threads > 1) {
     const size_t n_tiles = (g->n + nr - 1) / nr;
-    const size_t want_m_tiles = (8 * threads + n_tiles - 1) / n_tiles;
+    const size_t want_m_tiles = (16 * threads + n_tiles - 1) / n_tiles;
     tile_m = std::min(tile_m, RoundUp((m + want_m_tiles - 1) / want_m_tiles,
                                       mr));
   }
