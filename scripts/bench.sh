@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job: installs the dependencies, builds lowbit (Release) with its
-# benchmarks, and runs lowbit and XNNPACK on the GEMM shapes of
+# benchmarks, and runs lowbit, XNNPACK and oneDNN on the GEMM shapes of
 # shared/bench-shapes.md, 1 and 2 threads, in one process; prints the table
-# of GOPS and lowbit/XNNPACK ratios. Extra arguments go to the benchmark
-# (e.g. --lowbit_kernel=NAME, --threads=1, --benchmark_filter=sq-).
+# of GOPS and lowbit/peer ratios, writes the JSON and plots it to
+# build/release/gemm_bench.png. Extra arguments go to the benchmark (e.g.
+# --lowbit_kernel=NAME, --threads=1, --benchmark_filter=sq-).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -14,3 +15,4 @@ build/release/bench/lowbit_gemm_bench \
   --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
   --benchmark_min_time=0.2 --benchmark_out=build/release/gemm_bench.json \
   --benchmark_out_format=json "$@"
+scripts/plot_bench.py build/release/gemm_bench.json build/release/gemm_bench.png

@@ -12,7 +12,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libhwy-dev libcpuinfo-dev libpthreadpool-dev
-  libgtest-dev libbenchmark-dev libxnnpack-dev libdnnl-dev gnuplot-nox
+  libgtest-dev libbenchmark-dev libxnnpack-dev libdnnl-dev gnuplot-nox python3
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
   libhwy-dev:arm64 libgtest-dev:arm64 libhwy-dev:armhf libgtest-dev:armhf
 )

@@ -35,6 +35,10 @@ struct Tile {
   template <size_t MR, size_t NV, int L>
   static HWY_INLINE void Step(int32x4_t (&acc)[MR][NV], const int8_t* w,
                               const int8x16_t (&a)[MR]) {
+    // Opaque to the compiler, so it cannot hoist the next steps' weight
+    // loads above this one: with all of them in flight GCC 12 runs out of
+    // registers and spills or copies accumulators inside the loop.
+    __asm__("" : "+r"(w));
     int8x16_t wv[NV];
     LOWBIT_UNROLL
     for (size_t j = 0; j < NV; ++j) wv[j] = vld1q_s8(w + 16 * j);

@@ -6,7 +6,7 @@
 //
 // The packed layout (layout.h, KR = 8) puts channels 2q and 2q+1 of a group
 // next to each other: exactly smmla's second operand. Two rows' groups are
-// interleaved in registers with zip1/zip2 on 64-bit lanes. Accumulator
+// paired in one register (8-byte loads, ins). Accumulator
 // (p, q) holds rows 2p, 2p+1 x channels 2q, 2q+1; the epilogue unzips them
 // back into rows. Activations as for sdot (ActFormat::kInt8). Built with
 // -march=armv8.2-a+crypto+dotprod+i8mm only (CMakeLists.txt).
@@ -70,21 +70,10 @@ struct Tile {
       for (size_t p = 0; p < P; ++p) acc[p][q] = vcombine_s32(b, b);
     }
     const int8_t* wk = reinterpret_cast<const int8_t*>(w + kNR * 4);
-    size_t g = 0;
-    for (; g + 2 <= kgroups; g += 2) {
-      int8x16_t a0[P];
-      int8x16_t a1[P];
-      LOWBIT_UNROLL
-      for (size_t p = 0; p < P; ++p) {
-        const int64x2_t r0 = vreinterpretq_s64_s8(vld1q_s8(rows[2 * p] + g * kKR));
-        const int64x2_t r1 = vreinterpretq_s64_s8(vld1q_s8(rows[2 * p + 1] + g * kKR));
-        a0[p] = vreinterpretq_s8_s64(vzip1q_s64(r0, r1));
-        a1[p] = vreinterpretq_s8_s64(vzip2q_s64(r0, r1));
-      }
-      Step<P, Q>(acc, wk + g * kGroupBytes, a0);
-      Step<P, Q>(acc, wk + (g + 1) * kGroupBytes, a1);
-    }
-    if (g < kgroups) {
+    // One K group per step: 8-byte row loads paired with ins. (Two groups
+    // per step, zipping 16-byte loads, ran out of registers: GCC 12 then
+    // copied accumulators inside the loop.)
+    for (size_t g = 0; g < kgroups; ++g) {
       int8x16_t a0[P];
       LOWBIT_UNROLL
       for (size_t p = 0; p < P; ++p) {
