@@ -176,8 +176,7 @@ TEST_P(GemmSweep, ThreadCountsGiveTheSameBytes) {
     }
     GemmTester().m(1).n(5 * nr() + 1).k(128).threads(threads).Test(kernel());
   }
-  // Activations big enough (> 256 KiB) for the pool to convert them too,
-  // with the row sums of asymmetric weights.
+  // Many rows converted by the pool, with the row sums of asymmetric weights.
   for (size_t threads : {size_t{1}, size_t{2}, size_t{3}}) {
     GemmTester().m(700).n(nr() + 5).k(401).threads(threads)
         .input_type(LOWBIT_DTYPE_UINT8).a_zero_point(131)

@@ -349,15 +349,9 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  c_elem};
   const size_t threads = pool != nullptr ? pthreadpool_get_threads_count(pool)
                                          : 1;
-  // Converting a few hundred KiB of activations on this thread costs less
-  // than waking the pool's threads for it.
-  constexpr size_t kSerialPrepareBytes = 256 * 1024;
-  if (threads == 1 || a_bytes <= kSerialPrepareBytes) {
-    WidenTask(&ctx, 0, m);
-  } else {
-    pthreadpool_parallelize_1d_tile_1d(
-        pool, WidenTask, &ctx, m, std::max<size_t>(16, m / (4 * threads)), 0);
-  }
+  pthreadpool_parallelize_1d_tile_1d(pool, WidenTask, &ctx, m,
+                                     std::max<size_t>(16, m / (4 * threads)),
+                                     0);
 
   // Tiles: one NR block of columns; as many rows as keep their widened
   // activations within half the L2 cache, cut further so every thread gets
