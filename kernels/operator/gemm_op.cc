@@ -4,6 +4,7 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/gemm/kernel_table.h"
@@ -239,6 +241,8 @@ lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
 struct Scratch {
   std::vector<int16_t> a;
   std::vector<int32_t> row_offset;
+  std::unique_ptr<std::atomic<uint32_t>[]> panel_state;  // see PreparePanel
+  size_t panels = 0;
 };
 Scratch& ThreadScratch() {
   thread_local Scratch scratch;
@@ -257,6 +261,8 @@ struct RunContext {
   uint8_t* c;
   size_t ldc;
   size_t c_elem;
+  size_t tile_m;  // rows per panel: the row extent of a task
+  std::atomic<uint32_t>* panel_state;
 };
 
 void WidenTask(void* context, size_t i0, size_t rows) {
@@ -276,9 +282,31 @@ void WidenTask(void* context, size_t i0, size_t rows) {
   }
 }
 
+// The rows of a task are converted by the first thread that needs them
+// (usually the one that goes on to use them, so they are in its cache), in
+// the same parallel region as the multiplication: one pool wake-up per run.
+// States: kTodo -> kBusy (one thread converts) -> kDone (others may wait).
+enum : uint32_t { kTodo = 0, kBusy = 1, kDone = 2 };
+
+void PreparePanel(RunContext& ctx, size_t i0, size_t rows) {
+  std::atomic<uint32_t>& state = ctx.panel_state[i0 / ctx.tile_m];
+  if (state.load(std::memory_order_acquire) == kDone) return;
+  uint32_t expected = kTodo;
+  if (state.compare_exchange_strong(expected, kBusy,
+                                    std::memory_order_acquire)) {
+    WidenTask(&ctx, i0, rows);
+    state.store(kDone, std::memory_order_release);
+    return;
+  }
+  while (state.load(std::memory_order_acquire) != kDone) {
+    std::this_thread::yield();
+  }
+}
+
 void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
               size_t cols) {
-  const auto& ctx = *static_cast<const RunContext*>(context);
+  auto& ctx = *static_cast<RunContext*>(context);
+  PreparePanel(ctx, i0, rows);
   const GemmKernel& kernel = *ctx.g->kernel;
   const size_t nr = kernel.layout.nr;
   const size_t block_bytes = kernel.layout.BlockBytes(ctx.g->k);
@@ -336,6 +364,35 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                 "%s: cannot allocate %zu bytes of activation scratch", fn,
                 a_bytes);
   }
+  const size_t threads = pool != nullptr ? pthreadpool_get_threads_count(pool)
+                                         : 1;
+  // Tiles: one NR block of columns; as many rows as keep their converted
+  // activations within half the L2 cache, cut further so every thread gets
+  // several tiles.
+  const size_t mr = kernel.mr;
+  const size_t nr = kernel.layout.nr;
+  size_t tile_m =
+      std::max(mr, L2CacheBytes() / 2 / (kpad * act_bytes) / mr * mr);
+  if (threads > 1) {
+    const size_t n_tiles = (g->n + nr - 1) / nr;
+    const size_t want_m_tiles = (16 * threads + n_tiles - 1) / n_tiles;
+    tile_m = std::min(tile_m, RoundUp((m + want_m_tiles - 1) / want_m_tiles,
+                                      mr));
+  }
+  tile_m = std::min(tile_m, RoundUp(m, mr));
+  const size_t panels = (m + tile_m - 1) / tile_m;
+  try {
+    if (scratch.panels < panels) {
+      scratch.panel_state.reset(new std::atomic<uint32_t>[panels]);
+      scratch.panels = panels;
+    }
+  } catch (const std::bad_alloc&) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate %zu panel flags", fn, panels);
+  }
+  for (size_t i = 0; i < panels; ++i) {
+    scratch.panel_state[i].store(kTodo, std::memory_order_relaxed);
+  }
   RunContext ctx{g,
                  &out,
                  a,
@@ -346,26 +403,9 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  g->weight_offset != 0 ? scratch.row_offset.data() : nullptr,
                  static_cast<uint8_t*>(c),
                  ldc,
-                 c_elem};
-  const size_t threads = pool != nullptr ? pthreadpool_get_threads_count(pool)
-                                         : 1;
-  pthreadpool_parallelize_1d_tile_1d(pool, WidenTask, &ctx, m,
-                                     std::max<size_t>(16, m / (4 * threads)),
-                                     0);
-
-  // Tiles: one NR block of columns; as many rows as keep their widened
-  // activations within half the L2 cache, cut further so every thread gets
-  // several tiles.
-  const size_t mr = kernel.mr;
-  const size_t nr = kernel.layout.nr;
-  size_t tile_m = std::max(mr, L2CacheBytes() / 2 / (kpad * act_bytes) / mr * mr);
-  if (threads > 1) {
-    const size_t n_tiles = (g->n + nr - 1) / nr;
-    const size_t want_m_tiles = (16 * threads + n_tiles - 1) / n_tiles;
-    tile_m = std::min(tile_m, RoundUp((m + want_m_tiles - 1) / want_m_tiles,
-                                      mr));
-  }
-  tile_m = std::min(tile_m, RoundUp(m, mr));
+                 c_elem,
+                 tile_m,
+                 scratch.panel_state.get()};
   pthreadpool_parallelize_2d_tile_2d(pool, GemmTask, &ctx, m, g->n, tile_m,
                                      nr, 0);
   return Succeed();
