@@ -85,14 +85,8 @@ struct Tile {
       Step<MR, NV, 0>(acc, wk + g * kGroupBytes, av);
     }
 
-    const hn::Full128<int32_t> d32;
-    hn::Vec128<int32_t> result[MR][NV];
-    LOWBIT_UNROLL
-    for (size_t m = 0; m < MR; ++m) {
-      LOWBIT_UNROLL
-      for (size_t j = 0; j < NV; ++j) result[m][j] = hn::Vec128<int32_t>(acc[m][j]);
-    }
-    FinishTile<MR, NV>(d32, result, row_offset, out, n0, nc, c, ldc);
+    FinishRawTile<MR, NV>(hn::Full128<int32_t>(), acc, row_offset, out, n0,
+                          nc, c, ldc);
   }
 };
 
@@ -102,11 +96,6 @@ void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
   DispatchTile<Tile, kMR, kNV>(mr, (nc + 3) / 4, nc, kgroups,
                                static_cast<const int8_t*>(a), a_stride,
                                row_offset, w, out, n0, c, ldc);
-}
-
-void Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
-                int32_t* q) {
-  RequantizeValues(hn::Full128<int32_t>(), out, acc, n, q);
 }
 
 }  // namespace
@@ -124,7 +113,7 @@ const GemmKernel* Q8Gemm4x16c4NeonDot() {
       GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
       &target::Ukernel,
       &target::PrepareActivations8<ActFormat::kInt8>,
-      &target::Requantize};
+      &target::RequantizeFullVectors};
   return &kernel;
 }
 

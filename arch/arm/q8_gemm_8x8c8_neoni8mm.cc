@@ -84,23 +84,21 @@ struct Tile {
     }
 
     // (rows 2p, 2p+1) x (channels 2q, 2q+1) blocks -> rows of 4 channels.
-    const hn::Full128<int32_t> d32;
-    hn::Vec128<int32_t> result[MR][NV];
+    int32x4_t result[MR][NV];
     LOWBIT_UNROLL
     for (size_t p = 0; p < P; ++p) {
       LOWBIT_UNROLL
       for (size_t j = 0; j < NV; ++j) {
         const int64x2_t lo = vreinterpretq_s64_s32(acc[p][2 * j]);
         const int64x2_t hi = vreinterpretq_s64_s32(acc[p][2 * j + 1]);
-        result[2 * p][j] = hn::Vec128<int32_t>(
-            vreinterpretq_s32_s64(vzip1q_s64(lo, hi)));
+        result[2 * p][j] = vreinterpretq_s32_s64(vzip1q_s64(lo, hi));
         if (2 * p + 1 < MR) {
-          result[2 * p + 1][j] = hn::Vec128<int32_t>(
-              vreinterpretq_s32_s64(vzip2q_s64(lo, hi)));
+          result[2 * p + 1][j] = vreinterpretq_s32_s64(vzip2q_s64(lo, hi));
         }
       }
     }
-    FinishTile<MR, NV>(d32, result, row_offset, out, n0, nc, c, ldc);
+    FinishRawTile<MR, NV>(hn::Full128<int32_t>(), result, row_offset, out, n0,
+                          nc, c, ldc);
   }
 };
 
@@ -110,11 +108,6 @@ void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
   DispatchTile<Tile, kMR, kNV>(mr, (nc + 3) / 4, nc, kgroups,
                                static_cast<const int8_t*>(a), a_stride,
                                row_offset, w, out, n0, c, ldc);
-}
-
-void Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
-                int32_t* q) {
-  RequantizeValues(hn::Full128<int32_t>(), out, acc, n, q);
 }
 
 }  // namespace
@@ -132,7 +125,7 @@ const GemmKernel* Q8Gemm8x8c8NeonI8mm() {
       GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
       &target::Ukernel,
       &target::PrepareActivations8<ActFormat::kInt8>,
-      &target::Requantize};
+      &target::RequantizeFullVectors};
   return &kernel;
 }
 

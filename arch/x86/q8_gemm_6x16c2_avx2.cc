@@ -99,19 +99,18 @@ struct Tile {
       }
     }
 
-    const hn::ScalableTag<int32_t> d32;
-    hn::Vec<decltype(d32)> result[MR][NV];
     LOWBIT_UNROLL
     for (size_t m = 0; m < MR; ++m) {
       LOWBIT_UNROLL
       for (size_t j = 0; j < NV; ++j) {
-        __m256i sum = acc[0][m][j];
         LOWBIT_UNROLL
-        for (size_t s = 1; s < S; ++s) sum = _mm256_add_epi32(sum, acc[s][m][j]);
-        result[m][j] = hn::Vec<decltype(d32)>{sum};
+        for (size_t s = 1; s < S; ++s) {
+          acc[0][m][j] = _mm256_add_epi32(acc[0][m][j], acc[s][m][j]);
+        }
       }
     }
-    FinishTile<MR, NV>(d32, result, row_offset, out, n0, nc, c, ldc);
+    FinishRawTile<MR, NV>(hn::ScalableTag<int32_t>(), acc[0], row_offset, out,
+                          n0, nc, c, ldc);
   }
 };
 
@@ -121,11 +120,6 @@ void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
   DispatchTile<Tile, kMR, kNV>(mr, (nc + 7) / 8, nc, kgroups,
                                static_cast<const int16_t*>(a), a_stride,
                                row_offset, w, out, n0, c, ldc);
-}
-
-void Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
-                int32_t* q) {
-  RequantizeValues(hn::ScalableTag<int32_t>(), out, acc, n, q);
 }
 
 }  // namespace
@@ -143,7 +137,7 @@ const GemmKernel* Q8Gemm6x16c2Avx2() {
       GemmLayout{target::kNR, target::kKR, ActFormat::kInt16},
       &target::Ukernel,
       &target::Q8WidenActivations,
-      &target::Requantize};
+      &target::RequantizeFullVectors};
   return &kernel;
 }
 

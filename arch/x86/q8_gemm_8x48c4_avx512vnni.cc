@@ -100,19 +100,18 @@ struct Tile {
       }
     }
 
-    const hn::ScalableTag<int32_t> d32;
-    hn::Vec<decltype(d32)> result[MR][NV];
     LOWBIT_UNROLL
     for (size_t m = 0; m < MR; ++m) {
       LOWBIT_UNROLL
       for (size_t j = 0; j < NV; ++j) {
-        __m512i sum = acc[0][m][j];
         LOWBIT_UNROLL
-        for (size_t s = 1; s < S; ++s) sum = _mm512_add_epi32(sum, acc[s][m][j]);
-        result[m][j] = hn::Vec<decltype(d32)>{sum};
+        for (size_t s = 1; s < S; ++s) {
+          acc[0][m][j] = _mm512_add_epi32(acc[0][m][j], acc[s][m][j]);
+        }
       }
     }
-    FinishTile<MR, NV>(d32, result, row_offset, out, n0, nc, c, ldc);
+    FinishRawTile<MR, NV>(hn::ScalableTag<int32_t>(), acc[0], row_offset, out,
+                          n0, nc, c, ldc);
   }
 };
 
@@ -122,11 +121,6 @@ void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
   DispatchTile<Tile, kMR, kNV>(mr, (nc + 15) / 16, nc, kgroups,
                                static_cast<const uint8_t*>(a), a_stride,
                                row_offset, w, out, n0, c, ldc);
-}
-
-void Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
-                int32_t* q) {
-  RequantizeValues(hn::ScalableTag<int32_t>(), out, acc, n, q);
 }
 
 }  // namespace
@@ -144,7 +138,7 @@ const GemmKernel* Q8Gemm8x48c4Avx512Vnni() {
       GemmLayout{target::kNR, target::kKR, ActFormat::kUint8},
       &target::Ukernel,
       &target::PrepareActivations8<ActFormat::kUint8>,
-      &target::Requantize};
+      &target::RequantizeFullVectors};
   return &kernel;
 }
 

@@ -149,6 +149,21 @@ HWY_INLINE void FinishTile(D d32, V (&acc)[MR][NV], const int32_t* row_offset,
   }
 }
 
+// FinishTile for accumulators held in raw intrinsic vectors (the
+// hand-written kernels).
+template <size_t MR, size_t NV, class D, typename RawV>
+HWY_INLINE void FinishRawTile(D d32, const RawV (&raw)[MR][NV],
+                              const int32_t* row_offset, const GemmOutput& out,
+                              size_t n0, size_t nc, void* c, size_t ldc) {
+  hn::Vec<D> acc[MR][NV];
+  LOWBIT_UNROLL
+  for (size_t m = 0; m < MR; ++m) {
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < NV; ++j) acc[m][j] = hn::Vec<D>{raw[m][j]};
+  }
+  FinishTile<MR, NV>(d32, acc, row_offset, out, n0, nc, c, ldc);
+}
+
 // The epilogue's requantization applied to n loose values (the test hook
 // behind GemmKernel::requantize).
 template <class D>
@@ -166,6 +181,14 @@ HWY_INLINE void RequantizeValues(D d32, const GemmOutput& out,
       std::memcpy(q + i, res, count * sizeof(int32_t));
     }
   });
+}
+
+// GemmKernel::requantize of a kernel that uses full vectors of this target.
+// (static: each translation unit compiling this target has its own copy.)
+static inline void RequantizeFullVectors(const GemmOutput& out,
+                                         const int32_t* acc, size_t n,
+                                         int32_t* q) {
+  RequantizeValues(hn::ScalableTag<int32_t>(), out, acc, n, q);
 }
 
 }  // namespace HWY_NAMESPACE
