@@ -142,6 +142,12 @@ TEST_P(GemmSweep, AccumulatorAtTheInt32Limit) {
         .input_type(LOWBIT_DTYPE_UINT8).weight_type(LOWBIT_DTYPE_UINT8)
         .output_type(LOWBIT_DTYPE_UINT8).a_fill(Fill::kMax).w_fill(Fill::kMin)
         .a_zero_point(0).w_zero_point(255).raw_int32(raw).Test(kernel());
+    // The same sum reached in parts.
+    GemmTester().m(2).n(nr() + 1).k(33025).bias(false)
+        .input_type(LOWBIT_DTYPE_UINT8).weight_type(LOWBIT_DTYPE_UINT8)
+        .output_type(LOWBIT_DTYPE_UINT8).a_fill(Fill::kMax).w_fill(Fill::kMin)
+        .a_zero_point(0).w_zero_point(255).raw_int32(raw)
+        .k_part_groups(1000).Test(kernel());
   }
 }
 
@@ -168,6 +174,37 @@ TEST_P(GemmSweep, RawInt32) {
   }
 }
 
+// K cut into parts (the operator's cache blocking for large K, forced small
+// here): each part continues from the raw sums of the one before, so every
+// cut must give the bytes of the uncut run.
+TEST_P(GemmSweep, KBlocking) {
+  for (size_t groups : {1, 2, 3, 7}) {
+    for (size_t m : {size_t{1}, size_t{2}, mr(), 2 * mr() + 3}) {
+      for (size_t k : {size_t{1}, kr() * groups, kr() * groups + 1, 2 * kr() * groups,
+                       size_t{131}}) {
+        for (lowbit_requant mode : kModes) {
+          GemmTester().m(m).n(2 * nr() + 3).k(k).requant(mode)
+              .k_part_groups(groups).Test(kernel());
+        }
+        GemmTester().m(m).n(nr() - 1).k(k).raw_int32(true)
+            .k_part_groups(groups).Test(kernel());
+        // Asymmetric weights: the row sums are subtracted once, in part 0.
+        GemmTester().m(m).n(nr() + 1).k(k).input_type(LOWBIT_DTYPE_UINT8)
+            .weight_type(LOWBIT_DTYPE_UINT8).a_zero_point(200)
+            .w_zero_point(3).output_type(LOWBIT_DTYPE_UINT8).c_zero_point(7)
+            .k_part_groups(groups).Test(kernel());
+      }
+    }
+  }
+  for (Fill af : {Fill::kMin, Fill::kMax}) {
+    for (Fill wf : {Fill::kMin, Fill::kMax}) {
+      GemmTester().m(mr()).n(nr() + 2).k(255).a_fill(af).w_fill(wf)
+          .a_zero_point(af == Fill::kMin ? 127 : -128).k_part_groups(5)
+          .Test(kernel());
+    }
+  }
+}
+
 TEST_P(GemmSweep, ThreadCountsGiveTheSameBytes) {
   for (size_t threads = 1; threads <= 4; ++threads) {
     for (lowbit_requant mode : kModes) {
@@ -175,6 +212,9 @@ TEST_P(GemmSweep, ThreadCountsGiveTheSameBytes) {
           .requant(mode).Test(kernel());
     }
     GemmTester().m(1).n(5 * nr() + 1).k(128).threads(threads).Test(kernel());
+    // K blocking: one partial-sum tile per thread.
+    GemmTester().m(45).n(3 * nr() + 11).k(300).threads(threads)
+        .k_part_groups(9).Test(kernel());
   }
   // Many rows converted by the pool, with the row sums of asymmetric weights.
   for (size_t threads : {size_t{1}, size_t{2}, size_t{3}}) {

@@ -49,6 +49,9 @@ class GemmTester {
   GemmTester& output_scale_factor(float v) { scale_factor_ = v; return *this; }
   GemmTester& raw_int32(bool v) { raw_int32_ = v; return *this; }
   GemmTester& threads(size_t v) { threads_ = v; return *this; }
+  // Forces the operator's K blocking to parts of v K groups (0: the
+  // cache-derived default, which splits only very large K).
+  GemmTester& k_part_groups(size_t v) { k_part_groups_ = v; return *this; }
   GemmTester& seed(uint32_t v) { seed_ = v; return *this; }
 
   // Runs the problem with `kernel`; reports a gtest failure naming the
@@ -71,6 +74,7 @@ class GemmTester {
   float scale_factor_ = 1.0f;
   bool raw_int32_ = false;
   size_t threads_ = 1;
+  size_t k_part_groups_ = 0;
   uint32_t seed_ = 0x10B17;
 };
 

@@ -54,16 +54,18 @@ struct Tile {
   template <size_t MR, size_t NV>
   static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const int8_t* a,
                                size_t a_stride, const int32_t* row_offset,
+                               const int32_t* init, size_t init_stride,
                                const uint8_t* w, const GemmOutput& out,
                                size_t n0, void* c, size_t ldc) {
     int32x4_t acc[MR][NV];
-    const int32_t* bias = reinterpret_cast<const int32_t*>(w);
     LOWBIT_UNROLL
     for (size_t m = 0; m < MR; ++m) {
       LOWBIT_UNROLL
-      for (size_t j = 0; j < NV; ++j) acc[m][j] = vld1q_s32(bias + 4 * j);
+      for (size_t j = 0; j < NV; ++j) {
+        acc[m][j] = vld1q_s32(init + m * init_stride + 4 * j);
+      }
     }
-    const int8_t* wk = reinterpret_cast<const int8_t*>(w + kNR * 4);
+    const int8_t* wk = reinterpret_cast<const int8_t*>(w);
     size_t g = 0;
     for (; g + 4 <= kgroups; g += 4) {
       int8x16_t av[MR];  // 16 k of each row: 4 groups
@@ -91,11 +93,12 @@ struct Tile {
 };
 
 void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
-             size_t a_stride, const int32_t* row_offset, const uint8_t* w,
-             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
-  DispatchTile<Tile, kMR, kNV>(mr, (nc + 3) / 4, nc, kgroups,
-                               static_cast<const int8_t*>(a), a_stride,
-                               row_offset, w, out, n0, c, ldc);
+             size_t a_stride, const int32_t* row_offset, const int32_t* init,
+             size_t init_stride, const uint8_t* w, const GemmOutput& out,
+             size_t n0, void* c, size_t ldc) {
+  DispatchTile<Tile, kMR, kNV>(
+      mr, (nc + 3) / 4, nc, kgroups, static_cast<const int8_t*>(a), a_stride,
+      row_offset, init, init_stride, w, out, n0, c, ldc);
 }
 
 }  // namespace

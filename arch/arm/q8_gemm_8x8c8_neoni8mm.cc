@@ -51,6 +51,7 @@ struct Tile {
   template <size_t MR, size_t NV>
   static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const int8_t* a,
                                size_t a_stride, const int32_t* row_offset,
+                               const int32_t* init, size_t init_stride,
                                const uint8_t* w, const GemmOutput& out,
                                size_t n0, void* c, size_t ldc) {
     constexpr size_t P = (MR + 1) / 2;  // row pairs
@@ -62,14 +63,19 @@ struct Tile {
       rows[r] = a + (r < MR ? r : MR - 1) * a_stride;
     }
     int32x4_t acc[P][Q];
-    const int32_t* bias = reinterpret_cast<const int32_t*>(w);
+    // acc[p][q] holds rows 2p, 2p+1 x channels 2q, 2q+1.
     LOWBIT_UNROLL
-    for (size_t q = 0; q < Q; ++q) {
-      const int32x2_t b = vld1_s32(bias + 2 * q);
+    for (size_t p = 0; p < P; ++p) {
+      const int32_t* init0 = init + 2 * p * init_stride;
+      const int32_t* init1 =
+          init + (2 * p + 1 < MR ? 2 * p + 1 : MR - 1) * init_stride;
       LOWBIT_UNROLL
-      for (size_t p = 0; p < P; ++p) acc[p][q] = vcombine_s32(b, b);
+      for (size_t q = 0; q < Q; ++q) {
+        acc[p][q] =
+            vcombine_s32(vld1_s32(init0 + 2 * q), vld1_s32(init1 + 2 * q));
+      }
     }
-    const int8_t* wk = reinterpret_cast<const int8_t*>(w + kNR * 4);
+    const int8_t* wk = reinterpret_cast<const int8_t*>(w);
     // One K group per step: 8-byte row loads paired with ins. (Two groups
     // per step, zipping 16-byte loads, ran out of registers: GCC 12 then
     // copied accumulators inside the loop.)
@@ -103,11 +109,12 @@ struct Tile {
 };
 
 void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
-             size_t a_stride, const int32_t* row_offset, const uint8_t* w,
-             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
-  DispatchTile<Tile, kMR, kNV>(mr, (nc + 3) / 4, nc, kgroups,
-                               static_cast<const int8_t*>(a), a_stride,
-                               row_offset, w, out, n0, c, ldc);
+             size_t a_stride, const int32_t* row_offset, const int32_t* init,
+             size_t init_stride, const uint8_t* w, const GemmOutput& out,
+             size_t n0, void* c, size_t ldc) {
+  DispatchTile<Tile, kMR, kNV>(
+      mr, (nc + 3) / 4, nc, kgroups, static_cast<const int8_t*>(a), a_stride,
+      row_offset, init, init_stride, w, out, n0, c, ldc);
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ struct Tile {
   template <size_t MR, size_t NV>
   static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const int16_t* a,
                                size_t a_stride, const int32_t* row_offset,
+                               const int32_t* init, size_t init_stride,
                                const uint8_t* w, const GemmOutput& out,
                                size_t n0, void* c, size_t ldc) {
     constexpr size_t S = MR <= 2 ? 2 : 1;
@@ -50,13 +51,13 @@ struct Tile {
         LOWBIT_UNROLL
         for (size_t j = 0; j < NV; ++j) {
           acc[s][m][j] =
-              s == 0 ? _mm256_loadu_si256(
-                           reinterpret_cast<const __m256i*>(w + 32 * j))
+              s == 0 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                           init + m * init_stride + 8 * j))
                      : _mm256_setzero_si256();
         }
       }
     }
-    const uint8_t* wk = w + kNR * sizeof(int32_t);
+    const uint8_t* wk = w;
     size_t g = 0;
     for (; g + S <= kgroups; g += S) {
       LOWBIT_UNROLL
@@ -115,11 +116,12 @@ struct Tile {
 };
 
 void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
-             size_t a_stride, const int32_t* row_offset, const uint8_t* w,
-             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
-  DispatchTile<Tile, kMR, kNV>(mr, (nc + 7) / 8, nc, kgroups,
-                               static_cast<const int16_t*>(a), a_stride,
-                               row_offset, w, out, n0, c, ldc);
+             size_t a_stride, const int32_t* row_offset, const int32_t* init,
+             size_t init_stride, const uint8_t* w, const GemmOutput& out,
+             size_t n0, void* c, size_t ldc) {
+  DispatchTile<Tile, kMR, kNV>(
+      mr, (nc + 7) / 8, nc, kgroups, static_cast<const int16_t*>(a), a_stride,
+      row_offset, init, init_stride, w, out, n0, c, ldc);
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ struct Tile {
   template <size_t MR, size_t NV>
   static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const uint8_t* a,
                                size_t a_stride, const int32_t* row_offset,
+                               const int32_t* init, size_t init_stride,
                                const uint8_t* w, const GemmOutput& out,
                                size_t n0, void* c, size_t ldc) {
     // One or two rows leave too few independent accumulators to cover the
@@ -50,14 +51,15 @@ struct Tile {
       for (size_t m = 0; m < MR; ++m) {
         LOWBIT_UNROLL
         for (size_t j = 0; j < NV; ++j) {
-          // Starting from the bias (not from zero) also keeps GCC from
+          // Starting from init (not from zero) also keeps GCC from
           // copying the tied accumulator operand through other registers.
-          acc[s][m][j] = s == 0 ? _mm512_loadu_si512(w + 64 * j)
-                                : _mm512_setzero_si512();
+          acc[s][m][j] =
+              s == 0 ? _mm512_loadu_si512(init + m * init_stride + 16 * j)
+                     : _mm512_setzero_si512();
         }
       }
     }
-    const uint8_t* wk = w + kNR * sizeof(int32_t);
+    const uint8_t* wk = w;
     size_t g = 0;
     for (; g + S <= kgroups; g += S) {
       LOWBIT_UNROLL
@@ -116,11 +118,12 @@ struct Tile {
 };
 
 void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
-             size_t a_stride, const int32_t* row_offset, const uint8_t* w,
-             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
-  DispatchTile<Tile, kMR, kNV>(mr, (nc + 15) / 16, nc, kgroups,
-                               static_cast<const uint8_t*>(a), a_stride,
-                               row_offset, w, out, n0, c, ldc);
+             size_t a_stride, const int32_t* row_offset, const int32_t* init,
+             size_t init_stride, const uint8_t* w, const GemmOutput& out,
+             size_t n0, void* c, size_t ldc) {
+  DispatchTile<Tile, kMR, kNV>(
+      mr, (nc + 15) / 16, nc, kgroups, static_cast<const uint8_t*>(a), a_stride,
+      row_offset, init, init_stride, w, out, n0, c, ldc);
 }
 
 }  // namespace

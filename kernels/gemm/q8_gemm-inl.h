@@ -49,9 +49,9 @@ constexpr size_t kQ8NV = 2;
 using D32 = hn::ScalableTag<int32_t>;
 
 #if HWY_ARCH_ARM
-constexpr bool kBiasFirst = false;  // NEON's rearrangement adds pairwise
+constexpr bool kInitFirst = false;  // NEON's rearrangement adds pairwise
 #else
-constexpr bool kBiasFirst = true;
+constexpr bool kInitFirst = true;
 #endif
 
 // sum0 + the int16 pair products of a and b, exact in int32. AVX3_DL has
@@ -72,8 +72,9 @@ HWY_INLINE V32 MulAddPairs(D32 d32, V16 a, V16 b, V32 sum0, V32& sum1) {
 template <size_t MR, size_t NV>
 HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
                              size_t a_stride, const int32_t* row_offset,
-                             const uint8_t* w, const GemmOutput& out,
-                             size_t n0, void* c, size_t ldc) {
+                             const int32_t* init, size_t init_stride,
+                             const uint8_t* w, const GemmOutput& out, size_t n0,
+                             void* c, size_t ldc) {
   const D32 d32;
   const hn::Repartition<int16_t, D32> d16;
   const hn::Rebind<int8_t, decltype(d16)> d8;
@@ -81,11 +82,10 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
   const size_t lanes = hn::Lanes(d32);
   // The layout's NR; a narrow last block computes only NV <= kQ8NV vectors.
   const size_t nr = kQ8NV * lanes;
-  const int32_t* bias = reinterpret_cast<const int32_t*>(w);
 
   // Short tiles have too few accumulators to hide the multiply-add latency:
   // they alternate K groups between two sets (S = 2). The first set starts
-  // from the bias: when all started from one shared zero, GCC 12 copied the
+  // from init: when all started from one shared zero, GCC 12 copied the
   // accumulators through extra registers and the stack every step.
   constexpr size_t S = MR <= 2 ? 2 : 1;
   V acc0[S][MR][NV];
@@ -96,17 +96,17 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
     for (size_t m = 0; m < MR; ++m) {
       LOWBIT_UNROLL
       for (size_t j = 0; j < NV; ++j) {
-        // Where RearrangeToOddPlusEven adds lanewise (all but NEON), the
-        // bias can start the first sum.
-        acc0[s][m][j] = (kBiasFirst && s == 0)
-                            ? hn::LoadU(d32, bias + j * lanes)
+        // Where RearrangeToOddPlusEven adds lanewise (all but NEON), init
+        // can start the first sum.
+        acc0[s][m][j] = (kInitFirst && s == 0)
+                            ? hn::LoadU(d32, init + m * init_stride + j * lanes)
                             : hn::Zero(d32);
         acc1[s][m][j] = hn::Zero(d32);
       }
     }
   }
 
-  const int8_t* wk = reinterpret_cast<const int8_t*>(w + nr * sizeof(int32_t));
+  const int8_t* wk = reinterpret_cast<const int8_t*>(w);
   // The body is written inline: accumulator arrays handed to a helper by
   // reference end up in memory instead of registers.
   for (size_t g0 = 0; g0 < kgroups; g0 += S) {
@@ -142,8 +142,8 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
         sum = hn::Add(sum, hn::RearrangeToOddPlusEven(acc0[1][m][j],
                                                       acc1[1][m][j]));
       }
-      if constexpr (!kBiasFirst) {
-        sum = hn::Add(sum, hn::LoadU(d32, bias + j * lanes));
+      if constexpr (!kInitFirst) {
+        sum = hn::Add(sum, hn::LoadU(d32, init + m * init_stride + j * lanes));
       }
       acc0[0][m][j] = sum;
     }
@@ -156,31 +156,36 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
 template <size_t MR, size_t NV>
 HWY_INLINE void Q8GemmRows(size_t mr, size_t nv, size_t nc, size_t kgroups,
                            const int16_t* a, size_t a_stride,
-                           const int32_t* row_offset, const uint8_t* w,
+                           const int32_t* row_offset, const int32_t* init,
+                           size_t init_stride, const uint8_t* w,
                            const GemmOutput& out, size_t n0, void* c,
                            size_t ldc) {
   if constexpr (MR > 1) {
     if (mr < MR) {
       return Q8GemmRows<MR - 1, NV>(mr, nv, nc, kgroups, a, a_stride,
-                                    row_offset, w, out, n0, c, ldc);
+                                    row_offset, init, init_stride, w, out, n0,
+                                    c, ldc);
     }
   }
   if constexpr (NV > 1) {
     if (nv < NV) {
       return Q8GemmRows<MR, NV - 1>(mr, nv, nc, kgroups, a, a_stride,
-                                    row_offset, w, out, n0, c, ldc);
+                                    row_offset, init, init_stride, w, out, n0,
+                                    c, ldc);
     }
   }
-  Q8GemmTile<MR, NV>(nc, kgroups, a, a_stride, row_offset, w, out, n0, c, ldc);
+  Q8GemmTile<MR, NV>(nc, kgroups, a, a_stride, row_offset, init, init_stride, w,
+                     out, n0, c, ldc);
 }
 
 void Q8GemmUkernel(size_t mr, size_t nc, size_t kgroups, const void* a,
                    size_t a_stride, const int32_t* row_offset,
-                   const uint8_t* w, const GemmOutput& out, size_t n0, void* c,
-                   size_t ldc) {
+                   const int32_t* init, size_t init_stride, const uint8_t* w,
+                   const GemmOutput& out, size_t n0, void* c, size_t ldc) {
   const size_t lanes = hn::Lanes(D32());
   Q8GemmRows<kQ8MR, kQ8NV>(mr, (nc + lanes - 1) / lanes, nc, kgroups,
-                           static_cast<const int16_t*>(a), a_stride, row_offset, w, out, n0, c, ldc);
+                           static_cast<const int16_t*>(a), a_stride, row_offset,
+                           init, init_stride, w, out, n0, c, ldc);
 }
 
 template <class DN>

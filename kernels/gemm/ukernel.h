@@ -30,11 +30,17 @@ constexpr int kRawInt32 = 0;
 //    elements, padded to kgroups * KR columns.
 // row_offset: nullptr, or one value per row subtracted from its accumulators
 //    (the asymmetric-weight correction).
-// w: one packed block (layout.h); n0: the tile's first column, for the
-//    per-channel output parameters; c: row stride ldc elements.
+// init: the accumulators start from init[m * init_stride + j], j < NR (all
+//    NR readable). init_stride 0 starts every row from one vector: a packed
+//    block's bias. A K range split into parts (the operator's K blocking)
+//    continues from the previous part's raw int32 output instead.
+// w: the weights of the first of `kgroups` K groups of one packed block
+//    (layout.h); n0: the tile's first column, for the per-channel output
+//    parameters; c: row stride ldc elements.
 using GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kgroups,
                                const void* a, size_t a_stride,
-                               const int32_t* row_offset, const uint8_t* w,
+                               const int32_t* row_offset, const int32_t* init,
+                               size_t init_stride, const uint8_t* w,
                                const GemmOutput& out, size_t n0, void* c,
                                size_t ldc);
 

@@ -243,6 +243,10 @@ struct Scratch {
   std::vector<int32_t> row_offset;
   std::unique_ptr<std::atomic<uint32_t>[]> panel_state;  // see PreparePanel
   size_t panels = 0;
+  // K blocking: one tile of int32 partial sums per thread (see ClaimSlot).
+  std::vector<int32_t> partial;
+  std::unique_ptr<std::atomic<bool>[]> slot_busy;
+  size_t slots = 0;
 };
 Scratch& ThreadScratch() {
   thread_local Scratch scratch;
@@ -263,6 +267,13 @@ struct RunContext {
   size_t c_elem;
   size_t tile_m;  // rows per panel: the row extent of a task
   std::atomic<uint32_t>* panel_state;
+  // K blocking: K groups per part (all of them when K is not split), the
+  // partial-sum tiles (tile_m x NR int32 each) and their claim flags.
+  size_t part_groups;
+  int32_t* partial;
+  std::atomic<bool>* slot_busy;
+  size_t slots;
+  const GemmOutput* raw;  // the output stage of every part but the last
 };
 
 void WidenTask(void* context, size_t i0, size_t rows) {
@@ -303,27 +314,63 @@ void PreparePanel(RunContext& ctx, size_t i0, size_t rows) {
   }
 }
 
+// At most `threads` tasks run at once, so a free slot always exists.
+size_t ClaimSlot(const RunContext& ctx) {
+  for (size_t s = 0;; s = (s + 1) % ctx.slots) {
+    if (!ctx.slot_busy[s].load(std::memory_order_relaxed) &&
+        !ctx.slot_busy[s].exchange(true, std::memory_order_acquire)) {
+      return s;
+    }
+  }
+}
+
+// One task: rows [i0, i0 + rows) x one NR block of columns at j0. Without K
+// blocking each MR x NR tile runs over all of K. With it, K is cut into
+// parts whose weights stay in L2 while every row tile of the panel reuses
+// them: the first part starts from the bias, each later part from the raw
+// int32 sums the one before left in the thread's partial tile, and the last
+// part applies the output stage. The sums are the same modulo 2^32 however K
+// is cut, so the result is bit-identical.
 void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
               size_t cols) {
   auto& ctx = *static_cast<RunContext*>(context);
   PreparePanel(ctx, i0, rows);
   const GemmKernel& kernel = *ctx.g->kernel;
   const size_t nr = kernel.layout.nr;
-  const size_t block_bytes = kernel.layout.BlockBytes(ctx.g->k);
+  const size_t group_bytes = nr * kernel.layout.kr;
+  const size_t group_elems = kernel.layout.kr;
+  const uint8_t* block =
+      ctx.g->packed + (j0 / nr) * kernel.layout.BlockBytes(ctx.g->k);
+  const int32_t* bias = reinterpret_cast<const int32_t*>(block);
+  const uint8_t* weights = block + nr * sizeof(int32_t);
   const size_t kgroups = kernel.layout.KGroups(ctx.g->k);
-  for (size_t j = j0; j < j0 + cols; j += nr) {
-    const uint8_t* w = ctx.g->packed + (j / nr) * block_bytes;
-    const size_t nc = std::min(nr, j0 + cols - j);
+  const size_t nc = std::min(nr, cols);
+  const bool split = ctx.part_groups < kgroups;
+  const size_t slot = split ? ClaimSlot(ctx) : 0;
+  int32_t* partial = split ? ctx.partial + slot * ctx.tile_m * nr : nullptr;
+  for (size_t g0 = 0; g0 < kgroups; g0 += ctx.part_groups) {
+    const size_t groups = std::min(ctx.part_groups, kgroups - g0);
+    const bool first = g0 == 0;
+    const bool last = g0 + groups == kgroups;
     for (size_t i = i0; i < i0 + rows; i += kernel.mr) {
       const size_t mr = std::min(kernel.mr, i0 + rows - i);
-      kernel.ukernel(mr, nc, kgroups,
-                     ctx.a_prepared + i * ctx.kpad * ctx.act_bytes, ctx.kpad,
-                     ctx.row_offset != nullptr ? ctx.row_offset + i : nullptr,
-                     w, *ctx.out, j, ctx.c + (i * ctx.ldc + j) * ctx.c_elem,
-                     ctx.ldc);
+      int32_t* part_c = split ? partial + (i - i0) * nr : nullptr;
+      kernel.ukernel(
+          mr, nc, groups,
+          ctx.a_prepared + (i * ctx.kpad + g0 * group_elems) * ctx.act_bytes,
+          ctx.kpad,
+          first && ctx.row_offset != nullptr ? ctx.row_offset + i : nullptr,
+          first ? bias : part_c, first ? 0 : nr, weights + g0 * group_bytes,
+          last ? *ctx.out : *ctx.raw, j0,
+          last ? static_cast<void*>(ctx.c + (i * ctx.ldc + j0) * ctx.c_elem)
+               : part_c,
+          last ? ctx.ldc : nr);
     }
   }
+  if (split) ctx.slot_busy[slot].store(false, std::memory_order_release);
 }
+
+std::atomic<size_t> g_part_groups_for_testing{0};
 
 size_t RoundUp(size_t x, size_t q) { return (x + q - 1) / q * q; }
 
@@ -371,8 +418,25 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // several tiles.
   const size_t mr = kernel.mr;
   const size_t nr = kernel.layout.nr;
+  // K blocking: when one block's weights (KGroups x NR x KR bytes) outgrow
+  // a quarter of L2, K is cut into parts that fit, so that they stay cached
+  // while the panel's row tiles reuse them, and the panel is sized from the
+  // part's K.
+  const size_t kgroups = kernel.layout.KGroups(g->k);
+  const size_t group_bytes = nr * kernel.layout.kr;
+  size_t part_groups = std::max<size_t>(1, L2CacheBytes() / 4 / group_bytes);
+  const size_t forced_parts = g_part_groups_for_testing.load();
+  if (forced_parts != 0) part_groups = forced_parts;
+  // A single row tile (GEMV) reads each weight once whatever the cut.
+  if (part_groups < kgroups && (m > mr || forced_parts)) {
+    const size_t parts = (kgroups + part_groups - 1) / part_groups;
+    part_groups = (kgroups + parts - 1) / parts;  // even parts
+  } else {
+    part_groups = kgroups;
+  }
+  const size_t part_elems = part_groups * kernel.layout.kr;
   size_t tile_m =
-      std::max(mr, L2CacheBytes() / 2 / (kpad * act_bytes) / mr * mr);
+      std::max(mr, L2CacheBytes() / 2 / (part_elems * act_bytes) / mr * mr);
   if (threads > 1) {
     const size_t n_tiles = (g->n + nr - 1) / nr;
     const size_t want_m_tiles = (16 * threads + n_tiles - 1) / n_tiles;
@@ -393,6 +457,27 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   for (size_t i = 0; i < panels; ++i) {
     scratch.panel_state[i].store(kTodo, std::memory_order_relaxed);
   }
+  const bool split = part_groups < kgroups;
+  if (split) {
+    try {
+      // Small: tile_m rows of one part's activations fit in half the L2.
+      if (scratch.partial.size() < threads * tile_m * nr) {
+        scratch.partial.resize(threads * tile_m * nr);
+      }
+      if (scratch.slots < threads) {
+        scratch.slot_busy.reset(new std::atomic<bool>[threads]);
+        scratch.slots = threads;
+      }
+    } catch (const std::bad_alloc&) {
+      return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                  "%s: cannot allocate %zu partial-sum tiles", fn, threads);
+    }
+    for (size_t i = 0; i < threads; ++i) {
+      scratch.slot_busy[i].store(false, std::memory_order_relaxed);
+    }
+  }
+  GemmOutput raw{};
+  raw.requant = kRawInt32;
   RunContext ctx{g,
                  &out,
                  a,
@@ -405,7 +490,12 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  ldc,
                  c_elem,
                  tile_m,
-                 scratch.panel_state.get()};
+                 scratch.panel_state.get(),
+                 part_groups,
+                 split ? scratch.partial.data() : nullptr,
+                 split ? scratch.slot_busy.get() : nullptr,
+                 threads,
+                 &raw};
   pthreadpool_parallelize_2d_tile_2d(pool, GemmTask, &ctx, m, g->n, tile_m,
                                      nr, 0);
   return Succeed();
@@ -454,6 +544,10 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
                 packed_bytes);
   }
   return Succeed();
+}
+
+void SetGemmKPartGroupsForTesting(size_t groups) {
+  g_part_groups_for_testing.store(groups);
 }
 
 const uint8_t* PackedWeights(lowbit_gemm_t gemm, size_t* bytes) {
