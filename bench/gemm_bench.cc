@@ -2,7 +2,13 @@
 // shared/bench-shapes.md, in one process, one after the other. Prints Google
 // Benchmark's report, then a table of GOPS (2*M*N*K / s) and ratios.
 //
-//   lowbit_gemm_bench [--lowbit_kernel=NAME] [--threads=1,2] [benchmark flags]
+//   lowbit_gemm_bench [--lowbit_kernel=NAME] [--threads=1,2]
+//                     [--shape=NAME:MxKxN ...] [--lowbit_k_part_groups=G]
+//                     [benchmark flags]
+//
+// --shape (repeatable) replaces the built-in shapes with the caller's own.
+// --lowbit_k_part_groups cuts K into parts of G K groups instead of the
+// cache-derived size (a huge G: no K blocking), to try block sizes.
 //
 // With LOWBIT_WITH_ONEDNN, oneDNN's int8 matmul runs beside them.
 #include <benchmark/benchmark.h>
@@ -34,18 +40,18 @@
 namespace {
 
 struct Shape {
-  const char* name;
+  std::string name;
   size_t m, k, n;
 };
 
 // shared/bench-shapes.md, "Fully connected / GEMM".
-const Shape kShapes[] = {
-    {"fc-gemv-1k", 1, 1024, 1024},      {"fc-gemv-4k", 1, 4096, 4096},
-    {"fc-1001", 1, 1280, 1001},         {"tok16-1k", 16, 1024, 1024},
-    {"tok128-attn", 128, 768, 768},     {"tok128-ffn-up", 128, 768, 3072},
+std::vector<Shape> g_shapes = {
+    {"fc-gemv-1k", 1, 1024, 1024},       {"fc-gemv-4k", 1, 4096, 4096},
+    {"fc-1001", 1, 1280, 1001},          {"tok16-1k", 16, 1024, 1024},
+    {"tok128-attn", 128, 768, 768},      {"tok128-ffn-up", 128, 768, 3072},
     {"tok128-ffn-down", 128, 3072, 768}, {"pw-mnv1-14", 196, 512, 512},
-    {"pw-mnv2-56", 3136, 24, 144},      {"sq-256", 256, 256, 256},
-    {"sq-512", 512, 512, 512},          {"sq-1024", 1024, 1024, 1024},
+    {"pw-mnv2-56", 3136, 24, 144},       {"sq-256", 256, 256, 256},
+    {"sq-512", 512, 512, 512},           {"sq-1024", 1024, 1024, 1024},
 };
 
 const char* const kImpls[] = {"lowbit", "xnnpack_qs8_fc", "xnnpack_qc8_conv1x1",
@@ -259,7 +265,7 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
               "xnn qc8", "ratio", "onednn", "ratio");
   std::printf("%s\n", std::string(100, '-').c_str());
   for (size_t t : threads) {
-    for (const Shape& s : kShapes) {
+    for (const Shape& s : g_shapes) {
       const double lb = rep.Gops(Name("lowbit", s, t));
       if (lb == 0.0) continue;
       // "-" where a comparison did not run (filtered out, or not built).
@@ -273,11 +279,10 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
         }
         return std::string(buf);
       };
-      std::printf("%-16s %5zu %5zu %5zu %3zu | %7.1f | %s | %s | %s\n",
-                  s.name, s.m, s.k, s.n, t, lb,
-                  cell("xnnpack_qs8_fc").c_str(),
-                  cell("xnnpack_qc8_conv1x1").c_str(),
-                  cell("onednn_matmul").c_str());
+      std::printf(
+          "%-16s %5zu %5zu %5zu %3zu | %7.1f | %s | %s | %s\n", s.name.c_str(),
+          s.m, s.k, s.n, t, lb, cell("xnnpack_qs8_fc").c_str(),
+          cell("xnnpack_qc8_conv1x1").c_str(), cell("onednn_matmul").c_str());
     }
   }
 }
@@ -288,6 +293,7 @@ int main(int argc, char** argv) {
   std::vector<size_t> threads = {1, 2};
   g_kernel = &lowbit::DefaultGemmKernel();
   std::vector<char*> rest;
+  bool custom_shapes = false;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--lowbit_kernel=", 16) == 0) {
       g_kernel = lowbit::FindGemmKernel(argv[i] + 16);
@@ -300,12 +306,29 @@ int main(int argc, char** argv) {
         }
         return 2;
       }
+    } else if (std::strncmp(argv[i], "--lowbit_k_part_groups=", 23) == 0) {
+      lowbit::SetGemmKPartGroupsForTesting(std::strtoul(argv[i] + 23,
+                                                        nullptr, 10));
     } else if (std::strncmp(argv[i], "--threads=", 10) == 0) {
       threads.clear();
       for (char* p = argv[i] + 10; *p != '\0';) {
         threads.push_back(std::strtoul(p, &p, 10));
         if (*p == ',') ++p;
       }
+    } else if (std::strncmp(argv[i], "--shape=", 8) == 0) {
+      if (!custom_shapes) g_shapes.clear();
+      custom_shapes = true;
+      const char* spec = argv[i] + 8;
+      const char* colon = std::strchr(spec, ':');
+      Shape s{colon != nullptr ? std::string(spec, colon) : std::string(spec),
+              0, 0, 0};
+      if (colon == nullptr ||
+          std::sscanf(colon + 1, "%zux%zux%zu", &s.m, &s.k, &s.n) != 3 ||
+          s.m == 0 || s.k == 0 || s.n == 0) {
+        std::fprintf(stderr, "bad --shape=%s; want NAME:MxKxN\n", spec);
+        return 2;
+      }
+      g_shapes.push_back(s);
     } else {
       rest.push_back(argv[i]);
     }
@@ -314,7 +337,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&rest_argc, rest.data());
 
   for (size_t t : threads) {
-    for (const Shape& s : kShapes) {
+    for (const Shape& s : g_shapes) {
       for (const char* impl : kImpls) {
         const std::string name = Name(impl, s, t);
         benchmark::internal::Benchmark* b = nullptr;
