@@ -3,7 +3,7 @@
 # benchmarks, and runs lowbit, XNNPACK and oneDNN on the GEMM shapes of
 # shared/bench-shapes.md, 1 and 2 threads, in one process; prints the table
 # of GOPS and lowbit/peer ratios, writes the JSON and plots it to
-# build/release/gemm_bench.png. Extra arguments go to the benchmark (e.g.
+# build/release/gemm_bench.png, then prints one core's instruction ceilings. Extra arguments go to the benchmark (e.g.
 # --lowbit_kernel=NAME, --threads=1, --benchmark_filter=sq-).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,3 +16,7 @@ build/release/bench/lowbit_gemm_bench \
   --benchmark_min_time=0.2 --benchmark_out=build/release/gemm_bench.json \
   --benchmark_out_format=json "$@"
 scripts/plot_bench.py build/release/gemm_bench.json build/release/gemm_bench.png
+# The instruction ceilings the table's GOPS compare with (x86 builds only).
+if [ -x build/release/bench/lowbit_isa_peak_bench ]; then
+  build/release/bench/lowbit_isa_peak_bench --benchmark_min_time=0.2
+fi
