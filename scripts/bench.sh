@@ -3,8 +3,9 @@
 # benchmarks, and runs lowbit, XNNPACK and oneDNN on the GEMM shapes of
 # shared/bench-shapes.md, 1 and 2 threads, in one process; prints the table
 # of GOPS and lowbit/peer ratios, writes the JSON and plots it to
-# build/release/gemm_bench.png, then prints one core's instruction ceilings. Extra arguments go to the benchmark (e.g.
-# --lowbit_kernel=NAME, --threads=1, --benchmark_filter=sq-).
+# build/release/gemm_bench.png, then prints one core's instruction ceilings.
+# Extra arguments go to the GEMM benchmark (e.g. --lowbit_kernel=NAME,
+# --threads=1, --benchmark_filter=sq-, --shape=NAME:MxKxN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
