@@ -108,15 +108,6 @@ struct Tile {
   }
 };
 
-void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
-             size_t a_stride, const int32_t* row_offset, const int32_t* init,
-             size_t init_stride, const uint8_t* w, const GemmOutput& out,
-             size_t n0, void* c, size_t ldc) {
-  DispatchTile<Tile, kMR, kNV>(
-      mr, (nc + 3) / 4, nc, kgroups, static_cast<const int8_t*>(a), a_stride,
-      row_offset, init, init_stride, w, out, n0, c, ldc);
-}
-
 }  // namespace
 }  // namespace HWY_NAMESPACE
 
@@ -130,7 +121,7 @@ const GemmKernel* Q8Gemm8x8c8NeonI8mm() {
       0,
       target::kMR,
       GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
-      &target::Ukernel,
+      &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int8_t>,
       &target::PrepareActivations8<ActFormat::kInt8>,
       &target::RequantizeFullVectors};
   return &kernel;

@@ -16,9 +16,9 @@
 #include <cstring>
 
 #include "hwy/highway.h"
-#include "kernels/gemm/ukernel.h"
 #include "kernels/gemm/epilogue-inl.h"
-
+#include "kernels/gemm/tile_dispatch.h"
+#include "kernels/gemm/ukernel.h"
 
 HWY_BEFORE_NAMESPACE();
 // Highway requires AVX512-VNNI at run time for AVX3_DL, but its compile
@@ -151,41 +151,22 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
   FinishTile<MR, NV>(d32, acc0[0], row_offset, out, n0, nc, c, ldc);
 }
 
-// Instantiates the tile once per row count and vector count, so a short
-// last tile or a narrow last block does no redundant work.
-template <size_t MR, size_t NV>
-HWY_INLINE void Q8GemmRows(size_t mr, size_t nv, size_t nc, size_t kgroups,
-                           const int16_t* a, size_t a_stride,
-                           const int32_t* row_offset, const int32_t* init,
-                           size_t init_stride, const uint8_t* w,
-                           const GemmOutput& out, size_t n0, void* c,
-                           size_t ldc) {
-  if constexpr (MR > 1) {
-    if (mr < MR) {
-      return Q8GemmRows<MR - 1, NV>(mr, nv, nc, kgroups, a, a_stride,
-                                    row_offset, init, init_stride, w, out, n0,
-                                    c, ldc);
-    }
+// DispatchTile's form of the tile.
+struct Q8Tile {
+  template <size_t MR, size_t NV, class... Args>
+  static void Run(const Args&... args) {
+    Q8GemmTile<MR, NV>(args...);
   }
-  if constexpr (NV > 1) {
-    if (nv < NV) {
-      return Q8GemmRows<MR, NV - 1>(mr, nv, nc, kgroups, a, a_stride,
-                                    row_offset, init, init_stride, w, out, n0,
-                                    c, ldc);
-    }
-  }
-  Q8GemmTile<MR, NV>(nc, kgroups, a, a_stride, row_offset, init, init_stride, w,
-                     out, n0, c, ldc);
-}
+};
 
 void Q8GemmUkernel(size_t mr, size_t nc, size_t kgroups, const void* a,
                    size_t a_stride, const int32_t* row_offset,
                    const int32_t* init, size_t init_stride, const uint8_t* w,
                    const GemmOutput& out, size_t n0, void* c, size_t ldc) {
   const size_t lanes = hn::Lanes(D32());
-  Q8GemmRows<kQ8MR, kQ8NV>(mr, (nc + lanes - 1) / lanes, nc, kgroups,
-                           static_cast<const int16_t*>(a), a_stride, row_offset,
-                           init, init_stride, w, out, n0, c, ldc);
+  DispatchTile<Q8Tile, kQ8MR, kQ8NV>(
+      mr, (nc + lanes - 1) / lanes, nc, kgroups, static_cast<const int16_t*>(a),
+      a_stride, row_offset, init, init_stride, w, out, n0, c, ldc);
 }
 
 template <class DN>

@@ -5,6 +5,9 @@
 #define LOWBIT_KERNELS_GEMM_TILE_DISPATCH_H_
 
 #include <cstddef>
+#include <cstdint>
+
+#include "kernels/gemm/ukernel.h"
 
 namespace lowbit {
 
@@ -18,6 +21,18 @@ inline void DispatchTile(size_t mr, size_t nv, const Args&... args) {
     if (nv < NV) return DispatchTile<Tile, MR, NV - 1>(mr, nv, args...);
   }
   Tile::template Run<MR, NV>(args...);
+}
+
+// The GemmUkernelFn of a tiled kernel: activations read as Act, channels in
+// vectors of Lanes, so a tile of nc channels runs ceil(nc / Lanes) of them.
+template <class Tile, size_t MR, size_t NV, size_t Lanes, typename Act>
+void TileUkernel(size_t mr, size_t nc, size_t kgroups, const void* a,
+                 size_t a_stride, const int32_t* row_offset,
+                 const int32_t* init, size_t init_stride, const uint8_t* w,
+                 const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+  DispatchTile<Tile, MR, NV>(mr, (nc + Lanes - 1) / Lanes, nc, kgroups,
+                             static_cast<const Act*>(a), a_stride, row_offset,
+                             init, init_stride, w, out, n0, c, ldc);
 }
 
 }  // namespace lowbit
