@@ -17,6 +17,15 @@
 HWY_BEFORE_NAMESPACE();
 namespace lowbit {
 namespace HWY_NAMESPACE {
+// Kernel code is compiled for one target by several translation units (per
+// Highway target through foreach_target.h, and with a static target in each
+// hand-written kernel's file, built with other flags). Internal linkage
+// keeps each unit's instantiations its own; with external linkage the linker
+// would keep one copy for all of them (an ODR violation that can run another
+// closure layout or instructions the CPU lacks). Every -inl.h of kernel code
+// opens this anonymous namespace; cmake/CheckKernelSymbols.cmake fails the
+// build when a kernel symbol escapes it.
+namespace {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // x * 2^shift saturated to int32; shift in [0, 31].
@@ -141,6 +150,7 @@ HWY_INLINE V RequantizeFixedpointSingle(D d, V acc, V multiplier, V shift,
   return hn::Add(JoinLow32(d, even, odd), k.zero_point);
 }
 
+}  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lowbit
 HWY_AFTER_NAMESPACE();

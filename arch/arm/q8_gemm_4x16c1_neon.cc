@@ -11,8 +11,10 @@
 
 #include <cstring>
 
+#include "arch/kernels.h"
 #include "hwy/highway.h"
 #include "kernels/gemm/epilogue-inl.h"
+#include "kernels/gemm/prepare16-inl.h"
 #include "kernels/gemm/tile_dispatch.h"
 
 #if HWY_TARGET != HWY_NEON
@@ -21,12 +23,6 @@
 
 namespace lowbit {
 namespace HWY_NAMESPACE {
-
-// q8_gemm-inl.h, for this target.
-void Q8WidenActivations(lowbit_dtype type, const void* a, size_t lda,
-                        int32_t za, size_t m, size_t k, size_t kpad,
-                        void* out, int32_t* row_sums);
-
 namespace {
 
 constexpr size_t kMR = 4;
@@ -90,20 +86,18 @@ struct Tile {
 }  // namespace
 }  // namespace HWY_NAMESPACE
 
-const GemmKernel* Q8Gemm4x16c1Neon() {
-  namespace target = HWY_NAMESPACE;
-  static const GemmKernel kernel = {
-      "lowbit_q8_gemm_ukernel_4x16c1__neon",
-      "neon",
-      "neon",
-      Isa::kNeon,
-      0,
-      target::kMR,
-      GemmLayout{target::kNR, 1, ActFormat::kInt16},
-      &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int16_t>,
-      &target::Q8WidenActivations,
-      &target::RequantizeFullVectors};
-  return &kernel;
-}
+namespace target = HWY_NAMESPACE;
+// Constant-initialised (arch/kernels.h): listing it runs no code.
+constexpr GemmKernel kQ8Gemm4x16c1Neon = {
+    "lowbit_q8_gemm_ukernel_4x16c1__neon",
+    "neon",
+    "neon",
+    Isa::kNeon,
+    0,
+    target::kMR,
+    GemmLayout{target::kNR, 1, ActFormat::kInt16},
+    &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int16_t>,
+    &target::PrepareActivations16,
+    &target::RequantizeFullVectors};
 
 }  // namespace lowbit

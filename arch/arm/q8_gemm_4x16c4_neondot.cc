@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "arch/kernels.h"
 #include "hwy/highway.h"
 #include "kernels/gemm/epilogue-inl.h"
 #include "kernels/gemm/prepare8-inl.h"
@@ -95,20 +96,18 @@ struct Tile {
 }  // namespace
 }  // namespace HWY_NAMESPACE
 
-const GemmKernel* Q8Gemm4x16c4NeonDot() {
-  namespace target = HWY_NAMESPACE;
-  static const GemmKernel kernel = {
-      "lowbit_q8_gemm_ukernel_4x16c4__neondot",
-      "neondot",
-      "neondot",
-      Isa::kNeonDot,
-      0,
-      target::kMR,
-      GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
-      &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int8_t>,
-      &target::PrepareActivations8<ActFormat::kInt8>,
-      &target::RequantizeFullVectors};
-  return &kernel;
-}
+namespace target = HWY_NAMESPACE;
+// Constant-initialised (arch/kernels.h): listing it runs no code.
+constexpr GemmKernel kQ8Gemm4x16c4NeonDot = {
+    "lowbit_q8_gemm_ukernel_4x16c4__neondot",
+    "neondot",
+    "neondot",
+    Isa::kNeonDot,
+    0,
+    target::kMR,
+    GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
+    &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int8_t>,
+    &target::PrepareActivations8<ActFormat::kInt8>,
+    &target::RequantizeFullVectors};
 
 }  // namespace lowbit

@@ -14,6 +14,7 @@
 
 #include <cstring>
 
+#include "arch/kernels.h"
 #include "hwy/highway.h"
 #include "kernels/gemm/epilogue-inl.h"
 #include "kernels/gemm/prepare8-inl.h"
@@ -111,20 +112,18 @@ struct Tile {
 }  // namespace
 }  // namespace HWY_NAMESPACE
 
-const GemmKernel* Q8Gemm8x8c8NeonI8mm() {
-  namespace target = HWY_NAMESPACE;
-  static const GemmKernel kernel = {
-      "lowbit_q8_gemm_ukernel_8x8c8__neoni8mm",
-      "neoni8mm",
-      "neoni8mm",
-      Isa::kNeonI8mm,
-      0,
-      target::kMR,
-      GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
-      &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int8_t>,
-      &target::PrepareActivations8<ActFormat::kInt8>,
-      &target::RequantizeFullVectors};
-  return &kernel;
-}
+namespace target = HWY_NAMESPACE;
+// Constant-initialised (arch/kernels.h): listing it runs no code.
+constexpr GemmKernel kQ8Gemm8x8c8NeonI8mm = {
+    "lowbit_q8_gemm_ukernel_8x8c8__neoni8mm",
+    "neoni8mm",
+    "neoni8mm",
+    Isa::kNeonI8mm,
+    0,
+    target::kMR,
+    GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
+    &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int8_t>,
+    &target::PrepareActivations8<ActFormat::kInt8>,
+    &target::RequantizeFullVectors};
 
 }  // namespace lowbit

@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "arch/kernels.h"
 #include "hwy/highway.h"
 #include "kernels/gemm/epilogue-inl.h"
 #include "kernels/gemm/prepare8-inl.h"
@@ -120,20 +121,18 @@ struct Tile {
 }  // namespace
 }  // namespace HWY_NAMESPACE
 
-const GemmKernel* Q8Gemm8x48c4Avx512Vnni() {
-  namespace target = HWY_NAMESPACE;
-  static const GemmKernel kernel = {
-      "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni",
-      "avx512vnni",
-      "avx512vnni",
-      Isa::kAvx512Vnni,
-      0,
-      target::kMR,
-      GemmLayout{target::kNR, target::kKR, ActFormat::kUint8},
-      &TileUkernel<target::Tile, target::kMR, target::kNV, 16, uint8_t>,
-      &target::PrepareActivations8<ActFormat::kUint8>,
-      &target::RequantizeFullVectors};
-  return &kernel;
-}
+namespace target = HWY_NAMESPACE;
+// Constant-initialised (arch/kernels.h): listing it runs no code.
+constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
+    "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni",
+    "avx512vnni",
+    "avx512vnni",
+    Isa::kAvx512Vnni,
+    0,
+    target::kMR,
+    GemmLayout{target::kNR, target::kKR, ActFormat::kUint8},
+    &TileUkernel<target::Tile, target::kMR, target::kNV, 16, uint8_t>,
+    &target::PrepareActivations8<ActFormat::kUint8>,
+    &target::RequantizeFullVectors};
 
 }  // namespace lowbit

@@ -31,6 +31,7 @@
 HWY_BEFORE_NAMESPACE();
 namespace lowbit {
 namespace HWY_NAMESPACE {
+namespace {  // internal linkage: see kernels/requant-inl.h
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Writes `count` (<= Lanes) results of one vector to dst.
@@ -184,13 +185,13 @@ HWY_INLINE void RequantizeValues(D d32, const GemmOutput& out,
 }
 
 // GemmKernel::requantize of a kernel that uses full vectors of this target.
-// (static: each translation unit compiling this target has its own copy.)
-static inline void RequantizeFullVectors(const GemmOutput& out,
+inline void RequantizeFullVectors(const GemmOutput& out,
                                          const int32_t* acc, size_t n,
                                          int32_t* q) {
   RequantizeValues(hn::ScalableTag<int32_t>(), out, acc, n, q);
 }
 
+}  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lowbit
 HWY_AFTER_NAMESPACE();

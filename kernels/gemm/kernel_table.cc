@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "arch/kernels.h"
 #include "hwy/detect_targets.h"
 #include "hwy/targets.h"
 #include "kernels/operator/platform.h"
@@ -10,15 +11,6 @@
 namespace lowbit {
 
 std::vector<const GemmKernel*> HighwayGemmKernels();  // q8_gemm.cc
-#if defined(LOWBIT_ARCH_X86_64)
-const GemmKernel* Q8Gemm8x48c4Avx512Vnni();
-const GemmKernel* Q8Gemm6x16c2Avx2();
-#endif
-#if defined(LOWBIT_ARCH_AARCH64)
-const GemmKernel* Q8Gemm8x8c8NeonI8mm();
-const GemmKernel* Q8Gemm4x16c4NeonDot();
-const GemmKernel* Q8Gemm4x16c1Neon();
-#endif
 
 const char* const kIsaFamilies[] = {"scalar", "hwy",  "avx2",     "avx512vnni",
                                     "neon",   "neondot", "neoni8mm", nullptr};
@@ -28,13 +20,13 @@ const std::vector<const GemmKernel*>& GemmKernels() {
     // Hand-written kernels first, fastest first; then Highway's.
     std::vector<const GemmKernel*> all = {
 #if defined(LOWBIT_ARCH_X86_64)
-        Q8Gemm8x48c4Avx512Vnni(),
-        Q8Gemm6x16c2Avx2(),
+        &kQ8Gemm8x48c4Avx512Vnni,
+        &kQ8Gemm6x16c2Avx2,
 #endif
 #if defined(LOWBIT_ARCH_AARCH64)
-        Q8Gemm8x8c8NeonI8mm(),
-        Q8Gemm4x16c4NeonDot(),
-        Q8Gemm4x16c1Neon(),
+        &kQ8Gemm8x8c8NeonI8mm,
+        &kQ8Gemm4x16c4NeonDot,
+        &kQ8Gemm4x16c1Neon,
 #endif
     };
     for (const GemmKernel* k : HighwayGemmKernels()) all.push_back(k);

@@ -18,6 +18,7 @@
 HWY_BEFORE_NAMESPACE();
 namespace lowbit {
 namespace HWY_NAMESPACE {
+namespace {  // internal linkage: see kernels/requant-inl.h
 namespace hn = hwy::HWY_NAMESPACE;
 
 template <ActFormat kFormat>
@@ -67,6 +68,7 @@ void PrepareActivations8(lowbit_dtype type, const void* a, size_t lda,
   }
 }
 
+}  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lowbit
 HWY_AFTER_NAMESPACE();

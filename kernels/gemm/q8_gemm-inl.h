@@ -17,23 +17,21 @@
 
 #include "hwy/highway.h"
 #include "kernels/gemm/epilogue-inl.h"
+#include "kernels/gemm/prepare16-inl.h"
 #include "kernels/gemm/tile_dispatch.h"
 #include "kernels/gemm/ukernel.h"
 
 HWY_BEFORE_NAMESPACE();
 // Highway requires AVX512-VNNI at run time for AVX3_DL, but its compile
-// attribute string names only avxvnni: allow the EVEX form too.
-#if HWY_TARGET == HWY_AVX3_DL
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512vnni"))), \
-                             apply_to = function)
-#define LOWBIT_POP_VNNI 1
-#elif defined(__GNUC__)
+// attribute string names only avxvnni: GCC adds the EVEX form to the
+// target's pragma; clang would take only one of two target attributes, so
+// there MulAddPairs states the instruction in assembly.
+#if HWY_TARGET == HWY_AVX3_DL && !defined(__clang__) && defined(__GNUC__)
 #pragma GCC target("avx512vnni")
-#endif
 #endif
 namespace lowbit {
 namespace HWY_NAMESPACE {
+namespace {  // internal linkage: see kernels/requant-inl.h
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Tile shape per target: MR rows x NV int32 vectors, sized to the register
@@ -63,7 +61,13 @@ HWY_INLINE V32 MulAddPairs(D32 d32, V16 a, V16 b, V32 sum0, V32& sum1) {
 #if HWY_TARGET == HWY_AVX3_DL
   (void)d32;
   (void)sum1;
+#if defined(__clang__)
+  __m512i sum = sum0.raw;
+  asm("vpdpwssd %2, %1, %0" : "+v"(sum) : "v"(a.raw), "v"(b.raw));
+  return V32{sum};
+#else
   return V32{_mm512_dpwssd_epi32(sum0.raw, a.raw, b.raw)};
+#endif
 #else
   return hn::ReorderWidenMulAccumulate(d32, a, b, sum0, sum1);
 #endif
@@ -169,71 +173,9 @@ void Q8GemmUkernel(size_t mr, size_t nc, size_t kgroups, const void* a,
       a_stride, row_offset, init, init_stride, w, out, n0, c, ldc);
 }
 
-template <class DN>
-HWY_INLINE void WidenRow(DN dn, const hwy::RemoveConst<hn::TFromD<DN>>* src,
-                         int32_t za, size_t k, size_t kpad, int16_t* dst) {
-  const hn::Rebind<int16_t, DN> d16;
-  const size_t lanes = hn::Lanes(d16);
-  const auto vza = hn::Set(d16, static_cast<int16_t>(za));
-  size_t x = 0;
-  for (; x + lanes <= k; x += lanes) {
-    hn::StoreU(hn::Sub(hn::PromoteTo(d16, hn::LoadU(dn, src + x)), vza), d16,
-               dst + x);
-  }
-  for (; x < k; ++x) dst[x] = static_cast<int16_t>(src[x] - za);
-  for (; x < kpad; ++x) dst[x] = 0;
-}
-
-void Q8WidenActivations(lowbit_dtype type, const void* a, size_t lda,
-                        int32_t za, size_t m, size_t k, size_t kpad,
-                        void* out_bytes, int32_t* row_sums) {
-  int16_t* out = static_cast<int16_t*>(out_bytes);
-  const D32 d32;
-  const hn::Repartition<int16_t, D32> d16;
-  const size_t lanes16 = hn::Lanes(d16);
-  // Contiguous rows without padding are one long row: short K (a 1x1
-  // convolution's channels) then still runs whole vectors.
-  if (lda == k && kpad == k && row_sums == nullptr) {
-    k *= m;
-    kpad *= m;
-    m = 1;
-  }
-  for (size_t i = 0; i < m; ++i) {
-    int16_t* dst = out + i * kpad;
-    if (type == LOWBIT_DTYPE_UINT8) {
-      WidenRow(hn::Rebind<uint8_t, decltype(d16)>(),
-               static_cast<const uint8_t*>(a) + i * lda, za, k, kpad, dst);
-    } else {
-      WidenRow(hn::Rebind<int8_t, decltype(d16)>(),
-               static_cast<const int8_t*>(a) + i * lda, za, k, kpad, dst);
-    }
-    if (row_sums == nullptr) continue;
-    const auto ones = hn::Set(d16, 1);
-    auto s0 = hn::Zero(d32);
-    auto s1 = hn::Zero(d32);
-    size_t x = 0;
-    for (; x + lanes16 <= kpad; x += lanes16) {
-      s0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, dst + x), ones,
-                                         s0, s1);
-    }
-    uint32_t sum = static_cast<uint32_t>(
-        hn::GetLane(hn::SumOfLanes(d32, hn::RearrangeToOddPlusEven(s0, s1))));
-    for (; x < kpad; ++x) sum += static_cast<uint32_t>(dst[x]);
-    row_sums[i] = static_cast<int32_t>(sum);
-  }
-}
-
-void Q8Requantize(const GemmOutput& out, const int32_t* acc, size_t n,
-                  int32_t* q) {
-  RequantizeValues(D32(), out, acc, n, q);
-}
-
+}  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lowbit
-#ifdef LOWBIT_POP_VNNI
-#pragma clang attribute pop
-#undef LOWBIT_POP_VNNI
-#endif
 HWY_AFTER_NAMESPACE();
 
 #endif  // LOWBIT_KERNELS_GEMM_Q8_GEMM_INL_H_

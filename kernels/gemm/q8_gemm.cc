@@ -1,7 +1,10 @@
 // Compiles q8_gemm-inl.h once per Highway target and lists the results.
-#include <cctype>
+//
+// Nothing compiled for a target may run before the CPU is known to have it
+// (compiled with sanitizers, even building a descriptor can use the target's
+// instructions). So each target contributes constant data only, and the
+// descriptors are assembled here, in code built for the baseline.
 #include <cstdio>
-#include <string>
 #include <vector>
 
 #undef HWY_TARGET_INCLUDE
@@ -10,37 +13,34 @@
 #include "hwy/highway.h"
 #include "kernels/gemm/q8_gemm-inl.h"
 
+#ifndef LOWBIT_KERNELS_GEMM_Q8_GEMM_TARGET_INFO_
+#define LOWBIT_KERNELS_GEMM_Q8_GEMM_TARGET_INFO_
+namespace lowbit {
+// One target's compilation of the portable kernel.
+struct HwyGemmTargetInfo {
+  int64_t target;
+  size_t mr;
+  size_t nr;
+  GemmUkernelFn ukernel;
+  PrepareActivationsFn prepare;
+  RequantizeFn requantize;
+};
+}  // namespace lowbit
+#endif
+
 HWY_BEFORE_NAMESPACE();
 namespace lowbit {
 namespace HWY_NAMESPACE {
+namespace {
 
-const GemmKernel* GetQ8GemmKernel() {
-  static const GemmKernel* const kernel = [] {
-    static std::string isa = "hwy_";
-    for (const char* p = hwy::TargetName(HWY_TARGET); *p != '\0'; ++p) {
-      isa += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
-    }
-    const size_t nr = kQ8NV * hn::Lanes(D32());
-    static char name[96];
-    std::snprintf(name, sizeof(name), "lowbit_q8_gemm_ukernel_%zux%zuc2__%s",
-                  kQ8MR, nr, isa.c_str());
-    // EMU128 is plain C++: it is what LOWBIT_ISA=scalar asks for.
-    const bool scalar = HWY_TARGET == HWY_EMU128 || HWY_TARGET == HWY_SCALAR;
-    static const GemmKernel k = {name,
-                                 isa.c_str(),
-                                 scalar ? "scalar" : "hwy",
-                                 Isa::kHighway,
-                                 HWY_TARGET,
-                                 kQ8MR,
-                                 GemmLayout{nr, 2, ActFormat::kInt16},
-                                 &Q8GemmUkernel,
-                                 &Q8WidenActivations,
-                                 &Q8Requantize};
-    return &k;
-  }();
-  return kernel;
-}
+static_assert(hn::MaxLanes(D32()) == HWY_LANES(int32_t),
+              "the kernel uses whole vectors of this target");
+// Constant-initialised: reading it runs no code of this target.
+constexpr HwyGemmTargetInfo kQ8GemmTargetInfo = {
+    HWY_TARGET,           kQ8MR,           kQ8NV * HWY_LANES(int32_t),
+    &Q8GemmUkernel,       &PrepareActivations16, &RequantizeFullVectors};
 
+}  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace lowbit
 HWY_AFTER_NAMESPACE();
@@ -49,22 +49,46 @@ HWY_AFTER_NAMESPACE();
 namespace lowbit {
 
 std::vector<const GemmKernel*> HighwayGemmKernels() {
-  using Getter = const GemmKernel* (*)();
   // Best first. Targets not compiled are nullptr.
-  const Getter getters[] = {
-      HWY_CHOOSE_AVX3_DL(GetQ8GemmKernel), HWY_CHOOSE_AVX3(GetQ8GemmKernel),
-      HWY_CHOOSE_AVX2(GetQ8GemmKernel),    HWY_CHOOSE_SSE4(GetQ8GemmKernel),
-      HWY_CHOOSE_SSSE3(GetQ8GemmKernel),   HWY_CHOOSE_NEON(GetQ8GemmKernel),
-      HWY_CHOOSE_FALLBACK(GetQ8GemmKernel)};
-  std::vector<const GemmKernel*> kernels;
-  for (Getter get : getters) {
-    if (get == nullptr) continue;
-    const GemmKernel* k = get();
-    bool seen = false;
-    for (const GemmKernel* other : kernels) seen |= other == k;
-    if (!seen) kernels.push_back(k);
+  const HwyGemmTargetInfo* const infos[] = {
+      HWY_CHOOSE_AVX3_DL(kQ8GemmTargetInfo), HWY_CHOOSE_AVX3(kQ8GemmTargetInfo),
+      HWY_CHOOSE_AVX2(kQ8GemmTargetInfo),    HWY_CHOOSE_SSE4(kQ8GemmTargetInfo),
+      HWY_CHOOSE_SSSE3(kQ8GemmTargetInfo),   HWY_CHOOSE_NEON(kQ8GemmTargetInfo),
+      HWY_CHOOSE_FALLBACK(kQ8GemmTargetInfo)};
+  constexpr size_t kMax = sizeof(infos) / sizeof(infos[0]);
+  static GemmKernel kernels[kMax];
+  static char names[kMax][256];
+  static char isas[kMax][32];
+  std::vector<const GemmKernel*> list;
+  for (size_t i = 0; i < kMax; ++i) {
+    const HwyGemmTargetInfo* info = infos[i];
+    bool seen = info == nullptr;
+    for (size_t j = 0; j < i; ++j) seen |= infos[j] == info;
+    if (seen) continue;
+    char* isa = isas[i];
+    std::snprintf(isa, sizeof(isas[i]), "hwy_%s", hwy::TargetName(info->target));
+    for (char* p = isa; *p != '\0'; ++p) {
+      if (*p >= 'A' && *p <= 'Z') *p = static_cast<char>(*p - 'A' + 'a');
+    }
+    std::snprintf(names[i], sizeof(names[i]),
+                  "lowbit_q8_gemm_ukernel_%zux%zuc2__%s", info->mr, info->nr,
+                  isa);
+    // EMU128 is plain C++: it is what LOWBIT_ISA=scalar asks for.
+    const bool scalar =
+        info->target == HWY_EMU128 || info->target == HWY_SCALAR;
+    kernels[i] = GemmKernel{names[i],
+                            isa,
+                            scalar ? "scalar" : "hwy",
+                            Isa::kHighway,
+                            info->target,
+                            info->mr,
+                            GemmLayout{info->nr, 2, ActFormat::kInt16},
+                            info->ukernel,
+                            info->prepare,
+                            info->requantize};
+    list.push_back(&kernels[i]);
   }
-  return kernels;
+  return list;
 }
 
 }  // namespace lowbit

@@ -1,0 +1,23 @@
+// The hand-written microkernels' descriptors, one per kernel translation unit.
+// Each is constant-initialised data (constexpr where it is defined), so the
+// kernel table can list them without running any code built for their ISA.
+#ifndef LOWBIT_ARCH_KERNELS_H_
+#define LOWBIT_ARCH_KERNELS_H_
+
+#include "kernels/gemm/ukernel.h"
+
+namespace lowbit {
+
+#if defined(LOWBIT_ARCH_X86_64)
+extern const GemmKernel kQ8Gemm8x48c4Avx512Vnni;  // arch/x86/
+extern const GemmKernel kQ8Gemm6x16c2Avx2;
+#endif
+#if defined(LOWBIT_ARCH_AARCH64)
+extern const GemmKernel kQ8Gemm8x8c8NeonI8mm;  // arch/arm/
+extern const GemmKernel kQ8Gemm4x16c4NeonDot;
+extern const GemmKernel kQ8Gemm4x16c1Neon;
+#endif
+
+}  // namespace lowbit
+
+#endif  // LOWBIT_ARCH_KERNELS_H_
