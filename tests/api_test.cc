@@ -3,12 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
+#include <memory>
+#include <random>
 #include <limits>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "kernels/reference/gemm.h"
+#include "kernels/reference/requant.h"
 #include "lowbit/lowbit.h"
 #include "lowbit/lowbit.hpp"
 
@@ -237,7 +242,7 @@ TEST(Api, RunRejectsBadInputsAndWritesNothing) {
       {nullptr, 3, a.data(), kK, kN, false, LOWBIT_ERROR_NULL_POINTER},
       {gemm, 3, nullptr, kK, kN, false, LOWBIT_ERROR_NULL_POINTER},
       {gemm, 3, a.data(), kK, kN, true, LOWBIT_ERROR_NULL_POINTER},
-      {gemm, 0, a.data(), kK, kN, false, LOWBIT_ERROR_INVALID_SIZE},
+      {gemm, 0, a.data(), kK - 1, kN, false, LOWBIT_ERROR_INVALID_STRIDE},
       {gemm, 3, a.data(), kK - 1, kN, false, LOWBIT_ERROR_INVALID_STRIDE},
       {gemm, 3, a.data(), kK, kN - 1, false, LOWBIT_ERROR_INVALID_STRIDE},
       {gemm, 3, a.data(), huge, kN, false, LOWBIT_ERROR_INVALID_SIZE},
@@ -259,6 +264,109 @@ TEST(Api, RunRejectsBadInputsAndWritesNothing) {
   // acc = 10 + 7 * 3 = 31; 31 * 0.25 * 0.5 / 0.5 = 7.75 -> 8.
   for (int8_t x : c) EXPECT_EQ(x, 8);
   lowbit_gemm_destroy(gemm);
+}
+
+// M = 0 is an empty batch (as in XNNPACK and ONNX Runtime): OK, nothing read
+// or written, and A and C may be NULL.
+TEST(Api, EmptyBatchIsANoOp) {
+  Problem pr;
+  lowbit::Gemm gemm(pr.p);
+  std::vector<int8_t> c(kN, 0x5A);
+  std::vector<int32_t> c32(kN, 0x5A5A5A5A);
+  EXPECT_EQ(lowbit_gemm_run(gemm.get(), 0, nullptr, kK, nullptr, kN, nullptr),
+            LOWBIT_OK);
+  EXPECT_STREQ(lowbit_last_error(), "");
+  EXPECT_EQ(lowbit_gemm_run(gemm.get(), 0, nullptr, kK, c.data(), kN, nullptr),
+            LOWBIT_OK);
+  EXPECT_EQ(lowbit_gemm_run_int32(gemm.get(), 0, nullptr, kK, c32.data(), kN,
+                                  nullptr),
+            LOWBIT_OK);
+  for (int8_t x : c) EXPECT_EQ(x, 0x5A);
+  for (int32_t x : c32) EXPECT_EQ(x, 0x5A5A5A5A);
+  gemm.Run(0, nullptr, kK, nullptr, kN);  // no exception either
+}
+
+// A batch no allocation can hold is a status, not an exception through the
+// C API (std::terminate) and not a crash: sizes beyond any object, then one
+// that only the allocator can refuse.
+TEST(Api, HugeBatchIsAStatus) {
+  Problem pr;
+  lowbit::Gemm gemm(pr.p);
+  std::vector<int8_t> a(kK, 1);
+  std::vector<int8_t> c(kN, 0x5A);
+  const size_t too_big = (size_t{1} << 61) + 1;
+  EXPECT_EQ(lowbit_gemm_run(gemm.get(), too_big, a.data(), kK, c.data(), kN,
+                            nullptr),
+            LOWBIT_ERROR_INVALID_SIZE);
+  EXPECT_EQ(lowbit_gemm_run(gemm.get(), size_t{1} << 59, a.data(), kK,
+                            c.data(), kN, nullptr),
+            LOWBIT_ERROR_INVALID_SIZE);
+  // 2^56 rows need 2^59 or more bytes of scratch: a valid size_t, more than
+  // any address space (tests/sanitizer_options.cc lets ASan say so).
+  const size_t unallocatable = size_t{1} << 56;
+  EXPECT_EQ(lowbit_gemm_run(gemm.get(), unallocatable, a.data(), kK, c.data(),
+                            kN, nullptr),
+            LOWBIT_ERROR_OUT_OF_MEMORY);
+  EXPECT_NE(std::string(lowbit_last_error()).find("cannot allocate"),
+            std::string::npos)
+      << lowbit_last_error();
+  std::vector<int32_t> c32(kN, 0x5A5A5A5A);
+  EXPECT_EQ(lowbit_gemm_run_int32(gemm.get(), unallocatable, a.data(), kK,
+                                  c32.data(), kN, nullptr),
+            LOWBIT_ERROR_OUT_OF_MEMORY);
+  for (int8_t x : c) EXPECT_EQ(x, 0x5A);
+  for (int32_t x : c32) EXPECT_EQ(x, 0x5A5A5A5A);
+  try {
+    gemm.Run(too_big, a.data(), kK, c.data(), kN);
+    FAIL() << "no exception from the C++ layer";
+  } catch (const lowbit::Error& e) {
+    EXPECT_EQ(e.status(), LOWBIT_ERROR_INVALID_SIZE);
+  }
+}
+
+// A C caller may store any int32 in an enum field; in C++ each must be a
+// valid value of the enum type (UBSan's -fsanitize=enum checks every load)
+// and is rejected with a status.
+template <typename Enum>
+Enum FromInt(int32_t v) {
+  Enum e;
+  static_assert(sizeof(e) == sizeof(v), "enums are 32 bits wide");
+  std::memcpy(&e, &v, sizeof(v));
+  return e;
+}
+
+TEST(Api, AnyInt32InAnEnumIsRejected) {
+  // None of these is a requantization mode, a data type, an activation
+  // (but 0, NONE) or a status (but 0 and 4).
+  for (int32_t v : {-1, -7, std::numeric_limits<int32_t>::min(), 0, 4, 1000,
+                    std::numeric_limits<int32_t>::max()}) {
+    Problem pr;
+    auto p = pr.p;
+    p.requant = FromInt<lowbit_requant>(v);
+    ExpectPackFails(p, LOWBIT_ERROR_UNSUPPORTED, "requant");
+    p = pr.p;
+    p.input_type = FromInt<lowbit_dtype>(v);
+    ExpectPackFails(p, LOWBIT_ERROR_UNSUPPORTED, "input type");
+    p = pr.p;
+    p.weight_type = FromInt<lowbit_dtype>(v);
+    ExpectPackFails(p, LOWBIT_ERROR_UNSUPPORTED, "weight type");
+    p = pr.p;
+    p.output_type = FromInt<lowbit_dtype>(v);
+    ExpectPackFails(p, LOWBIT_ERROR_UNSUPPORTED, "output type");
+    int32_t lo = 0, hi = 0;
+    EXPECT_EQ(lowbit_output_range(LOWBIT_ACTIVATION_RELU, 0, 1, 0.1f, 0,
+                                  FromInt<lowbit_dtype>(v), &lo, &hi),
+              LOWBIT_ERROR_UNSUPPORTED)
+        << v;
+    if (v == 0) continue;
+    EXPECT_EQ(lowbit_output_range(FromInt<lowbit_activation>(v), 0, 1, 0.1f,
+                                  0, LOWBIT_DTYPE_INT8, &lo, &hi),
+              LOWBIT_ERROR_INVALID_ARGUMENT)
+        << v;
+    if (v == 4) continue;
+    EXPECT_STREQ(lowbit_status_string(FromInt<lowbit_status>(v)),
+                 "unknown status");
+  }
 }
 
 // One immutable handle, run from several threads at once, each with its own
@@ -377,6 +485,237 @@ TEST(Api, CppWrapper) {
     EXPECT_EQ(e.status(), LOWBIT_ERROR_INVALID_SIZE);
     EXPECT_NE(std::string(e.what()).find("k = 0"), std::string::npos)
         << e.what();
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// The layout of lowbit_gemm_params before requant_multipliers (the first
+// versioned layout): what a binary built against that header passes.
+struct GemmParamsV1 {
+  size_t struct_size;
+  size_t n;
+  size_t k;
+  lowbit_dtype input_type;
+  lowbit_dtype weight_type;
+  lowbit_dtype output_type;
+  lowbit_requant requant;
+  const void* weights;
+  size_t weight_stride;
+  const int32_t* bias;
+  float input_scale;
+  int32_t input_zero_point;
+  const float* weight_scales;
+  size_t weight_scale_count;
+  int32_t weight_zero_point;
+  float output_scale;
+  int32_t output_zero_point;
+  int32_t output_min;
+  int32_t output_max;
+};
+static_assert(sizeof(GemmParamsV1) ==
+                  offsetof(lowbit_gemm_params, requant_multipliers),
+              "the current layout extends the first one at its end");
+
+// The old caller's struct lives in a heap block of exactly its size, so the
+// sanitizer builds catch any read past it.
+TEST(Abi, CallerWithTheFirstLayout) {
+  Problem pr;
+  auto old = std::make_unique<GemmParamsV1>();
+  auto* as_params = reinterpret_cast<lowbit_gemm_params*>(old.get());
+  ASSERT_EQ(lowbit_gemm_params_init_sized(as_params, sizeof(GemmParamsV1)),
+            LOWBIT_OK);
+  EXPECT_EQ(old->struct_size, sizeof(GemmParamsV1));
+  EXPECT_EQ(old->requant, LOWBIT_REQUANT_FP32);
+  EXPECT_EQ(old->output_max, 127);
+  old->n = kN;
+  old->k = kK;
+  old->weights = pr.w.data();
+  old->weight_stride = kK;
+  old->bias = pr.bias.data();
+  old->weight_scales = pr.scales.data();
+  old->weight_scale_count = kN;
+  old->input_scale = 0.25f;
+  old->output_scale = 0.5f;
+  old->requant = LOWBIT_REQUANT_FIXEDPOINT;
+  lowbit_gemm_t gemm = nullptr;
+  ASSERT_EQ(lowbit_gemm_pack(as_params, &gemm), LOWBIT_OK)
+      << lowbit_last_error();
+  std::vector<int8_t> a(2 * kK, 1), c(2 * kN);
+  ASSERT_EQ(lowbit_gemm_run(gemm, 2, a.data(), kK, c.data(), kN, nullptr),
+            LOWBIT_OK);
+  for (int8_t x : c) EXPECT_EQ(x, 8);  // 31 * 0.25 * 0.5 / 0.5 = 7.75
+  lowbit_gemm_destroy(gemm);
+}
+
+// A caller built against a newer header: fields this library does not know
+// are accepted when zero (not used) and rejected otherwise.
+TEST(Abi, CallerWithALargerLayout) {
+  Problem pr;
+  struct Newer {
+    lowbit_gemm_params p;
+    int64_t future_field;
+  } newer;
+  ASSERT_EQ(lowbit_gemm_params_init_sized(&newer.p, sizeof(newer)),
+            LOWBIT_OK);
+  EXPECT_EQ(newer.p.struct_size, sizeof(newer));
+  EXPECT_EQ(newer.future_field, 0);  // init zeroes what it does not know
+  const size_t size = sizeof(newer);
+  newer.p = pr.p;
+  newer.p.struct_size = size;
+  lowbit_gemm_t gemm = nullptr;
+  ASSERT_EQ(lowbit_gemm_pack(&newer.p, &gemm), LOWBIT_OK)
+      << lowbit_last_error();
+  lowbit_gemm_destroy(gemm);
+  newer.future_field = 1;
+  ExpectPackFails(newer.p, LOWBIT_ERROR_UNSUPPORTED, "unknown field set");
+  EXPECT_NE(std::string(lowbit_last_error()).find("newer header"),
+            std::string::npos)
+      << lowbit_last_error();
+}
+
+TEST(Abi, UninitialisedStructSizeIsRejected) {
+  Problem pr;
+  for (size_t size : {size_t{0}, size_t{8}, sizeof(GemmParamsV1) - 1,
+                      size_t{1} << 20}) {
+    auto p = pr.p;
+    p.struct_size = size;
+    ExpectPackFails(p, LOWBIT_ERROR_INVALID_ARGUMENT, "struct_size");
+    EXPECT_NE(std::string(lowbit_last_error()).find("_init"),
+              std::string::npos)
+        << lowbit_last_error();
+  }
+  lowbit_gemm_params p;
+  std::memset(&p, 0x77, sizeof(p));
+  EXPECT_EQ(lowbit_gemm_params_init_sized(&p, 3), LOWBIT_ERROR_INVALID_ARGUMENT);
+  const unsigned char* bytes = reinterpret_cast<const unsigned char*>(&p);
+  for (size_t i = 0; i < sizeof(p); ++i) ASSERT_EQ(bytes[i], 0x77) << i;
+  EXPECT_EQ(lowbit_gemm_params_init_sized(nullptr, sizeof(p)),
+            LOWBIT_ERROR_NULL_POINTER);
+}
+
+// Caller-supplied (multiplier, shift) pairs. TFLite's per-tensor
+// FULLY_CONNECTED derives its multiplier from float(in * w) / out, lowbit's
+// scale path from double(in) * w / out: they differ in the last bits for
+// most scales, and a few accumulators per scale land on different sides of a
+// rounding boundary. Find such scales and accumulators, then check that with
+// the caller's pair lowbit gives TFLite's bytes and from the scales its own.
+TEST(CallerMultipliers, FollowTheCallersMultiplierNotTheScales) {
+  std::mt19937 rng(20261202);
+  std::uniform_real_distribution<float> dist(0.001f, 0.1f);
+  for (lowbit_requant mode :
+       {LOWBIT_REQUANT_FIXEDPOINT, LOWBIT_REQUANT_FIXEDPOINT_SINGLE}) {
+    const auto requant = [&](int32_t acc, int32_t m, int32_t s) {
+      return mode == LOWBIT_REQUANT_FIXEDPOINT
+                 ? lowbit::ref::RequantizeFixedpoint(acc, m, s, 0, -128, 127)
+                 : lowbit::ref::RequantizeFixedpointSingle(acc, m, s, 0, -128,
+                                                           127);
+    };
+    float in = 0, w = 0, out = 0;
+    int32_t m_fc = 0, s_fc = 0;
+    std::vector<int32_t> accs;  // where the two multipliers disagree
+    // Effective scales near 2^-12 leave about a million accumulators inside
+    // the output range, enough for boundary cases.
+    for (int attempt = 0; attempt < 50 && accs.empty(); ++attempt) {
+      in = dist(rng);
+      w = dist(rng);
+      out = in * w * 4096.0f * (0.5f + dist(rng) * 10.0f);
+      int32_t m_lb = 0, s_lb = 0;
+      if (lowbit_quantize_multiplier(static_cast<double>(in * w) / out, &m_fc,
+                                     &s_fc) != LOWBIT_OK ||
+          lowbit_quantize_multiplier(
+              lowbit_fixedpoint_requant_scale(in, w, out), &m_lb, &s_lb) !=
+              LOWBIT_OK) {
+        continue;
+      }
+      for (int32_t acc = -(1 << 20); acc <= (1 << 20) && accs.size() < 16;
+           ++acc) {
+        if (requant(acc, m_fc, s_fc) != requant(acc, m_lb, s_lb)) {
+          accs.push_back(acc);
+        }
+      }
+    }
+    ASSERT_FALSE(accs.empty()) << "no scales found where the formulas differ";
+    // One channel per accumulator: k = 1, a = 1, w = 1, bias = acc - 1.
+    const size_t n = accs.size();
+    std::vector<int32_t> bias(n);
+    for (size_t j = 0; j < n; ++j) bias[j] = accs[j] - 1;
+    const std::vector<int8_t> ones(n, 1);
+    const int8_t a = 1;
+    lowbit_gemm_params p;
+    lowbit_gemm_params_init(&p);
+    p.n = n;
+    p.k = 1;
+    p.weights = ones.data();
+    p.weight_stride = 1;
+    p.bias = bias.data();
+    p.requant = mode;
+    p.requant_multipliers = &m_fc;
+    p.requant_shifts = &s_fc;
+    p.requant_multiplier_count = 1;
+    p.weight_scales = nullptr;  // not needed with multipliers
+    std::vector<int8_t> given(n), derived(n);
+    lowbit::Gemm(p).Run(1, &a, 1, given.data(), n);
+    p.requant_multipliers = nullptr;
+    p.requant_shifts = nullptr;
+    p.requant_multiplier_count = 0;
+    p.weight_scales = &w;
+    p.input_scale = in;
+    p.output_scale = out;
+    lowbit::Gemm(p).Run(1, &a, 1, derived.data(), n);
+    for (size_t j = 0; j < n; ++j) {
+      EXPECT_EQ(given[j], requant(accs[j], m_fc, s_fc)) << accs[j];
+      EXPECT_NE(given[j], derived[j]) << accs[j];
+    }
+  }
+}
+
+TEST(CallerMultipliers, AreValidated) {
+  Problem pr;
+  std::vector<int32_t> m(kN, 1 << 30), s(kN, 0);
+  auto with = [&](lowbit_requant mode) {
+    auto p = pr.p;
+    p.requant = mode;
+    p.requant_multipliers = m.data();
+    p.requant_shifts = s.data();
+    p.requant_multiplier_count = kN;
+    return p;
+  };
+  lowbit_gemm_t gemm = nullptr;
+  auto p = with(LOWBIT_REQUANT_FIXEDPOINT);
+  p.weight_scales = nullptr;
+  ASSERT_EQ(lowbit_gemm_pack(&p, &gemm), LOWBIT_OK) << lowbit_last_error();
+  lowbit_gemm_destroy(gemm);
+  ExpectPackFails(with(LOWBIT_REQUANT_FP32), LOWBIT_ERROR_INVALID_ARGUMENT,
+                  "multipliers with fp32");
+  p = with(LOWBIT_REQUANT_FIXEDPOINT_SINGLE);
+  p.requant_shifts = nullptr;
+  ExpectPackFails(p, LOWBIT_ERROR_NULL_POINTER, "no shifts");
+  p = with(LOWBIT_REQUANT_FIXEDPOINT_SINGLE);
+  p.requant_multipliers = nullptr;
+  ExpectPackFails(p, LOWBIT_ERROR_NULL_POINTER, "no multipliers");
+  p = with(LOWBIT_REQUANT_FIXEDPOINT);
+  p.requant_multiplier_count = 2;
+  ExpectPackFails(p, LOWBIT_ERROR_INVALID_ARGUMENT, "count 2 for 5 channels");
+  const int32_t bad_m[] = {0, -1, (1 << 30) - 1, std::numeric_limits<int32_t>::min()};
+  for (int32_t bad : bad_m) {
+    m[2] = bad;
+    ExpectPackFails(with(LOWBIT_REQUANT_FIXEDPOINT), LOWBIT_ERROR_INVALID_SCALE,
+                    "multiplier");
+  }
+  m[2] = std::numeric_limits<int32_t>::max();
+  for (int32_t bad : {-32, 9, 31, std::numeric_limits<int32_t>::min()}) {
+    s[4] = bad;
+    ExpectPackFails(with(LOWBIT_REQUANT_FIXEDPOINT_SINGLE),
+                    LOWBIT_ERROR_INVALID_SCALE, "shift");
+  }
+  for (int32_t good : {-31, 8}) {
+    s[4] = good;
+    p = with(LOWBIT_REQUANT_FIXEDPOINT_SINGLE);
+    ASSERT_EQ(lowbit_gemm_pack(&p, &gemm), LOWBIT_OK) << lowbit_last_error();
+    lowbit_gemm_destroy(gemm);
   }
 }
 

@@ -165,6 +165,29 @@ TEST_P(GemmSweep, FusedActivations) {
   }
 }
 
+// Caller-supplied (multiplier, shift) pairs in both fixed-point modes, per
+// channel and per tensor, across output scales that move the shift.
+TEST_P(GemmSweep, CallerMultipliers) {
+  for (lowbit_requant mode :
+       {LOWBIT_REQUANT_FIXEDPOINT, LOWBIT_REQUANT_FIXEDPOINT_SINGLE}) {
+    for (bool per_channel : {true, false}) {
+      for (float factor : {1.0f, 1e-3f, 30.0f}) {
+        for (size_t k : {size_t{1}, 2 * kr() + 1, size_t{300}}) {
+          GemmTester().m(mr()).n(nr() + 3).k(k).requant(mode)
+              .per_channel(per_channel).output_scale_factor(factor)
+              .caller_multipliers(true).Test(kernel());
+        }
+        GemmTester().m(1).n(2 * nr() - 1).k(64).requant(mode)
+            .per_channel(per_channel).output_scale_factor(factor)
+            .input_type(LOWBIT_DTYPE_UINT8).weight_type(LOWBIT_DTYPE_UINT8)
+            .output_type(LOWBIT_DTYPE_UINT8).a_zero_point(140)
+            .w_zero_point(120).c_zero_point(9).caller_multipliers(true)
+            .Test(kernel());
+      }
+    }
+  }
+}
+
 TEST_P(GemmSweep, RawInt32) {
   for (size_t k : {1, 2, 3, 64, 257}) {
     GemmTester().m(mr() + 1).n(nr() + 7).k(k).raw_int32(true).Test(kernel());

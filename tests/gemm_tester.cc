@@ -13,6 +13,7 @@
 
 #include "kernels/operator/gemm_op.h"
 #include "kernels/reference/gemm.h"
+#include "kernels/reference/requant.h"
 
 namespace lowbit {
 namespace {
@@ -87,6 +88,24 @@ void GemmTester::Test(const GemmKernel& kernel) const {
   p.weight_zero_point = zw_;
   p.output_scale = output_scale;
   p.output_zero_point = zo_;
+  std::vector<int32_t> multipliers, shifts;
+  if (caller_multipliers_) {
+    std::uniform_int_distribution<int32_t> nudge(-100000, 100000);
+    for (float ws : weight_scales) {
+      int32_t m = 0, s = 0;
+      EXPECT_TRUE(ref::QuantizeMultiplier(
+          static_cast<double>(input_scale * ws) / output_scale, &m, &s));
+      const int64_t moved = int64_t{m} + nudge(rng);
+      multipliers.push_back(static_cast<int32_t>(
+          std::min<int64_t>(std::max<int64_t>(moved, int64_t{1} << 30),
+                            (int64_t{1} << 31) - 1)));
+      shifts.push_back(s);
+    }
+    p.requant_multipliers = multipliers.data();
+    p.requant_shifts = shifts.data();
+    p.requant_multiplier_count = multipliers.size();
+    p.weight_scales = nullptr;
+  }
   TypeRange(output_type_, &p.output_min, &p.output_max);
   if (has_clamp_) {
     p.output_min = qmin_;
@@ -100,7 +119,8 @@ void GemmTester::Test(const GemmKernel& kernel) const {
           << "/" << weight_type_ << "/" << output_type_ << " za=" << za_
           << " zw=" << zw_ << " zo=" << zo_ << " clamp=[" << p.output_min
           << "," << p.output_max << "] raw=" << raw_int32_
-          << " threads=" << threads_ << " k_part_groups=" << k_part_groups_;
+          << " threads=" << threads_ << " k_part_groups=" << k_part_groups_
+          << " caller_multipliers=" << caller_multipliers_;
 
   lowbit_gemm_t gemm = nullptr;
   ASSERT_EQ(PackGemm(&p, kernel, &gemm), LOWBIT_OK)

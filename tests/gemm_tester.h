@@ -48,6 +48,10 @@ class GemmTester {
   // Output scale multiplier: < 1 spreads results, > 1 saturates them.
   GemmTester& output_scale_factor(float v) { scale_factor_ = v; return *this; }
   GemmTester& raw_int32(bool v) { raw_int32_ = v; return *this; }
+  // The fixed-point modes with caller-supplied (multiplier, shift) pairs
+  // instead of scales: TFLite FULLY_CONNECTED's float(in * w) / out, with
+  // the multiplier moved by a random amount within [2^30, 2^31).
+  GemmTester& caller_multipliers(bool v) { caller_multipliers_ = v; return *this; }
   GemmTester& threads(size_t v) { threads_ = v; return *this; }
   // Forces the operator's K blocking to parts of v K groups (0: the
   // cache-derived default, which splits only very large K).
@@ -73,6 +77,7 @@ class GemmTester {
   Fill a_fill_ = Fill::kRandom, w_fill_ = Fill::kRandom;
   float scale_factor_ = 1.0f;
   bool raw_int32_ = false;
+  bool caller_multipliers_ = false;
   size_t threads_ = 1;
   size_t k_part_groups_ = 0;
   uint32_t seed_ = 0x10B17;

@@ -3,6 +3,15 @@
  * Stable C API. Objects are opaque handles; every function that can fail
  * returns a lowbit_status and, on failure, leaves a message for the calling
  * thread in lowbit_last_error(). A failed call writes nothing to its outputs.
+ * No function throws (to C++ callers they are noexcept): every allocation
+ * failure or impossible size is a status.
+ *
+ * Parameter structs grow at their end. Each starts with struct_size, which
+ * its *_init function sets to the size the caller was compiled with; the
+ * library reads only that many bytes and gives fields the caller's header
+ * did not have their defaults (which are always "zero / absent"). A struct
+ * larger than the library knows is accepted when the bytes it does not know
+ * are zero, and rejected (LOWBIT_ERROR_UNSUPPORTED) otherwise.
  *
  * Data flow: user weights -> lowbit_gemm_pack (once) -> lowbit_gemm_t
  * (immutable, safe to share between threads) -> lowbit_gemm_run (many times).
@@ -18,17 +27,26 @@ extern "C" {
 #endif
 
 #define LOWBIT_VERSION_MAJOR 0
-#define LOWBIT_VERSION_MINOR 1
+#define LOWBIT_VERSION_MINOR 2
 #define LOWBIT_VERSION_PATCH 0
-#define LOWBIT_VERSION_STRING "0.1.0"
+#define LOWBIT_VERSION_STRING "0.2.0"
+
+#ifdef __cplusplus
+#define LOWBIT_NOEXCEPT noexcept
+#else
+#define LOWBIT_NOEXCEPT
+#endif
 
 /* pthreadpool's handle type (pthreadpool_t is `struct pthreadpool*`); NULL
  * runs on the calling thread. Declared here so users need not include
  * pthreadpool.h. */
 struct pthreadpool;
 
-/* Every enum has a *_MAX_ENUM member so that it is 32 bits wide and any
- * int32 value a caller stores in it is valid to read (and is rejected). */
+/* Every enum has *_MIN_ENUM and *_MAX_ENUM members at INT32_MIN and
+ * INT32_MAX, so that it is 32 bits wide and, in C++ too, any int32 value a
+ * caller stores in it is a valid value of the type (and is rejected with a
+ * status where it means nothing). */
+#define LOWBIT_ENUM_MIN (-0x7FFFFFFF - 1)
 typedef enum lowbit_status {
   LOWBIT_OK = 0,
   LOWBIT_ERROR_NULL_POINTER = 1,      /* a required pointer is NULL */
@@ -46,6 +64,9 @@ typedef enum lowbit_status {
   LOWBIT_ERROR_UNSUPPORTED = 8,       /* data type or mode not supported */
   LOWBIT_ERROR_OUT_OF_MEMORY = 9,
   LOWBIT_ERROR_INVALID_ARGUMENT = 10, /* any other bad argument */
+  LOWBIT_ERROR_INTERNAL = 11,         /* an unexpected failure inside lowbit
+                                         (the message says what) */
+  LOWBIT_STATUS_MIN_ENUM = LOWBIT_ENUM_MIN,
   LOWBIT_STATUS_MAX_ENUM = 0x7FFFFFFF
 } lowbit_status;
 
@@ -53,6 +74,7 @@ typedef enum lowbit_dtype {
   LOWBIT_DTYPE_INT8 = 1,
   LOWBIT_DTYPE_UINT8 = 2,
   LOWBIT_DTYPE_INT32 = 3,
+  LOWBIT_DTYPE_MIN_ENUM = LOWBIT_ENUM_MIN,
   LOWBIT_DTYPE_MAX_ENUM = 0x7FFFFFFF
 } lowbit_dtype;
 
@@ -64,6 +86,7 @@ typedef enum lowbit_requant {
   LOWBIT_REQUANT_FIXEDPOINT = 2,
   /* TFLite single rounding / ruy: (acc * m + round) >> shift */
   LOWBIT_REQUANT_FIXEDPOINT_SINGLE = 3,
+  LOWBIT_REQUANT_MIN_ENUM = LOWBIT_ENUM_MIN,
   LOWBIT_REQUANT_MAX_ENUM = 0x7FFFFFFF
 } lowbit_requant;
 
@@ -72,6 +95,7 @@ typedef enum lowbit_activation {
   LOWBIT_ACTIVATION_RELU = 1,
   LOWBIT_ACTIVATION_RELU6 = 2,
   LOWBIT_ACTIVATION_CLAMP = 3, /* [min, max] in real units */
+  LOWBIT_ACTIVATION_MIN_ENUM = LOWBIT_ENUM_MIN,
   LOWBIT_ACTIVATION_MAX_ENUM = 0x7FFFFFFF
 } lowbit_activation;
 
@@ -79,6 +103,7 @@ typedef enum lowbit_activation {
  * set the fields. C[m][n] = requant(bias[n] + sum_k (A[m][k] - za) *
  * (W[n][k] - zw)). */
 typedef struct lowbit_gemm_params {
+  size_t struct_size;           /* set by lowbit_gemm_params_init */
   size_t n;                     /* output channels (rows of W) */
   size_t k;                     /* reduction length */
   lowbit_dtype input_type;      /* INT8 or UINT8 */
@@ -96,17 +121,28 @@ typedef struct lowbit_gemm_params {
   float output_scale;
   int32_t output_zero_point;    /* zo */
   int32_t output_min;           /* clamp in the quantized domain, within */
-  int32_t output_max;           /* the output type; see lowbit_output_range */
+  int32_t output_max;           /* the output type; min == max is allowed;
+                                   see lowbit_output_range */
+  /* Added in 0.2 (struct_size tells whether a caller has them). */
+  /* Caller-supplied fixed-point requantization, for the FIXEDPOINT modes:
+   * TFLite's QuantizeMultiplier form, real = multiplier * 2^(shift - 31),
+   * multiplier in [2^30, 2^31), shift in [-31, 8] (effective scales in
+   * [2^-32, 256), as the scale path accepts). Per tensor (count 1) or per
+   * channel (count n). When given, the scales are not used (and may be
+   * NULL); NULL (the default) derives them from the scales. */
+  const int32_t* requant_multipliers;
+  const int32_t* requant_shifts;
+  size_t requant_multiplier_count;
 } lowbit_gemm_params;
 
 typedef struct lowbit_gemm* lowbit_gemm_t;
 
 /* Version as (major << 16) | (minor << 8) | patch. */
-uint32_t lowbit_version(void);
-const char* lowbit_version_string(void);
-const char* lowbit_status_string(lowbit_status status);
+uint32_t lowbit_version(void) LOWBIT_NOEXCEPT;
+const char* lowbit_version_string(void) LOWBIT_NOEXCEPT;
+const char* lowbit_status_string(lowbit_status status) LOWBIT_NOEXCEPT;
 /* Message of the last failed call on this thread ("" if none). */
-const char* lowbit_last_error(void);
+const char* lowbit_last_error(void) LOWBIT_NOEXCEPT;
 
 /* A human-readable report: the CPU and the SIMD features found, the Highway
  * targets compiled in and supported, every GEMM microkernel in priority
@@ -118,55 +154,68 @@ const char* lowbit_last_error(void);
  * neoni8mm (read once, at the first pack) forces a family of kernels;
  * asking for one this build or this CPU lacks makes every pack fail with
  * LOWBIT_ERROR_UNSUPPORTED. */
-const char* lowbit_info(void);
+const char* lowbit_info(void) LOWBIT_NOEXCEPT;
 
 /* Defaults: INT8 in/weights/out, fp32 requant, unit scales, zero points 0,
- * one weight scale, full output range; n, k, weights unset. */
-void lowbit_gemm_params_init(lowbit_gemm_params* params);
+ * one weight scale, full output range; n, k, weights unset. Writes exactly
+ * struct_size bytes (the caller's sizeof); call it through
+ * lowbit_gemm_params_init. */
+lowbit_status lowbit_gemm_params_init_sized(lowbit_gemm_params* params,
+                                            size_t struct_size) LOWBIT_NOEXCEPT;
+static inline void lowbit_gemm_params_init(lowbit_gemm_params* params) {
+  (void)lowbit_gemm_params_init_sized(params, sizeof(*params));
+}
 
 /* Quantization helpers. */
 /* XNNPACK fp32 effective scale: input_scale * weight_scale / output_scale,
  * float multiply then float divide. */
 float lowbit_fp32_requant_scale(float input_scale, float weight_scale,
-                                float output_scale);
-/* TFLite effective scale, in double. */
+                                float output_scale) LOWBIT_NOEXCEPT;
+/* The fixed-point modes' effective scale: double(input_scale) *
+ * weight_scale / output_scale in double, as TFLite's CONV_2D and per-channel
+ * FULLY_CONNECTED compute it. (TFLite's per-tensor FULLY_CONNECTED first
+ * rounds input_scale * weight_scale to float; an engine that needs its
+ * multipliers bit for bit passes them in requant_multipliers.) */
 double lowbit_fixedpoint_requant_scale(float input_scale, float weight_scale,
-                                       float output_scale);
+                                       float output_scale) LOWBIT_NOEXCEPT;
 /* QuantizeMultiplier: real_scale = multiplier * 2^(shift - 31), multiplier in
  * [2^30, 2^31). Fails (INVALID_SCALE) outside [2^-32, 256). */
 lowbit_status lowbit_quantize_multiplier(double real_scale,
-                                         int32_t* multiplier, int32_t* shift);
+                                         int32_t* multiplier,
+                                         int32_t* shift) LOWBIT_NOEXCEPT;
 /* Output clamp [*qmin, *qmax] for a fused activation, in the quantized
  * domain of output_type. min/max are used by LOWBIT_ACTIVATION_CLAMP. */
 lowbit_status lowbit_output_range(lowbit_activation activation, float min,
                                   float max, float output_scale,
                                   int32_t output_zero_point,
                                   lowbit_dtype output_type, int32_t* qmin,
-                                  int32_t* qmax);
+                                  int32_t* qmax) LOWBIT_NOEXCEPT;
 
 /* Packs weights, bias and quantization parameters once. The returned handle
  * is immutable and may be used by many threads at once. */
 lowbit_status lowbit_gemm_pack(const lowbit_gemm_params* params,
-                               lowbit_gemm_t* gemm);
+                               lowbit_gemm_t* gemm) LOWBIT_NOEXCEPT;
 
 /* C[m][n] for m < M: A is M x K of input_type with row stride lda >= K
- * elements; C is M x N of output_type with row stride ldc >= N elements. */
+ * elements; C is M x N of output_type with row stride ldc >= N elements. C
+ * must not overlap A. m = 0 is an empty batch: LOWBIT_OK, nothing read or
+ * written (a and c may then be NULL; the strides are still checked). */
 lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,
                               size_t lda, void* c, size_t ldc,
-                              struct pthreadpool* threadpool);
+                              struct pthreadpool* threadpool) LOWBIT_NOEXCEPT;
 
 /* The raw int32 accumulators bias[n] + sum_k (A - za) * (W - zw), no
  * requantization or clamp. */
-lowbit_status lowbit_gemm_run_int32(lowbit_gemm_t gemm, size_t m,
-                                    const void* a, size_t lda, int32_t* c,
-                                    size_t ldc, struct pthreadpool* threadpool);
+lowbit_status lowbit_gemm_run_int32(
+    lowbit_gemm_t gemm, size_t m, const void* a, size_t lda, int32_t* c,
+    size_t ldc, struct pthreadpool* threadpool) LOWBIT_NOEXCEPT;
 
 /* Name of the microkernel the handle runs, e.g.
  * "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni". */
-const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm);
+const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) LOWBIT_NOEXCEPT;
 
 /* Accepts NULL. */
-void lowbit_gemm_destroy(lowbit_gemm_t gemm);
+void lowbit_gemm_destroy(lowbit_gemm_t gemm) LOWBIT_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

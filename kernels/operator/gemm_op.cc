@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -13,12 +15,15 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/gemm/kernel_table.h"
 #include "kernels/gemm/pack.h"
 #include "kernels/operator/error.h"
+#include "kernels/operator/guard.h"
 #include "kernels/operator/platform.h"
+#include "kernels/operator/versioned.h"
 #include "kernels/reference/requant.h"
 
 struct lowbit_gemm {
@@ -41,6 +46,10 @@ struct lowbit_gemm {
 
 namespace lowbit {
 namespace {
+
+// The first versioned layout: everything up to output_max.
+constexpr size_t kGemmParamsMinSize =
+    offsetof(lowbit_gemm_params, requant_multipliers);
 
 bool TypeRange(lowbit_dtype type, int32_t* lo, int32_t* hi) {
   switch (type) {
@@ -99,16 +108,82 @@ lowbit_status CheckAccumulatorRange(const lowbit_gemm_params& p) {
   return LOWBIT_OK;
 }
 
-lowbit_status ValidateParams(const lowbit_gemm_params* p) {
-  if (p == nullptr) {
-    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: params is NULL");
+bool CallerMultipliers(const lowbit_gemm_params& p) {
+  return p.requant_multipliers != nullptr || p.requant_shifts != nullptr ||
+         p.requant_multiplier_count != 0;
+}
+
+// Caller-supplied (multiplier, shift) pairs: QuantizeMultiplier's form for
+// effective scales in [2^-32, 256), the domain the scale path accepts.
+lowbit_status ValidateMultipliers(const lowbit_gemm_params* p) {
+  if (p->requant != LOWBIT_REQUANT_FIXEDPOINT &&
+      p->requant != LOWBIT_REQUANT_FIXEDPOINT_SINGLE) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "lowbit_gemm_pack: requant_multipliers are for the "
+                "fixed-point modes; fp32 requantization takes scales");
   }
-  if (p->weights == nullptr) {
-    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: weights is NULL");
+  if (p->requant_multipliers == nullptr || p->requant_shifts == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER,
+                "lowbit_gemm_pack: requant_multipliers and requant_shifts "
+                "must both be given");
   }
+  if (p->requant_multiplier_count != 1 && p->requant_multiplier_count != p->n) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "lowbit_gemm_pack: requant_multiplier_count %zu is neither 1 "
+                "nor n = %zu",
+                p->requant_multiplier_count, p->n);
+  }
+  for (size_t i = 0; i < p->requant_multiplier_count; ++i) {
+    const int32_t m = p->requant_multipliers[i];
+    const int32_t s = p->requant_shifts[i];
+    if (m < (int32_t{1} << 30)) {
+      return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                  "lowbit_gemm_pack: requant_multipliers[%zu] = %d is not in "
+                  "[2^30, 2^31) (QuantizeMultiplier's form; 0 means a scale "
+                  "below 2^-32)",
+                  i, m);
+    }
+    if (s < -31 || s > 8) {
+      return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                  "lowbit_gemm_pack: requant_shifts[%zu] = %d is outside "
+                  "[-31, 8] (effective scale outside [2^-32, 256))",
+                  i, s);
+    }
+  }
+  return LOWBIT_OK;
+}
+
+lowbit_status ValidateScales(const lowbit_gemm_params* p) {
   if (p->weight_scales == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER,
                 "lowbit_gemm_pack: weight_scales is NULL");
+  }
+  if (p->weight_scale_count != 1 && p->weight_scale_count != p->n) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "lowbit_gemm_pack: weight_scale_count %zu is neither 1 nor "
+                "n = %zu",
+                p->weight_scale_count, p->n);
+  }
+  if (!PositiveFinite(p->input_scale) || !PositiveFinite(p->output_scale)) {
+    return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                "lowbit_gemm_pack: input scale %g and output scale %g must be "
+                "positive and finite",
+                p->input_scale, p->output_scale);
+  }
+  for (size_t i = 0; i < p->weight_scale_count; ++i) {
+    if (!PositiveFinite(p->weight_scales[i])) {
+      return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                  "lowbit_gemm_pack: weight scale[%zu] = %g must be positive "
+                  "and finite",
+                  i, p->weight_scales[i]);
+    }
+  }
+  return LOWBIT_OK;
+}
+
+lowbit_status ValidateParams(const lowbit_gemm_params* p) {
+  if (p->weights == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: weights is NULL");
   }
   if (p->n == 0 || p->k == 0) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
@@ -148,26 +223,9 @@ lowbit_status ValidateParams(const lowbit_gemm_params* p) {
                 "lowbit_gemm_pack: unknown requantization mode %d",
                 static_cast<int>(p->requant));
   }
-  if (p->weight_scale_count != 1 && p->weight_scale_count != p->n) {
-    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                "lowbit_gemm_pack: weight_scale_count %zu is neither 1 nor "
-                "n = %zu",
-                p->weight_scale_count, p->n);
-  }
-  if (!PositiveFinite(p->input_scale) || !PositiveFinite(p->output_scale)) {
-    return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                "lowbit_gemm_pack: input scale %g and output scale %g must be "
-                "positive and finite",
-                p->input_scale, p->output_scale);
-  }
-  for (size_t i = 0; i < p->weight_scale_count; ++i) {
-    if (!PositiveFinite(p->weight_scales[i])) {
-      return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                  "lowbit_gemm_pack: weight scale[%zu] = %g must be positive "
-                  "and finite",
-                  i, p->weight_scales[i]);
-    }
-  }
+  const lowbit_status scales =
+      CallerMultipliers(*p) ? ValidateMultipliers(p) : ValidateScales(p);
+  if (scales != LOWBIT_OK) return scales;
   if (p->input_zero_point < in_lo || p->input_zero_point > in_hi) {
     return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
                 "lowbit_gemm_pack: input zero point %d outside [%d, %d]",
@@ -202,7 +260,13 @@ lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
   g->scale.assign(padded, 1.0f);
   g->multiplier.assign(padded, 1 << 30);
   g->shift.assign(padded, 0);
-  for (size_t n = 0; n < p.n; ++n) {
+  const bool given = CallerMultipliers(p);
+  for (size_t n = 0; n < p.n && given; ++n) {
+    const size_t i = p.requant_multiplier_count == 1 ? 0 : n;
+    g->multiplier[n] = p.requant_multipliers[i];
+    g->shift[n] = p.requant_shifts[i];
+  }
+  for (size_t n = 0; n < p.n && !given; ++n) {
     const float ws = p.weight_scales[p.weight_scale_count == 1 ? 0 : n];
     if (p.requant == LOWBIT_REQUANT_FP32) {
       const float s = lowbit_fp32_requant_scale(p.input_scale, ws,
@@ -236,18 +300,43 @@ lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
   return LOWBIT_OK;
 }
 
+// Uninitialised memory that grows on demand and is reused. Allocation
+// failure is a false return, never an exception (nor, under ASan with
+// allocator_may_return_null, an abort: ASan's throwing operator new aborts).
+template <typename T>
+class ScratchArray {
+ public:
+  ~ScratchArray() { std::free(data_); }
+  bool Reserve(size_t count) {
+    if (count <= capacity_) return true;
+    std::free(data_);
+    capacity_ = 0;
+    data_ = static_cast<T*>(std::malloc(count * sizeof(T)));
+    if (data_ == nullptr) return false;
+    std::uninitialized_default_construct_n(data_, count);  // trivial types
+    capacity_ = count;
+    return true;
+  }
+  T* data() const { return data_; }
+
+ private:
+  T* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
 // Per-thread scratch for the kernel's form of the activations, grown on
 // demand and reused. int16 elements keep every form aligned.
 struct Scratch {
-  std::vector<int16_t> a;
-  std::vector<int32_t> row_offset;
-  std::unique_ptr<std::atomic<uint32_t>[]> panel_state;  // see PreparePanel
-  size_t panels = 0;
+  ScratchArray<int16_t> a;
+  ScratchArray<int32_t> row_offset;
+  ScratchArray<std::atomic<uint32_t>> panel_state;  // see PreparePanel
   // K blocking: one tile of int32 partial sums per thread (see ClaimSlot).
-  std::vector<int32_t> partial;
-  std::unique_ptr<std::atomic<bool>[]> slot_busy;
-  size_t slots = 0;
+  ScratchArray<int32_t> partial;
+  ScratchArray<std::atomic<bool>> slot_busy;
 };
+static_assert(std::is_trivially_destructible<std::atomic<uint32_t>>::value &&
+                  std::is_trivially_destructible<std::atomic<bool>>::value,
+              "ScratchArray frees without destroying");
 Scratch& ThreadScratch() {
   thread_local Scratch scratch;
   return scratch;
@@ -377,17 +466,16 @@ size_t RoundUp(size_t x, size_t q) { return (x + q - 1) / q * q; }
 lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                   void* c, size_t ldc, const GemmOutput& out, size_t c_elem,
                   pthreadpool_t pool, const char* fn) {
-  if (g == nullptr || a == nullptr || c == nullptr) {
-    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
-                g == nullptr ? "gemm" : a == nullptr ? "a" : "c");
-  }
-  if (m == 0) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: m must be nonzero", fn);
-  }
+  if (g == nullptr) return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: gemm is NULL", fn);
   if (lda < g->k || ldc < g->n) {
     return Fail(LOWBIT_ERROR_INVALID_STRIDE,
                 "%s: lda %zu < k %zu or ldc %zu < n %zu", fn, lda, g->k, ldc,
                 g->n);
+  }
+  if (m == 0) return Succeed();  // an empty batch
+  if (a == nullptr || c == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
+                a == nullptr ? "a" : "c");
   }
   const GemmKernel& kernel = *g->kernel;
   const size_t kpad = kernel.layout.KGroups(g->k) * kernel.layout.kr;
@@ -399,17 +487,22 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
                 "%s: m = %zu makes a buffer overflow size_t", fn, m);
   }
+  // No object can be larger (std::vector would throw length_error).
+  constexpr size_t kMaxBytes = static_cast<size_t>(PTRDIFF_MAX) / 4;
+  if (a_bytes > kMaxBytes || m > kMaxBytes / sizeof(int32_t)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: m = %zu needs %zu bytes of activation scratch, more than "
+                "any allocation can hold",
+                fn, m, a_bytes);
+  }
   const size_t a16_elems = a_bytes / 2 + 1;
   Scratch& scratch = ThreadScratch();
-  try {
-    if (scratch.a.size() < a16_elems) scratch.a.resize(a16_elems);
-    if (g->weight_offset != 0 && scratch.row_offset.size() < m) {
-      scratch.row_offset.resize(m);
-    }
-  } catch (const std::bad_alloc&) {
+  if (!scratch.a.Reserve(a16_elems) ||
+      (g->weight_offset != 0 && !scratch.row_offset.Reserve(m))) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
-                "%s: cannot allocate %zu bytes of activation scratch", fn,
-                a_bytes);
+                "%s: cannot allocate %zu bytes of activation scratch for m = "
+                "%zu",
+                fn, a_bytes, m);
   }
   const size_t threads = pool != nullptr ? pthreadpool_get_threads_count(pool)
                                          : 1;
@@ -445,35 +538,23 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   }
   tile_m = std::min(tile_m, RoundUp(m, mr));
   const size_t panels = (m + tile_m - 1) / tile_m;
-  try {
-    if (scratch.panels < panels) {
-      scratch.panel_state.reset(new std::atomic<uint32_t>[panels]);
-      scratch.panels = panels;
-    }
-  } catch (const std::bad_alloc&) {
+  if (!scratch.panel_state.Reserve(panels)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu panel flags", fn, panels);
   }
   for (size_t i = 0; i < panels; ++i) {
-    scratch.panel_state[i].store(kTodo, std::memory_order_relaxed);
+    scratch.panel_state.data()[i].store(kTodo, std::memory_order_relaxed);
   }
   const bool split = part_groups < kgroups;
   if (split) {
-    try {
-      // Small: tile_m rows of one part's activations fit in half the L2.
-      if (scratch.partial.size() < threads * tile_m * nr) {
-        scratch.partial.resize(threads * tile_m * nr);
-      }
-      if (scratch.slots < threads) {
-        scratch.slot_busy.reset(new std::atomic<bool>[threads]);
-        scratch.slots = threads;
-      }
-    } catch (const std::bad_alloc&) {
+    // Small: tile_m rows of one part's activations fit in half the L2.
+    if (!scratch.partial.Reserve(threads * tile_m * nr) ||
+        !scratch.slot_busy.Reserve(threads)) {
       return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                   "%s: cannot allocate %zu partial-sum tiles", fn, threads);
     }
     for (size_t i = 0; i < threads; ++i) {
-      scratch.slot_busy[i].store(false, std::memory_order_relaxed);
+      scratch.slot_busy.data()[i].store(false, std::memory_order_relaxed);
     }
   }
   GemmOutput raw{};
@@ -490,10 +571,10 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  ldc,
                  c_elem,
                  tile_m,
-                 scratch.panel_state.get(),
+                 scratch.panel_state.data(),
                  part_groups,
                  split ? scratch.partial.data() : nullptr,
-                 split ? scratch.slot_busy.get() : nullptr,
+                 split ? scratch.slot_busy.data() : nullptr,
                  threads,
                  &raw};
   pthreadpool_parallelize_2d_tile_2d(pool, GemmTask, &ctx, m, g->n, tile_m,
@@ -508,9 +589,15 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
   if (gemm == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: gemm is NULL");
   }
-  const lowbit_status status = ValidateParams(params);
+  if (params == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: params is NULL");
+  }
+  lowbit_gemm_params p;
+  lowbit_status status =
+      ReadVersioned(params, kGemmParamsMinSize, &p, "lowbit_gemm_pack");
   if (status != LOWBIT_OK) return status;
-  const lowbit_gemm_params& p = *params;
+  status = ValidateParams(&p);
+  if (status != LOWBIT_OK) return status;
   const GemmLayout& layout = kernel.layout;
   size_t block_bytes = 0;
   size_t packed_bytes = 0;
@@ -559,60 +646,62 @@ const uint8_t* PackedWeights(lowbit_gemm_t gemm, size_t* bytes) {
 
 extern "C" {
 
-void lowbit_gemm_params_init(lowbit_gemm_params* p) {
-  if (p == nullptr) return;
-  *p = lowbit_gemm_params{};
-  p->input_type = LOWBIT_DTYPE_INT8;
-  p->weight_type = LOWBIT_DTYPE_INT8;
-  p->output_type = LOWBIT_DTYPE_INT8;
-  p->requant = LOWBIT_REQUANT_FP32;
-  p->input_scale = 1.0f;
-  p->output_scale = 1.0f;
-  p->weight_scale_count = 1;
-  p->output_min = -128;
-  p->output_max = 127;
+lowbit_status lowbit_gemm_params_init_sized(lowbit_gemm_params* params,
+                                            size_t struct_size) noexcept {
+  lowbit_gemm_params d{};
+  d.input_type = LOWBIT_DTYPE_INT8;
+  d.weight_type = LOWBIT_DTYPE_INT8;
+  d.output_type = LOWBIT_DTYPE_INT8;
+  d.requant = LOWBIT_REQUANT_FP32;
+  d.input_scale = 1.0f;
+  d.output_scale = 1.0f;
+  d.weight_scale_count = 1;
+  d.output_min = -128;
+  d.output_max = 127;
+  return lowbit::InitVersioned(params, struct_size,
+                               lowbit::kGemmParamsMinSize, d,
+                               "lowbit_gemm_params_init");
 }
 
 lowbit_status lowbit_gemm_pack(const lowbit_gemm_params* params,
-                               lowbit_gemm_t* gemm) {
-  std::string error;
-  const lowbit::GemmKernel* kernel = lowbit::ChosenGemmKernel(&error);
-  if (kernel == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED, "lowbit_gemm_pack: %s",
-                        error.c_str());
-  }
-  return lowbit::PackGemm(params, *kernel, gemm);
+                               lowbit_gemm_t* gemm) noexcept {
+  return lowbit::Guarded("lowbit_gemm_pack", [&] {
+    std::string error;
+    const lowbit::GemmKernel* kernel = lowbit::ChosenGemmKernel(&error);
+    if (kernel == nullptr) {
+      return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED, "lowbit_gemm_pack: %s",
+                          error.c_str());
+    }
+    return lowbit::PackGemm(params, *kernel, gemm);
+  });
 }
 
 lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,
                               size_t lda, void* c, size_t ldc,
-                              struct pthreadpool* threadpool) {
-  if (gemm == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER,
-                        "lowbit_gemm_run: gemm is NULL");
-  }
-  return lowbit::Run(gemm, m, a, lda, c, ldc, gemm->out, 1, threadpool,
-                     "lowbit_gemm_run");
+                              struct pthreadpool* threadpool) noexcept {
+  return lowbit::Guarded("lowbit_gemm_run", [&] {
+    return lowbit::Run(gemm, m, a, lda, c, ldc,
+                       gemm != nullptr ? gemm->out : lowbit::GemmOutput{}, 1,
+                       threadpool, "lowbit_gemm_run");
+  });
 }
 
 lowbit_status lowbit_gemm_run_int32(lowbit_gemm_t gemm, size_t m,
                                     const void* a, size_t lda, int32_t* c,
                                     size_t ldc,
-                                    struct pthreadpool* threadpool) {
-  if (gemm == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER,
-                        "lowbit_gemm_run_int32: gemm is NULL");
-  }
-  lowbit::GemmOutput raw = gemm->out;
-  raw.requant = lowbit::kRawInt32;
-  return lowbit::Run(gemm, m, a, lda, c, ldc, raw, sizeof(int32_t),
-                     threadpool, "lowbit_gemm_run_int32");
+                                    struct pthreadpool* threadpool) noexcept {
+  return lowbit::Guarded("lowbit_gemm_run_int32", [&] {
+    lowbit::GemmOutput raw = gemm != nullptr ? gemm->out : lowbit::GemmOutput{};
+    raw.requant = lowbit::kRawInt32;
+    return lowbit::Run(gemm, m, a, lda, c, ldc, raw, sizeof(int32_t),
+                       threadpool, "lowbit_gemm_run_int32");
+  });
 }
 
-const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) {
+const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) noexcept {
   return gemm != nullptr ? gemm->kernel->name : "";
 }
 
-void lowbit_gemm_destroy(lowbit_gemm_t gemm) { delete gemm; }
+void lowbit_gemm_destroy(lowbit_gemm_t gemm) noexcept { delete gemm; }
 
 }  // extern "C"

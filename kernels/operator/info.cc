@@ -60,7 +60,11 @@ std::string Report() {
 }  // namespace
 }  // namespace lowbit
 
-extern "C" const char* lowbit_info(void) {
-  static const std::string report = lowbit::Report();
-  return report.c_str();
+extern "C" const char* lowbit_info(void) noexcept {
+  try {
+    static const std::string report = lowbit::Report();
+    return report.c_str();
+  } catch (...) {  // no exception leaves the C API
+    return "lowbit_info: out of memory\n";
+  }
 }

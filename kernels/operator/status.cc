@@ -30,14 +30,16 @@ lowbit_status Succeed() {
 
 extern "C" {
 
-uint32_t lowbit_version(void) {
+uint32_t lowbit_version(void) noexcept {
   return (LOWBIT_VERSION_MAJOR << 16) | (LOWBIT_VERSION_MINOR << 8) |
          LOWBIT_VERSION_PATCH;
 }
 
-const char* lowbit_version_string(void) { return LOWBIT_VERSION_STRING; }
+const char* lowbit_version_string(void) noexcept {
+  return LOWBIT_VERSION_STRING;
+}
 
-const char* lowbit_status_string(lowbit_status status) {
+const char* lowbit_status_string(lowbit_status status) noexcept {
   switch (status) {
     case LOWBIT_OK: return "ok";
     case LOWBIT_ERROR_NULL_POINTER: return "null pointer";
@@ -50,26 +52,29 @@ const char* lowbit_status_string(lowbit_status status) {
     case LOWBIT_ERROR_UNSUPPORTED: return "unsupported";
     case LOWBIT_ERROR_OUT_OF_MEMORY: return "out of memory";
     case LOWBIT_ERROR_INVALID_ARGUMENT: return "invalid argument";
+    case LOWBIT_ERROR_INTERNAL: return "internal error";
+    case LOWBIT_STATUS_MIN_ENUM:
     case LOWBIT_STATUS_MAX_ENUM: break;
   }
   return "unknown status";
 }
 
-const char* lowbit_last_error(void) { return lowbit::g_last_error; }
+const char* lowbit_last_error(void) noexcept { return lowbit::g_last_error; }
 
 float lowbit_fp32_requant_scale(float input_scale, float weight_scale,
-                                float output_scale) {
+                                float output_scale) noexcept {
   const float product = input_scale * weight_scale;
   return product / output_scale;
 }
 
 double lowbit_fixedpoint_requant_scale(float input_scale, float weight_scale,
-                                       float output_scale) {
+                                       float output_scale) noexcept {
   return static_cast<double>(input_scale) * weight_scale / output_scale;
 }
 
 lowbit_status lowbit_quantize_multiplier(double real_scale,
-                                         int32_t* multiplier, int32_t* shift) {
+                                         int32_t* multiplier,
+                                         int32_t* shift) noexcept {
   using lowbit::Fail;
   if (multiplier == nullptr || shift == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER,
@@ -87,7 +92,7 @@ lowbit_status lowbit_output_range(lowbit_activation activation, float min,
                                   float max, float output_scale,
                                   int32_t output_zero_point,
                                   lowbit_dtype output_type, int32_t* qmin,
-                                  int32_t* qmax) {
+                                  int32_t* qmax) noexcept {
   using lowbit::Fail;
   if (qmin == nullptr || qmax == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER,

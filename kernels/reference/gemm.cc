@@ -45,13 +45,20 @@ void Gemm(const lowbit_gemm_params& p, size_t m, const void* a, size_t lda,
   std::vector<int32_t> acc(m * p.n);
   GemmAccumulators(p, m, a, lda, acc.data(), p.n);
   for (size_t n = 0; n < p.n; ++n) {
-    const float ws = WeightScale(p, n);
-    const float fp32_scale = p.input_scale * ws / p.output_scale;
+    float fp32_scale = 0.0f;
     int32_t multiplier = 0;
     int32_t shift = 0;
-    QuantizeMultiplier(
-        static_cast<double>(p.input_scale) * ws / p.output_scale,
-        &multiplier, &shift);
+    if (p.requant_multipliers != nullptr) {  // the caller's own
+      const size_t i = p.requant_multiplier_count == 1 ? 0 : n;
+      multiplier = p.requant_multipliers[i];
+      shift = p.requant_shifts[i];
+    } else {
+      const float ws = WeightScale(p, n);
+      fp32_scale = p.input_scale * ws / p.output_scale;
+      QuantizeMultiplier(
+          static_cast<double>(p.input_scale) * ws / p.output_scale,
+          &multiplier, &shift);
+    }
     for (size_t i = 0; i < m; ++i) {
       const int32_t x = acc[i * p.n + n];
       int32_t q = 0;

@@ -16,7 +16,8 @@ namespace ref {
 void GemmAccumulators(const lowbit_gemm_params& p, size_t m, const void* a,
                       size_t lda, int32_t* c, size_t ldc);
 
-// The requantized output of p.output_type.
+// The requantized output of p.output_type, with p.requant_multipliers when
+// given.
 void Gemm(const lowbit_gemm_params& p, size_t m, const void* a, size_t lda,
           void* c, size_t ldc);
 
