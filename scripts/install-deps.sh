@@ -10,7 +10,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ pkg-config
+  cmake ninja-build g++ pkg-config clang-14 libclang-rt-14-dev
   libhwy-dev libcpuinfo-dev libpthreadpool-dev
   libgtest-dev libbenchmark-dev libxnnpack-dev libdnnl-dev gnuplot-nox python3
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The test command: installs the dependencies, then
-#   1. builds lowbit (Release) and runs every test with ctest: each kernel on
-#      the exact sweep, install-and-consume of the CMake package and the
-#      pkg-config file, and a check of the kernel dispatch chose for this CPU;
-#   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. cross-builds for aarch64 and runs the suite under qemu-aarch64 as a
+#   1. GCC, Release: builds lowbit (the build itself fails if a kernel
+#      instantiation is defined twice) and runs every test with ctest: each
+#      kernel on the exact sweep, the C API, install-and-consume of the CMake
+#      package and the pkg-config file, the kernel dispatch chose for this
+#      CPU, and the whole suite again under qemu-x86_64 as an AVX2-only CPU;
+#   2. the same with clang;
+#   3. clang with AddressSanitizer + UndefinedBehaviorSanitizer: the suite,
+#      the fuzzer's seed corpus, then a bounded run of the differential
+#      fuzzer (a fixed number of executions);
+#   4. clang with ThreadSanitizer: many threads on one handle;
+#   5. cross-builds for aarch64 and runs the suite under qemu-aarch64 as a
 #      Cortex-A53 (NEON only) and as "max" (dotprod, i8mm, SVE);
-#   4. cross-builds for armhf (ARMv7 NEON) and runs the suite under qemu-arm.
-# Exits non-zero if anything fails.
+#   6. cross-builds for armhf (ARMv7 NEON) and runs the suite under qemu-arm.
+# Exits non-zero if anything fails. Each stage prints its time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -15,6 +21,8 @@ scripts/cross-sysroot.sh arm64
 scripts/cross-sysroot.sh armhf
 
 jobs=$(nproc)
+start=$SECONDS
+stage() { echo "== [$((SECONDS - start)) s] $*"; }
 
 # The kernel dispatch must choose here, from /proc/cpuinfo (independent of
 # cpuinfo the library): the dispatch test compares.
@@ -28,28 +36,48 @@ else
   native_kernel=lowbit_q8_gemm_ukernel_4x8c2__hwy_sse4
 fi
 
-echo "== Release build and tests (expect $native_kernel)"
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOWBIT_BUILD_TESTS=ON
-cmake --build build/release -j "$jobs"
-LOWBIT_EXPECT_KERNEL=$native_kernel \
-  ctest --test-dir build/release --output-on-failure -j "$jobs"
-
-echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
-# Release (no -g): compiling every kernel instantiation with the sanitizers
-# and debug info costs minutes; reports still name the functions.
-cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DLOWBIT_BUILD_TESTS=ON -DLOWBIT_SANITIZE=ON
-cmake --build build/sanitize -j "$jobs"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+native() {  # native <build dir> <cmake args...>: configure, build, ctest
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
+  cmake --build "$dir" -j "$jobs"
   LOWBIT_EXPECT_KERNEL=$native_kernel \
-  ctest --test-dir build/sanitize --output-on-failure -j "$jobs"
+    ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+}
+
+stage "GCC release build and tests (expect $native_kernel)"
+native build/release -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++
+
+stage "clang release build and tests"
+native build/clang -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
+
+stage "clang AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+# Release (no -g): reports still name the functions. The fuzzer's coverage
+# instrumentation rides along, so this one build serves both.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  native build/asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+  -DLOWBIT_SANITIZE=ON -DLOWBIT_BUILD_FUZZERS=ON
+
+stage "bounded differential fuzzing (fuzz/README.md)"
+rm -rf build/asan/fuzz-corpus && mkdir -p build/asan/fuzz-corpus
+build/asan/fuzz/lowbit_fuzzer -runs=6000 -seed=1 -len_control=0 \
+  -max_len=4096 -print_final_stats=1 build/asan/fuzz-corpus fuzz/corpus
+
+stage "clang ThreadSanitizer: many threads on one handle"
+cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DLOWBIT_TSAN=ON
+cmake --build build/tsan -j "$jobs" --target lowbit_tests
+# Runs through a pthreadpool are left out: Debian's pthreadpool is not
+# instrumented, so TSan cannot see its synchronisation (false reports).
+TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/lowbit_tests \
+  --gtest_filter='ThreadSafety.*:Api.OneHandleRunsFromManyThreadsAtOnce'
 
 # Debian 12's qemu-user (7.2) hangs (aarch64) or crashes (arm) in the
-# guest's pthread_create on this kind of host, so the two tests that start
+# guest's pthread_create on this kind of host, so the tests that start
 # threads are left to the native runs above; everything else runs emulated.
-no_threads='ThreadCounts|ManyThreads'
+no_threads='ThreadCounts|ManyThreads|ThreadSafety'
 
-echo "== aarch64 cross build, tests under qemu-aarch64"
+stage "aarch64 cross build, tests under qemu-aarch64"
 cmake -S . -B build/aarch64 -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake
 cmake --build build/aarch64 -j "$jobs"
@@ -60,10 +88,10 @@ echo "-- as max (dotprod, i8mm, SVE)"
 QEMU_CPU=max LOWBIT_EXPECT_KERNEL=lowbit_q8_gemm_ukernel_8x8c8__neoni8mm \
   ctest --test-dir build/aarch64 --output-on-failure -j "$jobs" -E "$no_threads"
 
-echo "== armhf cross build, tests under qemu-arm"
+stage "armhf cross build, tests under qemu-arm"
 cmake -S . -B build/armhf -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake
 cmake --build build/armhf -j "$jobs"
 LOWBIT_EXPECT_KERNEL=lowbit_q8_gemm_ukernel_4x8c2__hwy_neon \
   ctest --test-dir build/armhf --output-on-failure -j "$jobs" -E "$no_threads"
-echo "== all tests passed"
+stage "all tests passed"
