@@ -26,6 +26,7 @@ if(NOT NM OR NOT OBJECTS)
 endif()
 
 set(problems "")
+set(problem_count 0)
 set(seen_symbols "")
 foreach(obj IN LISTS OBJECTS)
   execute_process(COMMAND "${NM}" --defined-only --demangle "${obj}"
@@ -54,7 +55,10 @@ foreach(obj IN LISTS OBJECTS)
       set(kernel_ns TRUE)
     endif()
     if(kernel_ns AND type MATCHES "^[WVuw]$")
-      string(APPEND problems "  ${name}\n    weak in ${short}\n")
+      math(EXPR problem_count "${problem_count} + 1")
+      if(problem_count LESS_EQUAL 20)
+        string(APPEND problems "  ${name}\n    weak in ${short}\n")
+      endif()
     endif()
     if(DEFINED owner_${key})
       set(first "${owner_${key}}")
@@ -68,7 +72,10 @@ foreach(obj IN LISTS OBJECTS)
           set(code TRUE)
         endif()
         if(kernel_ns OR (code AND (first_arch OR NOT arch_pos EQUAL -1)))
-          string(APPEND problems "  ${name}\n    in ${first} and ${short}\n")
+          math(EXPR problem_count "${problem_count} + 1")
+          if(problem_count LESS_EQUAL 20)
+            string(APPEND problems "  ${name}\n    in ${first} and ${short}\n")
+          endif()
         endif()
       endif()
     else()
@@ -80,11 +87,12 @@ foreach(obj IN LISTS OBJECTS)
   endforeach()
 endforeach()
 
-if(problems)
+if(problem_count GREATER 0)
   message(FATAL_ERROR
-    "lowbit: kernel symbols defined in more than one object (each translation "
+    "lowbit: ${problem_count} kernel symbols with external linkage (weak, or "
+    "defined in more than one object; the first 20 below). Each translation "
     "unit that compiles kernel code must keep its instantiations its own: "
-    "put them in an anonymous namespace, see kernels/requant-inl.h):\n"
+    "put them in an anonymous namespace, see kernels/requant-inl.h.\n"
     "${problems}")
 endif()
 list(LENGTH OBJECTS count)

@@ -43,9 +43,12 @@ std::string g_case;  // the decoded case, for failure reports
 
 lowbit_dtype Type(uint8_t choice, int32_t raw) {
   int32_t v = raw;
-  if (choice <= 2) v = LOWBIT_DTYPE_INT8;
-  else if (choice <= 5) v = LOWBIT_DTYPE_UINT8;
-  else if (choice == 6) v = LOWBIT_DTYPE_INT32;
+  if (choice <= 2)
+    v = LOWBIT_DTYPE_INT8;
+  else if (choice <= 5)
+    v = LOWBIT_DTYPE_UINT8;
+  else if (choice == 6)
+    v = LOWBIT_DTYPE_INT32;
   lowbit_dtype t;
   std::memcpy(&t, &v, sizeof(t));  // any int32, as a C caller may store
   return t;
@@ -63,13 +66,20 @@ int32_t ZeroPoint(uint8_t mode, int32_t raw, lowbit_dtype t) {
   const uint32_t u = static_cast<uint32_t>(raw);
   switch (mode) {
     case 0:
-    case 1: return static_cast<int32_t>(lo + u % (hi - lo + 1));
-    case 2: return static_cast<int32_t>(lo);
-    case 3: return static_cast<int32_t>(hi);
-    case 4: return 0;
-    case 5: return static_cast<int32_t>((lo + hi) / 2);
-    case 6: return raw;
-    default: return static_cast<int32_t>((u & 1) ? hi + 1 : lo - 1);
+    case 1:
+      return static_cast<int32_t>(lo + u % (hi - lo + 1));
+    case 2:
+      return static_cast<int32_t>(lo);
+    case 3:
+      return static_cast<int32_t>(hi);
+    case 4:
+      return 0;
+    case 5:
+      return static_cast<int32_t>((lo + hi) / 2);
+    case 6:
+      return raw;
+    default:
+      return static_cast<int32_t>((u & 1) ? hi + 1 : lo - 1);
   }
 }
 
@@ -81,22 +91,36 @@ float Scale(uint8_t kind, float raw_float) {
   const float mantissa = 1.0f + static_cast<float>(raw & 0x7FFFFF) / 8388608.0f;
   const int spread = static_cast<int>((raw >> 23) % 16);
   switch (kind) {
-    case 0: case 1: case 2: case 3: case 4: case 5:
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
       return std::ldexp(mantissa, spread - 12);
-    case 6: return std::ldexp(1.0f, static_cast<int>(raw % 90) - 45);
+    case 6:
+      return std::ldexp(1.0f, static_cast<int>(raw % 90) - 45);
     case 7: {
       const float p = std::ldexp(1.0f, static_cast<int>(raw % 60) - 30);
       return std::nextafter(p, (raw & 0x80000000u) ? 0.0f : 1e30f);
     }
-    case 8: return std::ldexp(mantissa, -40 - spread);
-    case 9: return std::ldexp(mantissa, 20 + spread);
-    case 10: return 0.0f;
-    case 11: return -std::ldexp(mantissa, spread - 8);
-    case 12: return std::numeric_limits<float>::quiet_NaN();
-    case 13: return (raw & 1) ? std::numeric_limits<float>::infinity()
-                              : -std::numeric_limits<float>::infinity();
-    case 14: return std::numeric_limits<float>::denorm_min() * (1 + raw % 1000);
-    default: return raw_float;
+    case 8:
+      return std::ldexp(mantissa, -40 - spread);
+    case 9:
+      return std::ldexp(mantissa, 20 + spread);
+    case 10:
+      return 0.0f;
+    case 11:
+      return -std::ldexp(mantissa, spread - 8);
+    case 12:
+      return std::numeric_limits<float>::quiet_NaN();
+    case 13:
+      return (raw & 1) ? std::numeric_limits<float>::infinity()
+                       : -std::numeric_limits<float>::infinity();
+    case 14:
+      return std::numeric_limits<float>::denorm_min() * (1 + raw % 1000);
+    default:
+      return raw_float;
   }
 }
 
@@ -109,10 +133,18 @@ std::vector<uint8_t> FillData(size_t count, uint8_t fill, lowbit_dtype t,
   for (size_t i = 0; i < count; ++i) {
     int32_t x = 0;
     switch (fill) {
-      case 1: x = lo; break;
-      case 2: x = hi; break;
-      case 3: x = (i & 1) ? hi : lo; break;
-      case 4: x = std::min(std::max(zero_point, lo), hi); break;
+      case 1:
+        x = lo;
+        break;
+      case 2:
+        x = hi;
+        break;
+      case 3:
+        x = (i & 1) ? hi : lo;
+        break;
+      case 4:
+        x = std::min(std::max(zero_point, lo), hi);
+        break;
       case 5:
         if (!raw.empty()) {
           v[i] = raw[i % raw.size()];
@@ -120,8 +152,12 @@ std::vector<uint8_t> FillData(size_t count, uint8_t fill, lowbit_dtype t,
         }
         x = static_cast<int32_t>(lo + rng() % (hi - lo + 1));
         break;
-      case 6: x = static_cast<int32_t>(rng() % 7) - 3 + (lo + hi + 1) / 2; break;
-      default: x = static_cast<int32_t>(lo + rng() % (hi - lo + 1)); break;
+      case 6:
+        x = static_cast<int32_t>(rng() % 7) - 3 + (lo + hi + 1) / 2;
+        break;
+      default:
+        x = static_cast<int32_t>(lo + rng() % (hi - lo + 1));
+        break;
     }
     v[i] = static_cast<uint8_t>(x);
   }
@@ -180,7 +216,8 @@ Built Build(const GemmSpec& s) {
 
   const size_t a_len = b.m == 0 ? 1 : (b.m - 1) * std::max(b.lda, b.k) + b.k;
   const size_t w_len =
-      b.n == 0 ? 1 : (b.n - 1) * std::max(b.ldw, b.k) + std::max<size_t>(b.k, 1);
+      b.n == 0 ? 1
+               : (b.n - 1) * std::max(b.ldw, b.k) + std::max<size_t>(b.k, 1);
   b.a = FillData(a_len, s.a_fill, p.input_type, p.input_zero_point, rng,
                  s.raw_data);
   b.w = FillData(w_len, s.w_fill, p.weight_type, p.weight_zero_point, rng,
@@ -218,7 +255,8 @@ Built Build(const GemmSpec& s) {
   } else {
     p.output_scale = Scale(s.output_scale_kind, s.output_scale);
   }
-  p.weight_scales = (s.flags & GemmSpec::kNullScales) ? nullptr : b.scales.data();
+  p.weight_scales =
+      (s.flags & GemmSpec::kNullScales) ? nullptr : b.scales.data();
   p.weight_scale_count = count;
 
   // Caller multipliers: QuantizeMultiplier of the TFLite FULLY_CONNECTED
@@ -234,8 +272,8 @@ Built Build(const GemmSpec& s) {
       int32_t m = 1 << 30, sh = static_cast<int32_t>(rng() % 40) - 31;
       ref::QuantizeMultiplier(
           static_cast<double>(p.input_scale * wsi) / p.output_scale, &m, &sh);
-      const int64_t moved = int64_t{m} + static_cast<int64_t>(rng() % 200001) -
-                            100000;
+      const int64_t moved =
+          int64_t{m} + static_cast<int64_t>(rng() % 200001) - 100000;
       b.multipliers[i] = static_cast<int32_t>(
           std::min<int64_t>(std::max<int64_t>(moved, 1 << 30), kInt32Max));
       b.shifts[i] = sh;
@@ -254,11 +292,18 @@ Built Build(const GemmSpec& s) {
   const int32_t hi = Is8Bit(p.output_type) ? Hi(p.output_type) : 127;
   const int32_t zo_in = std::min(std::max(p.output_zero_point, lo), hi);
   const auto within = [&](int32_t raw) {
-    return lo + static_cast<int32_t>(static_cast<uint32_t>(raw) % (hi - lo + 1));
+    return lo +
+           static_cast<int32_t>(static_cast<uint32_t>(raw) % (hi - lo + 1));
   };
   switch (s.clamp_mode) {
-    case 0: p.output_min = lo; p.output_max = hi; break;
-    case 1: p.output_min = zo_in; p.output_max = hi; break;
+    case 0:
+      p.output_min = lo;
+      p.output_max = hi;
+      break;
+    case 1:
+      p.output_min = zo_in;
+      p.output_max = hi;
+      break;
     case 2:
       p.output_min = zo_in;
       p.output_max = std::min(hi, zo_in + within(s.raw_qmax) - lo);
@@ -267,18 +312,28 @@ Built Build(const GemmSpec& s) {
       p.output_min = std::min(within(s.raw_qmin), within(s.raw_qmax));
       p.output_max = std::max(within(s.raw_qmin), within(s.raw_qmax));
       break;
-    case 4: p.output_min = p.output_max = within(s.raw_qmin); break;
-    case 5: p.output_min = within(s.raw_qmin) + 1; p.output_max = p.output_min - 1; break;
-    case 6: p.output_min = s.raw_qmin; p.output_max = s.raw_qmax; break;
+    case 4:
+      p.output_min = p.output_max = within(s.raw_qmin);
+      break;
+    case 5:
+      p.output_min = within(s.raw_qmin) + 1;
+      p.output_max = p.output_min - 1;
+      break;
+    case 6:
+      p.output_min = s.raw_qmin;
+      p.output_max = s.raw_qmax;
+      break;
     default: {
       // Through lowbit_output_range, with any activation value.
       lowbit_activation act;
-      const int32_t a = s.raw_qmin % 5 == 4 ? s.raw_qmin : std::abs(s.raw_qmin % 5);
+      const int32_t a =
+          s.raw_qmin % 5 == 4 ? s.raw_qmin : std::abs(s.raw_qmin % 5);
       std::memcpy(&act, &a, sizeof(a));
       float fmin = 0, fmax = 0;
       const int32_t q = s.raw_qmax;
       fmin = static_cast<float>(q % 200) / 10.0f - 10.0f;
-      fmax = fmin + static_cast<float>((static_cast<uint32_t>(q) >> 8) % 300) / 10.0f;
+      fmax = fmin +
+             static_cast<float>((static_cast<uint32_t>(q) >> 8) % 300) / 10.0f;
       int32_t qmin = 7, qmax = 7;
       const lowbit_status st =
           lowbit_output_range(act, fmin, fmax, p.output_scale,
@@ -312,8 +367,8 @@ std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p) {
   if (p.weights == nullptr) v.push_back(LOWBIT_ERROR_NULL_POINTER);
   if (p.n == 0 || p.k == 0) v.push_back(LOWBIT_ERROR_INVALID_SIZE);
   if (p.weight_stride < p.k) v.push_back(LOWBIT_ERROR_INVALID_STRIDE);
-  const bool types = Is8Bit(p.input_type) && Is8Bit(p.weight_type) &&
-                     Is8Bit(p.output_type);
+  const bool types =
+      Is8Bit(p.input_type) && Is8Bit(p.weight_type) && Is8Bit(p.output_type);
   if (!types) v.push_back(LOWBIT_ERROR_UNSUPPORTED);
   const bool fixed = p.requant == LOWBIT_REQUANT_FIXEDPOINT ||
                      p.requant == LOWBIT_REQUANT_FIXEDPOINT_SINGLE;
@@ -372,9 +427,9 @@ std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p) {
   };
   if (!in_type(p.input_zero_point, p.input_type) ||
       !in_type(p.output_zero_point, p.output_type) ||
-      (p.weight_type == LOWBIT_DTYPE_INT8 ? p.weight_zero_point != 0
-                                          : !in_type(p.weight_zero_point,
-                                                     p.weight_type))) {
+      (p.weight_type == LOWBIT_DTYPE_INT8
+           ? p.weight_zero_point != 0
+           : !in_type(p.weight_zero_point, p.weight_type))) {
     v.push_back(LOWBIT_ERROR_INVALID_ZERO_POINT);
   }
   if (p.output_min > p.output_max || !in_type(p.output_min, p.output_type) ||
@@ -385,8 +440,9 @@ std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p) {
   // Exact accumulation: |bias| + max|A - za| * sum |W - zw| <= 2^31 - 1
   // (with the zero points as given, even out of range: the check's order
   // is lowbit's, so any violated condition is an allowed answer).
-  const int64_t max_a = std::max<int64_t>(Hi(p.input_type) - p.input_zero_point,
-                                          p.input_zero_point - Lo(p.input_type));
+  const int64_t max_a =
+      std::max<int64_t>(Hi(p.input_type) - p.input_zero_point,
+                        p.input_zero_point - Lo(p.input_type));
   for (size_t n = 0; n < p.n; ++n) {
     int64_t bound = p.bias != nullptr ? std::llabs(p.bias[n]) : 0;
     for (size_t k = 0; k < p.k && bound <= kInt32Max; ++k) {
@@ -439,8 +495,9 @@ void RunAndCompare(const char* who, lowbit_gemm_t g, const Built& b,
     const uint8_t want = wrote && inside ? expected[i - kGuard] : kCanary;
     if (c[i] != want) {
       const long at = static_cast<long>(i) - static_cast<long>(kGuard);
-      Die("%s: byte %ld of C is %d, expected %d (row %zu)", who, at, c[i],
-          want, at < 0 ? 0 : static_cast<size_t>(at) / elem / std::max<size_t>(b.ldc, 1));
+      Die("%s: byte %ld of C is %d, expected %d (row %zu)", who, at, c[i], want,
+          at < 0 ? 0
+                 : static_cast<size_t>(at) / elem / std::max<size_t>(b.ldc, 1));
     }
   }
 }
@@ -459,9 +516,9 @@ bool CheckGemm(const GemmSpec& spec) {
                 b.p.input_zero_point, b.p.weight_zero_point,
                 b.p.output_zero_point, b.p.input_scale,
                 b.scales.empty() ? 0.0f : b.scales[0], b.p.weight_scale_count,
-                b.p.output_scale, b.p.requant_multiplier_count,
-                b.p.output_min, b.p.output_max, spec.bias_mode, spec.a_fill,
-                spec.w_fill, b.k_part_groups, spec.flags, spec.seed);
+                b.p.output_scale, b.p.requant_multiplier_count, b.p.output_min,
+                b.p.output_max, spec.bias_mode, spec.a_fill, spec.w_fill,
+                b.k_part_groups, spec.flags, spec.seed);
   g_case = text;
 
   // What the library sees: a caller of the first layout has no multiplier
@@ -502,7 +559,8 @@ bool CheckGemm(const GemmSpec& spec) {
       }
     }
   }
-  const lowbit_status want_run = run_ok ? LOWBIT_OK : LOWBIT_ERROR_INVALID_STRIDE;
+  const lowbit_status want_run =
+      run_ok ? LOWBIT_OK : LOWBIT_ERROR_INVALID_STRIDE;
 
   SetGemmKPartGroupsForTesting(b.k_part_groups);
   lowbit_status first_status = LOWBIT_STATUS_MAX_ENUM;

@@ -12,28 +12,32 @@ namespace lowbit {
 namespace fuzz {
 
 struct GemmSpec {
-  uint8_t big_k = 0;           // 1: K near the exact-accumulation limit
+  uint8_t big_k = 0;  // 1: K near the exact-accumulation limit
   uint16_t m = 0, n = 0, k = 0;
-  int8_t lda_extra = 0, ldw_extra = 0, ldc_extra = 0;  // < 0: too small
-  uint8_t input_type = 0, weight_type = 0, output_type = 0;  // Type()
-  int32_t raw_type = 0;        // the value of an out-of-contract type
-  uint8_t requant = 0;         // 0..2 the modes, 3 a raw value
+  int8_t lda_extra = 0, ldw_extra = 0, ldc_extra = 0;        // < 0: too small
+  uint8_t input_type = 0, weight_type = 0, output_type = 0;  // see Type()
+  int32_t raw_type = 0;  // the value of an out-of-contract type
+  uint8_t requant = 0;   // 0..2 the modes, 3 a raw value
   int32_t raw_requant = 0;
-  uint8_t za_mode = 0, zw_mode = 0, zo_mode = 0;  // ZeroPoint()
+  uint8_t za_mode = 0, zw_mode = 0, zo_mode = 0;  // see ZeroPoint()
   int32_t za = 0, zw = 0, zo = 0;
   uint8_t input_scale_kind = 0, output_scale_kind = 0, weight_scale_kind = 0;
   float input_scale = 0, output_scale = 0, weight_scale = 0;
-  uint8_t per_channel = 0;     // 0 per tensor, 1 per channel, 2 a bad count
-  uint8_t multipliers = 0;     // 0 none, 1 per tensor, 2 per channel, 3 bad
+  uint8_t per_channel = 0;       // 0 per tensor, 1 per channel, 2 a bad count
+  uint8_t multipliers = 0;       // 0 none, 1 per tensor, 2 per channel, 3 bad
   uint16_t special_channel = 0;  // gets the raw multiplier/shift/scale
   int32_t raw_multiplier = 0, raw_shift = 0;
-  uint8_t bias_mode = 0;       // 0 none, 1 small, 2 extreme, 3 raw
+  uint8_t bias_mode = 0;  // 0 none, 1 small, 2 extreme, 3 raw
   int32_t raw_bias = 0;
-  uint8_t clamp_mode = 0;      // Clamp()
+  // 0 full, 1 ReLU, 2 ReLU6-like, 3 a sub-range, 4 one value, 5 empty,
+  // 6 raw, 7 through lowbit_output_range
+  uint8_t clamp_mode = 0;
   int32_t raw_qmin = 0, raw_qmax = 0;
-  uint8_t a_fill = 0, w_fill = 0;  // Fill()
-  uint8_t k_part_groups = 0;   // 0: the operator's own K blocking
-  uint8_t flags = 0;           // kRawInt32 | kTwoThreads | kFirstLayout ...
+  // FillData(): 0 random, 1 min, 2 max, 3 alternating, 4 the zero point,
+  // 5 raw input bytes, 6 near the middle
+  uint8_t a_fill = 0, w_fill = 0;
+  uint8_t k_part_groups = 0;  // 0: the operator's own K blocking
+  uint8_t flags = 0;          // kRawInt32 | kTwoThreads | kFirstLayout ...
   uint32_t seed = 0;
   std::vector<uint8_t> raw_data;  // the rest of the input, for raw fills
 

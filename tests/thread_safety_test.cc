@@ -20,9 +20,10 @@ struct Layer {
   std::vector<int32_t> bias;
   std::vector<float> scales;
   lowbit_gemm_params p;
-  Layer(size_t n_, size_t k_, lowbit_requant mode) : n(n_), k(k_), w(n * k),
-                                                    bias(n), scales(n) {
-    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(i * 29 + 7);
+  Layer(size_t n_, size_t k_, lowbit_requant mode)
+      : n(n_), k(k_), w(n * k), bias(n), scales(n) {
+    for (size_t i = 0; i < w.size(); ++i)
+      w[i] = static_cast<int8_t>(i * 29 + 7);
     for (size_t i = 0; i < n; ++i) {
       bias[i] = static_cast<int32_t>(i * 977) - 30000;
       scales[i] = 0.01f + 0.001f * static_cast<float>(i % 17);

@@ -66,7 +66,8 @@ std::vector<const GemmKernel*> HighwayGemmKernels() {
     for (size_t j = 0; j < i; ++j) seen |= infos[j] == info;
     if (seen) continue;
     char* isa = isas[i];
-    std::snprintf(isa, sizeof(isas[i]), "hwy_%s", hwy::TargetName(info->target));
+    std::snprintf(isa, sizeof(isas[i]), "hwy_%s",
+                  hwy::TargetName(info->target));
     for (char* p = isa; *p != '\0'; ++p) {
       if (*p >= 'A' && *p <= 'Z') *p = static_cast<char>(*p - 'A' + 'a');
     }

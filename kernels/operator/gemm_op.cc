@@ -127,7 +127,8 @@ lowbit_status ValidateMultipliers(const lowbit_gemm_params* p) {
                 "lowbit_gemm_pack: requant_multipliers and requant_shifts "
                 "must both be given");
   }
-  if (p->requant_multiplier_count != 1 && p->requant_multiplier_count != p->n) {
+  if (p->requant_multiplier_count != 1 &&
+      p->requant_multiplier_count != p->n) {
     return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
                 "lowbit_gemm_pack: requant_multiplier_count %zu is neither 1 "
                 "nor n = %zu",
@@ -466,7 +467,9 @@ size_t RoundUp(size_t x, size_t q) { return (x + q - 1) / q * q; }
 lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                   void* c, size_t ldc, const GemmOutput& out, size_t c_elem,
                   pthreadpool_t pool, const char* fn) {
-  if (g == nullptr) return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: gemm is NULL", fn);
+  if (g == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: gemm is NULL", fn);
+  }
   if (lda < g->k || ldc < g->n) {
     return Fail(LOWBIT_ERROR_INVALID_STRIDE,
                 "%s: lda %zu < k %zu or ldc %zu < n %zu", fn, lda, g->k, ldc,
