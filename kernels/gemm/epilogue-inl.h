@@ -18,6 +18,17 @@
 #include "kernels/gemm/ukernel.h"
 #include "kernels/requant-inl.h"
 
+// The epilogue's lambdas are part of each tile: a kernel file whose tiles
+// share an instantiation (two inner loops, say) must not get them out of
+// line, or every tile pays calls for each vector it stores.
+#ifndef LOWBIT_LAMBDA_INLINE
+#if defined(__GNUC__)
+#define LOWBIT_LAMBDA_INLINE __attribute__((always_inline))
+#else
+#define LOWBIT_LAMBDA_INLINE
+#endif
+#endif
+
 #ifndef LOWBIT_UNROLL
 #if defined(__clang__)
 #define LOWBIT_UNROLL _Pragma("unroll")
@@ -98,16 +109,16 @@ HWY_INLINE void WithRequantizer(D d32, const GemmOutput& out,
   const RequantConsts<D> k(d32, out.zero_point, out.qmin, out.qmax);
   switch (out.requant) {
     case LOWBIT_REQUANT_FP32:
-      return body([&](V x, size_t i) {
+      return body([&](V x, size_t i) LOWBIT_LAMBDA_INLINE {
         return RequantizeFp32(d32, x, hn::LoadU(df, out.scale + i), k);
       });
     case LOWBIT_REQUANT_FIXEDPOINT:
-      return body([&](V x, size_t i) {
+      return body([&](V x, size_t i) LOWBIT_LAMBDA_INLINE {
         return RequantizeFixedpoint(d32, x, hn::LoadU(d32, out.multiplier + i),
                                     hn::LoadU(d32, out.shift + i), k);
       });
     case LOWBIT_REQUANT_FIXEDPOINT_SINGLE:
-      return body([&](V x, size_t i) {
+      return body([&](V x, size_t i) LOWBIT_LAMBDA_INLINE {
         return RequantizeFixedpointSingle(
             d32, x, hn::LoadU(d32, out.multiplier + i),
             hn::LoadU(d32, out.shift + i), k);
@@ -120,8 +131,9 @@ HWY_INLINE void RequantizeAndStore(D d32, const V (&acc)[MR][NV],
                                    const GemmOutput& out, size_t n0,
                                    size_t nc, void* c, size_t ldc) {
   const size_t lanes = hn::Lanes(d32);
-  WithRequantizer(d32, out, [&](const auto& requant) {
-    StoreTile<MR, NV, T>(d32, acc, nc, c, ldc, [&](V x, size_t j) {
+  WithRequantizer(d32, out, [&](const auto& requant) LOWBIT_LAMBDA_INLINE {
+    StoreTile<MR, NV, T>(d32, acc, nc, c, ldc,
+                         [&](V x, size_t j) LOWBIT_LAMBDA_INLINE {
       return requant(x, n0 + j * lanes);
     });
   });
@@ -142,7 +154,9 @@ HWY_INLINE void FinishTile(D d32, V (&acc)[MR][NV], const int32_t* row_offset,
   }
   if (out.requant == kRawInt32) {
     StoreTile<MR, NV, int32_t>(d32, acc, nc, c, ldc,
-                               [](V x, size_t) { return x; });
+                               [](V x, size_t) LOWBIT_LAMBDA_INLINE {
+                                 return x;
+                               });
   } else if (out.type == LOWBIT_DTYPE_UINT8) {
     RequantizeAndStore<MR, NV, uint8_t>(d32, acc, out, n0, nc, c, ldc);
   } else {
