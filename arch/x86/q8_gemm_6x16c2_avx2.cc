@@ -1,12 +1,20 @@
 // lowbit_q8_gemm_ukernel_6x16c2__avx2: 6 rows x 16 channels, K in pairs, for
 // AVX2 CPUs without AVX-512. Activations arrive widened to int16 (A - za),
-// weights are int8 pairs sign-extended to int16 in the loop, and vpmaddwd
-// multiplies and adds pairs into int32: exact for every input. vpmaddubsw
-// would save the widening but saturates its int16 pair sums (DESIGN.md §3).
+// and vpmaddwd multiplies int16 pairs and adds them into int32: exact for
+// every input. vpmaddubsw would need no widening but saturates its int16
+// pair sums (DESIGN.md §3).
 //
-// Same packed layout as the Highway kernels' 16-channel c2 blocks. Built
-// with the AVX2 flags only (CMakeLists.txt); the epilogue is the shared
-// Highway one, compiled here for the static AVX2 target.
+// Same packed layout as the Highway kernels' 16-channel c2 blocks (int8).
+// Two inner loops read it:
+//   - ukernel_expanded: a task of several row tiles first widens its
+//     block's weights to int16 once (ExpandWeights), so each K pair is 2
+//     weight loads, 6 activation broadcasts (both pure loads), 12 vpmaddwd
+//     and 12 vpaddd: the multiplies and adds fill the vector pipes and
+//     nothing else does (isa_peak_bench: avx2_int16w_mix);
+//   - ukernel: a single row tile (GEMV) streams the int8 bytes, widening
+//     them as it goes (vpmovsxbw), half the bytes of int16 weights.
+// Built with the AVX2 flags only (CMakeLists.txt); the epilogue is the
+// shared Highway one, compiled here for the static AVX2 target.
 #include <immintrin.h>
 
 #include <cstring>
@@ -29,9 +37,34 @@ constexpr size_t kMR = 6;
 constexpr size_t kNV = 2;
 constexpr size_t kNR = kNV * 8;
 constexpr size_t kKR = 2;
-constexpr size_t kGroupBytes = kNR * kKR;
 
+// NV vectors of 8 channels x 2 k as int16, from packed int8 weights (Wide =
+// false: 16 bytes per vector) or from expanded int16 ones (32 bytes).
+template <bool Wide>
+HWY_INLINE __m256i LoadWeights(const uint8_t* wg, size_t j) {
+  if constexpr (Wide) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wg + 32 * j));
+  } else {
+    return _mm256_cvtepi8_epi16(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 16 * j)));
+  }
+}
+
+// The ExpandWeightsFn: K groups of 16 channels x 2 k, int8 to int16.
+void ExpandWeights(const uint8_t* w, size_t kgroups, void* out) {
+  uint8_t* dst = static_cast<uint8_t*>(out);
+  for (size_t g = 0; g < kgroups; ++g) {
+    for (size_t j = 0; j < kNV; ++j) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 64 * g + 32 * j),
+                          LoadWeights<false>(w + 32 * g, j));
+    }
+  }
+}
+
+template <bool Wide>
 struct Tile {
+  static constexpr size_t kGroupBytes = kNR * kKR * (Wide ? 2 : 1);
+
   template <size_t MR, size_t NV>
   static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const int16_t* a,
                                size_t a_stride, const int32_t* row_offset,
@@ -61,11 +94,7 @@ struct Tile {
         const uint8_t* wg = wk + (g + s) * kGroupBytes;
         __m256i wv[NV];
         LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) {
-          // 8 channels x 2 k of int8 -> int16.
-          wv[j] = _mm256_cvtepi8_epi16(
-              _mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 16 * j)));
-        }
+        for (size_t j = 0; j < NV; ++j) wv[j] = LoadWeights<Wide>(wg, j);
         LOWBIT_UNROLL
         for (size_t m = 0; m < MR; ++m) {
           int32_t pair;
@@ -88,8 +117,7 @@ struct Tile {
         const __m256i av = _mm256_set1_epi32(pair);
         LOWBIT_UNROLL
         for (size_t j = 0; j < NV; ++j) {
-          const __m256i wv = _mm256_cvtepi8_epi16(
-              _mm_loadu_si128(reinterpret_cast<const __m128i*>(wg + 16 * j)));
+          const __m256i wv = LoadWeights<Wide>(wg, j);
           acc[0][m][j] =
               _mm256_add_epi32(acc[0][m][j], _mm256_madd_epi16(av, wv));
         }
@@ -124,8 +152,11 @@ constexpr GemmKernel kQ8Gemm6x16c2Avx2 = {
     0,
     target::kMR,
     GemmLayout{target::kNR, target::kKR, ActFormat::kInt16},
-    &TileUkernel<target::Tile, target::kMR, target::kNV, 8, int16_t>,
+    &TileUkernel<target::Tile<false>, target::kMR, target::kNV, 8, int16_t>,
     &target::PrepareActivations16,
-    &target::RequantizeFullVectors};
+    &target::RequantizeFullVectors,
+    &target::ExpandWeights,
+    target::kNR * target::kKR * sizeof(int16_t),
+    &TileUkernel<target::Tile<true>, target::kMR, target::kNV, 8, int16_t>};
 
 }  // namespace lowbit

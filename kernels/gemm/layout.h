@@ -60,8 +60,10 @@ struct GemmLayout {
 
   size_t KGroups(size_t k) const { return (k + kr - 1) / kr; }
   size_t Blocks(size_t n) const { return (n + nr - 1) / nr; }
+  // Bytes of one K group of a block's weights.
+  size_t GroupBytes() const { return nr * kr; }
   size_t BlockBytes(size_t k) const {
-    return nr * sizeof(int32_t) + KGroups(k) * nr * kr;
+    return nr * sizeof(int32_t) + KGroups(k) * GroupBytes();
   }
   size_t PackedBytes(size_t n, size_t k) const {
     return Blocks(n) * BlockBytes(k);

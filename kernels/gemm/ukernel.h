@@ -58,6 +58,11 @@ using PrepareActivationsFn = void (*)(lowbit_dtype type, const void* a,
 using RequantizeFn = void (*)(const GemmOutput& out, const int32_t* acc,
                               size_t n, int32_t* q);
 
+// Converts `kgroups` K groups of a packed block's weights (layout.h, from
+// the first group of a K part) into the form a kernel's expanded inner loop
+// reads, GemmKernel::expanded_group_bytes per group.
+using ExpandWeightsFn = void (*)(const uint8_t* w, size_t kgroups, void* out);
+
 // What the CPU must have to run a kernel. kHighway kernels name a Highway
 // target; the others are hand-written and checked through cpuinfo.
 enum class Isa { kHighway, kAvx2, kAvx512Vnni, kNeon, kNeonDot, kNeonI8mm };
@@ -75,6 +80,16 @@ struct GemmKernel {
   GemmUkernelFn ukernel;
   PrepareActivationsFn prepare;
   RequantizeFn requantize;
+  // Optional: weights widened once per task. A kernel whose multiply takes
+  // wider operands than the packed weights (int16 for vpmaddwd) would
+  // otherwise widen every weight each time a row tile reads it. When a task
+  // has more than one row tile, the operator expands the task's block (its
+  // K part) into per-thread scratch and runs ukernel_expanded, whose `w` is
+  // that scratch; a single row tile (GEMV) streams the packed bytes through
+  // ukernel. Both give the same bytes; the sweep runs both.
+  ExpandWeightsFn expand_weights = nullptr;
+  size_t expanded_group_bytes = 0;
+  GemmUkernelFn ukernel_expanded = nullptr;
 };
 
 }  // namespace lowbit

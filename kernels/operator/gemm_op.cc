@@ -331,8 +331,10 @@ struct Scratch {
   ScratchArray<int16_t> a;
   ScratchArray<int32_t> row_offset;
   ScratchArray<std::atomic<uint32_t>> panel_state;  // see PreparePanel
-  // K blocking: one tile of int32 partial sums per thread (see ClaimSlot).
+  // Per running task (see ClaimSlot): K blocking's tile of int32 partial
+  // sums, and the block's weights expanded for ukernel_expanded.
   ScratchArray<int32_t> partial;
+  ScratchArray<int16_t> expanded;
   ScratchArray<std::atomic<bool>> slot_busy;
 };
 static_assert(std::is_trivially_destructible<std::atomic<uint32_t>>::value &&
@@ -358,9 +360,14 @@ struct RunContext {
   size_t tile_m;  // rows per panel: the row extent of a task
   std::atomic<uint32_t>* panel_state;
   // K blocking: K groups per part (all of them when K is not split), the
-  // partial-sum tiles (tile_m x NR int32 each) and their claim flags.
+  // partial-sum tiles (tile_m x NR int32 each); the expanded weights of one
+  // part (expanded_slot_bytes each) when tasks expand; the slots' claim
+  // flags.
   size_t part_groups;
   int32_t* partial;
+  bool expand;
+  uint8_t* expanded;
+  size_t expanded_slot_bytes;
   std::atomic<bool>* slot_busy;
   size_t slots;
   const GemmOutput* raw;  // the output stage of every part but the last
@@ -420,14 +427,15 @@ size_t ClaimSlot(const RunContext& ctx) {
 // them: the first part starts from the bias, each later part from the raw
 // int32 sums the one before left in the thread's partial tile, and the last
 // part applies the output stage. The sums are the same modulo 2^32 however K
-// is cut, so the result is bit-identical.
+// is cut, so the result is bit-identical. A kernel with an expanded form
+// gets each part's weights widened once, for all the task's row tiles.
 void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
               size_t cols) {
   auto& ctx = *static_cast<RunContext*>(context);
   PreparePanel(ctx, i0, rows);
   const GemmKernel& kernel = *ctx.g->kernel;
   const size_t nr = kernel.layout.nr;
-  const size_t group_bytes = nr * kernel.layout.kr;
+  const size_t group_bytes = kernel.layout.GroupBytes();
   const size_t group_elems = kernel.layout.kr;
   const uint8_t* block =
       ctx.g->packed + (j0 / nr) * kernel.layout.BlockBytes(ctx.g->k);
@@ -436,28 +444,39 @@ void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
   const size_t kgroups = kernel.layout.KGroups(ctx.g->k);
   const size_t nc = std::min(nr, cols);
   const bool split = ctx.part_groups < kgroups;
-  const size_t slot = split ? ClaimSlot(ctx) : 0;
+  const bool expand = ctx.expand && rows > kernel.mr;
+  const size_t slot = split || expand ? ClaimSlot(ctx) : 0;
   int32_t* partial = split ? ctx.partial + slot * ctx.tile_m * nr : nullptr;
   for (size_t g0 = 0; g0 < kgroups; g0 += ctx.part_groups) {
     const size_t groups = std::min(ctx.part_groups, kgroups - g0);
     const bool first = g0 == 0;
     const bool last = g0 + groups == kgroups;
+    const uint8_t* w = weights + g0 * group_bytes;
+    GemmUkernelFn ukernel = kernel.ukernel;
+    if (expand) {
+      uint8_t* wide = ctx.expanded + slot * ctx.expanded_slot_bytes;
+      kernel.expand_weights(w, groups, wide);
+      w = wide;
+      ukernel = kernel.ukernel_expanded;
+    }
     for (size_t i = i0; i < i0 + rows; i += kernel.mr) {
       const size_t mr = std::min(kernel.mr, i0 + rows - i);
       int32_t* part_c = split ? partial + (i - i0) * nr : nullptr;
-      kernel.ukernel(
+      ukernel(
           mr, nc, groups,
           ctx.a_prepared + (i * ctx.kpad + g0 * group_elems) * ctx.act_bytes,
           ctx.kpad,
           first && ctx.row_offset != nullptr ? ctx.row_offset + i : nullptr,
-          first ? bias : part_c, first ? 0 : nr, weights + g0 * group_bytes,
+          first ? bias : part_c, first ? 0 : nr, w,
           last ? *ctx.out : *ctx.raw, j0,
           last ? static_cast<void*>(ctx.c + (i * ctx.ldc + j0) * ctx.c_elem)
                : part_c,
           last ? ctx.ldc : nr);
     }
   }
-  if (split) ctx.slot_busy[slot].store(false, std::memory_order_release);
+  if (split || expand) {
+    ctx.slot_busy[slot].store(false, std::memory_order_release);
+  }
 }
 
 std::atomic<size_t> g_part_groups_for_testing{0};
@@ -514,12 +533,15 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // several tiles.
   const size_t mr = kernel.mr;
   const size_t nr = kernel.layout.nr;
-  // K blocking: when one block's weights (KGroups x NR x KR bytes) outgrow
+  // K blocking: when one block's weights (KGroups x GroupBytes) outgrow
   // a quarter of L2, K is cut into parts that fit, so that they stay cached
   // while the panel's row tiles reuse them, and the panel is sized from the
   // part's K.
   const size_t kgroups = kernel.layout.KGroups(g->k);
-  const size_t group_bytes = nr * kernel.layout.kr;
+  // Tasks of several row tiles read the expanded form when there is one.
+  const bool can_expand = kernel.ukernel_expanded != nullptr && m > mr;
+  const size_t group_bytes = can_expand ? kernel.expanded_group_bytes
+                                        : kernel.layout.GroupBytes();
   size_t part_groups = std::max<size_t>(1, L2CacheBytes() / 4 / group_bytes);
   const size_t forced_parts = g_part_groups_for_testing.load();
   if (forced_parts != 0) part_groups = forced_parts;
@@ -549,12 +571,21 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
     scratch.panel_state.data()[i].store(kTodo, std::memory_order_relaxed);
   }
   const bool split = part_groups < kgroups;
-  if (split) {
-    // Small: tile_m rows of one part's activations fit in half the L2.
-    if (!scratch.partial.Reserve(threads * tile_m * nr) ||
+  const bool expand = can_expand && tile_m > mr;
+  // Rounded to 64 bytes, so each slot's expanded weights start on a line.
+  const size_t expanded_slot_bytes =
+      expand ? RoundUp(part_groups * kernel.expanded_group_bytes, 64) : 0;
+  if (split || expand) {
+    // Small: tile_m rows of one part's activations fit in half the L2, and
+    // one part's weights in a quarter of it.
+    if ((split && !scratch.partial.Reserve(threads * tile_m * nr)) ||
+        (expand && !scratch.expanded.Reserve(threads * expanded_slot_bytes /
+                                             sizeof(int16_t))) ||
         !scratch.slot_busy.Reserve(threads)) {
       return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
-                  "%s: cannot allocate %zu partial-sum tiles", fn, threads);
+                  "%s: cannot allocate %zu threads' partial sums and "
+                  "expanded weights",
+                  fn, threads);
     }
     for (size_t i = 0; i < threads; ++i) {
       scratch.slot_busy.data()[i].store(false, std::memory_order_relaxed);
@@ -577,7 +608,11 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  scratch.panel_state.data(),
                  part_groups,
                  split ? scratch.partial.data() : nullptr,
-                 split ? scratch.slot_busy.data() : nullptr,
+                 expand,
+                 expand ? reinterpret_cast<uint8_t*>(scratch.expanded.data())
+                        : nullptr,
+                 expanded_slot_bytes,
+                 split || expand ? scratch.slot_busy.data() : nullptr,
                  threads,
                  &raw};
   pthreadpool_parallelize_2d_tile_2d(pool, GemmTask, &ctx, m, g->n, tile_m,
@@ -604,7 +639,7 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
   const GemmLayout& layout = kernel.layout;
   size_t block_bytes = 0;
   size_t packed_bytes = 0;
-  if (!MulOk(layout.KGroups(p.k), layout.nr * layout.kr, &block_bytes) ||
+  if (!MulOk(layout.KGroups(p.k), layout.GroupBytes(), &block_bytes) ||
       !AddOk(block_bytes, layout.nr * sizeof(int32_t), &block_bytes) ||
       !MulOk(layout.Blocks(p.n), block_bytes, &packed_bytes)) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
