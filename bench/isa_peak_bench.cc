@@ -151,48 +151,36 @@ void Run(benchmark::State& state, void (*loop)(int64_t), double macs_per_it) {
       benchmark::Counter::kIsRate);
 }
 
-void BM_VpdpbusdZmm(benchmark::State& state) {
-  if (!__builtin_cpu_supports("avx512vnni")) {
-    state.SkipWithError("no AVX-512 VNNI on this CPU");
+enum class Needs { kAvx2, kAvx512Vnni };
+
+// One ceiling: `loop` (macs_per_it int8-equivalent MACs per iteration),
+// skipped with the reason on a CPU without what it needs.
+void Peak(benchmark::State& state, Needs needs, void (*loop)(int64_t),
+          double macs_per_it) {
+  // (__builtin_cpu_supports takes only string literals.)
+  const bool vnni = needs == Needs::kAvx512Vnni;
+  if (vnni ? !__builtin_cpu_supports("avx512vnni")
+           : !__builtin_cpu_supports("avx2")) {
+    state.SkipWithError(vnni ? "no AVX-512 VNNI on this CPU"
+                             : "no AVX2 on this CPU");
     return;
   }
-  Run(state, DpbusdZmm, 24.0 * 64);
-}
-void BM_VpmaddwdYmm(benchmark::State& state) {
-  if (!__builtin_cpu_supports("avx2")) {
-    state.SkipWithError("no AVX2 on this CPU");
-    return;
-  }
-  Run(state, MaddYmm, 12.0 * 16);
-}
-void BM_Avx2KernelMix(benchmark::State& state) {
-  if (!__builtin_cpu_supports("avx2")) {
-    state.SkipWithError("no AVX2 on this CPU");
-    return;
-  }
-  Run(state, Avx2KernelMix, 12.0 * 16);
+  Run(state, loop, macs_per_it);
 }
 
-void BM_MaddubswYmm(benchmark::State& state) {
-  if (!__builtin_cpu_supports("avx2")) {
-    state.SkipWithError("no AVX2 on this CPU");
-    return;
-  }
-  Run(state, MaddubswYmm, 12.0 * 32);
-}
-void BM_Avx2Int16WeightsMix(benchmark::State& state) {
-  if (!__builtin_cpu_supports("avx2")) {
-    state.SkipWithError("no AVX2 on this CPU");
-    return;
-  }
-  Run(state, Avx2Int16WeightsMix, 12.0 * 16);
-}
-
-BENCHMARK(BM_VpdpbusdZmm)->Name("peak/vpdpbusd_zmm")->UseRealTime();
-BENCHMARK(BM_VpmaddwdYmm)->Name("peak/vpmaddwd_ymm")->UseRealTime();
-BENCHMARK(BM_MaddubswYmm)->Name("peak/vpmaddubsw_vpmaddwd_ymm")->UseRealTime();
-BENCHMARK(BM_Avx2KernelMix)->Name("peak/avx2_kernel_mix")->UseRealTime();
-BENCHMARK(BM_Avx2Int16WeightsMix)
+BENCHMARK_CAPTURE(Peak, vpdpbusd_zmm, Needs::kAvx512Vnni, DpbusdZmm, 24.0 * 64)
+    ->Name("peak/vpdpbusd_zmm")
+    ->UseRealTime();
+BENCHMARK_CAPTURE(Peak, vpmaddwd_ymm, Needs::kAvx2, MaddYmm, 12.0 * 16)
+    ->Name("peak/vpmaddwd_ymm")
+    ->UseRealTime();
+BENCHMARK_CAPTURE(Peak, vpmaddubsw, Needs::kAvx2, MaddubswYmm, 12.0 * 32)
+    ->Name("peak/vpmaddubsw_vpmaddwd_ymm")
+    ->UseRealTime();
+BENCHMARK_CAPTURE(Peak, kernel_mix, Needs::kAvx2, Avx2KernelMix, 12.0 * 16)
+    ->Name("peak/avx2_kernel_mix")
+    ->UseRealTime();
+BENCHMARK_CAPTURE(Peak, int16w_mix, Needs::kAvx2, Avx2Int16WeightsMix, 12.0 * 16)
     ->Name("peak/avx2_int16w_mix")
     ->UseRealTime();
 
