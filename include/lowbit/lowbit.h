@@ -27,9 +27,9 @@ extern "C" {
 #endif
 
 #define LOWBIT_VERSION_MAJOR 0
-#define LOWBIT_VERSION_MINOR 2
+#define LOWBIT_VERSION_MINOR 3
 #define LOWBIT_VERSION_PATCH 0
-#define LOWBIT_VERSION_STRING "0.2.0"
+#define LOWBIT_VERSION_STRING "0.3.0"
 
 #ifdef __cplusplus
 #define LOWBIT_NOEXCEPT noexcept
@@ -216,6 +216,102 @@ const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) LOWBIT_NOEXCEPT;
 
 /* Accepts NULL. */
 void lowbit_gemm_destroy(lowbit_gemm_t gemm) LOWBIT_NOEXCEPT;
+
+/* ---------------------------------------------------------------------
+ * 2D convolution, NHWC (added in 0.3).
+ *
+ * out[b][oy][ox][g*Ng + o] = requant(bias[g*Ng + o] +
+ *   sum_{ky,kx,c} (in[b][iy][ix][g*Cg + c] - za) * (W[g*Ng + o][ky][kx][c] - zw))
+ * with iy = oy*stride_h - pad_top + ky*dilation_h (ix likewise); taps that
+ * fall in the padding contribute nothing (they read za). Cg and Ng are the
+ * group input and output channels. Depthwise convolution is groups = input
+ * channels, Cg = 1, Ng = the channel multiplier. Output size:
+ * out_h = (in_h + pad_top + pad_bottom - dilation_h*(kernel_h-1) - 1) /
+ * stride_h + 1, which must be at least 1 (width likewise). */
+typedef struct lowbit_conv2d_params {
+  size_t struct_size;           /* set by lowbit_conv2d_params_init */
+  size_t kernel_height;
+  size_t kernel_width;
+  size_t stride_height;         /* >= 1 */
+  size_t stride_width;
+  size_t dilation_height;       /* >= 1 */
+  size_t dilation_width;
+  size_t padding_top;           /* explicit padding; see */
+  size_t padding_left;          /* lowbit_conv2d_same_padding */
+  size_t padding_bottom;
+  size_t padding_right;
+  size_t groups;                /* >= 1 */
+  size_t group_input_channels;  /* Cg */
+  size_t group_output_channels; /* Ng */
+  lowbit_dtype input_type;      /* INT8 or UINT8 */
+  lowbit_dtype weight_type;     /* INT8 (symmetric, zw = 0) or UINT8 */
+  lowbit_dtype output_type;     /* INT8 or UINT8 */
+  lowbit_requant requant;
+  /* OHWI: [groups * Ng][kernel_height][kernel_width][Cg], dense. */
+  const void* weights;
+  const int32_t* bias;          /* groups * Ng values, or NULL for zero */
+  float input_scale;
+  int32_t input_zero_point;     /* za */
+  const float* weight_scales;   /* weight_scale_count values */
+  size_t weight_scale_count;    /* 1 or groups * Ng (per output channel) */
+  int32_t weight_zero_point;    /* zw: 0 for INT8, [0, 255] for UINT8 */
+  float output_scale;
+  int32_t output_zero_point;    /* zo */
+  int32_t output_min;           /* clamp in the quantized domain */
+  int32_t output_max;
+  /* As in lowbit_gemm_params; count 1 or groups * Ng. */
+  const int32_t* requant_multipliers;
+  const int32_t* requant_shifts;
+  size_t requant_multiplier_count;
+} lowbit_conv2d_params;
+
+typedef struct lowbit_conv2d* lowbit_conv2d_t;
+
+/* Defaults: 1x1 kernel, strides and dilations 1, no padding, one group,
+ * INT8 everywhere, fp32 requant, unit scales, zero points 0, full output
+ * range; channels and weights unset. */
+lowbit_status lowbit_conv2d_params_init_sized(
+    lowbit_conv2d_params* params, size_t struct_size) LOWBIT_NOEXCEPT;
+static inline void lowbit_conv2d_params_init(lowbit_conv2d_params* params) {
+  (void)lowbit_conv2d_params_init_sized(params, sizeof(*params));
+}
+
+/* TFLite's padding for one dimension: SAME (same = 1) pads so that
+ * out = ceil(in / stride), the odd pixel going to the end (bottom/right);
+ * VALID (same = 0) pads nothing. */
+lowbit_status lowbit_conv2d_padding(size_t input_size, size_t kernel_size,
+                                    size_t stride, size_t dilation, int same,
+                                    size_t* pad_begin,
+                                    size_t* pad_end) LOWBIT_NOEXCEPT;
+
+/* Packs weights, bias and quantization parameters once. The handle is
+ * immutable and may be shared by threads. */
+lowbit_status lowbit_conv2d_pack(const lowbit_conv2d_params* params,
+                                 lowbit_conv2d_t* conv) LOWBIT_NOEXCEPT;
+
+/* Output height and width for an input of in_h x in_w. */
+lowbit_status lowbit_conv2d_output_size(lowbit_conv2d_t conv, size_t in_h,
+                                        size_t in_w, size_t* out_h,
+                                        size_t* out_w) LOWBIT_NOEXCEPT;
+
+/* Runs on batch x in_h x in_w pixels of groups * Cg channels, pixel stride
+ * input_stride >= groups * Cg elements (channels of a larger tensor), into
+ * batch x out_h x out_w pixels of groups * Ng channels with pixel stride
+ * output_stride >= groups * Ng. Output must not overlap input. batch = 0
+ * is an empty batch (LOWBIT_OK, nothing read or written). Per-shape state
+ * is kept in the handle's per-thread scratch: a second run of a shape on a
+ * thread allocates nothing. */
+lowbit_status lowbit_conv2d_run(lowbit_conv2d_t conv, size_t batch,
+                                size_t in_h, size_t in_w, const void* input,
+                                size_t input_stride, void* output,
+                                size_t output_stride,
+                                struct pthreadpool* threadpool) LOWBIT_NOEXCEPT;
+
+/* The kernel that runs the handle: a GEMM microkernel, or a depthwise one. */
+const char* lowbit_conv2d_kernel_name(lowbit_conv2d_t conv) LOWBIT_NOEXCEPT;
+
+/* Accepts NULL. */
+void lowbit_conv2d_destroy(lowbit_conv2d_t conv) LOWBIT_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

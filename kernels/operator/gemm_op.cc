@@ -23,6 +23,7 @@
 #include "kernels/operator/error.h"
 #include "kernels/operator/guard.h"
 #include "kernels/operator/platform.h"
+#include "kernels/operator/scratch.h"
 #include "kernels/operator/versioned.h"
 #include "kernels/reference/requant.h"
 
@@ -85,7 +86,8 @@ int32_t WeightAt(const lowbit_gemm_params& p, size_t n, size_t k) {
 
 // Rejects weights and bias whose exact accumulator could leave int32 for
 // some input: |bias| + max|A - za| * sum_k |W - zw| must fit.
-lowbit_status CheckAccumulatorRange(const lowbit_gemm_params& p) {
+lowbit_status CheckAccumulatorRange(const lowbit_gemm_params& p,
+                                    const char* fn) {
   int32_t lo = 0;
   int32_t hi = 0;
   TypeRange(p.input_type, &lo, &hi);
@@ -99,9 +101,9 @@ lowbit_status CheckAccumulatorRange(const lowbit_gemm_params& p) {
     }
     if (bound > limit) {
       return Fail(LOWBIT_ERROR_K_TOO_LARGE,
-                  "lowbit_gemm_pack: channel %zu can accumulate beyond int32 "
+                  "%s: channel %zu can accumulate beyond int32 "
                   "with K = %zu (|bias| + max|A - za| * sum|W - zw| > 2^31 - "
-                  "1); split K",
+                  "1); split K", fn,
                   n, p.k);
     }
   }
@@ -115,23 +117,24 @@ bool CallerMultipliers(const lowbit_gemm_params& p) {
 
 // Caller-supplied (multiplier, shift) pairs: QuantizeMultiplier's form for
 // effective scales in [2^-32, 256), the domain the scale path accepts.
-lowbit_status ValidateMultipliers(const lowbit_gemm_params* p) {
+lowbit_status ValidateMultipliers(const lowbit_gemm_params* p,
+                                  const char* fn) {
   if (p->requant != LOWBIT_REQUANT_FIXEDPOINT &&
       p->requant != LOWBIT_REQUANT_FIXEDPOINT_SINGLE) {
     return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                "lowbit_gemm_pack: requant_multipliers are for the "
-                "fixed-point modes; fp32 requantization takes scales");
+                "%s: requant_multipliers are for the "
+                "fixed-point modes; fp32 requantization takes scales", fn);
   }
   if (p->requant_multipliers == nullptr || p->requant_shifts == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER,
-                "lowbit_gemm_pack: requant_multipliers and requant_shifts "
-                "must both be given");
+                "%s: requant_multipliers and requant_shifts "
+                "must both be given", fn);
   }
   if (p->requant_multiplier_count != 1 &&
       p->requant_multiplier_count != p->n) {
     return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                "lowbit_gemm_pack: requant_multiplier_count %zu is neither 1 "
-                "nor n = %zu",
+                "%s: requant_multiplier_count %zu is neither 1 "
+                "nor n = %zu", fn,
                 p->requant_multiplier_count, p->n);
   }
   for (size_t i = 0; i < p->requant_multiplier_count; ++i) {
@@ -139,80 +142,80 @@ lowbit_status ValidateMultipliers(const lowbit_gemm_params* p) {
     const int32_t s = p->requant_shifts[i];
     if (m < (int32_t{1} << 30)) {
       return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                  "lowbit_gemm_pack: requant_multipliers[%zu] = %d is not in "
+                  "%s: requant_multipliers[%zu] = %d is not in "
                   "[2^30, 2^31) (QuantizeMultiplier's form; 0 means a scale "
-                  "below 2^-32)",
+                  "below 2^-32)", fn,
                   i, m);
     }
     if (s < -31 || s > 8) {
       return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                  "lowbit_gemm_pack: requant_shifts[%zu] = %d is outside "
-                  "[-31, 8] (effective scale outside [2^-32, 256))",
+                  "%s: requant_shifts[%zu] = %d is outside "
+                  "[-31, 8] (effective scale outside [2^-32, 256))", fn,
                   i, s);
     }
   }
   return LOWBIT_OK;
 }
 
-lowbit_status ValidateScales(const lowbit_gemm_params* p) {
+lowbit_status ValidateScales(const lowbit_gemm_params* p, const char* fn) {
   if (p->weight_scales == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER,
-                "lowbit_gemm_pack: weight_scales is NULL");
+                "%s: weight_scales is NULL", fn);
   }
   if (p->weight_scale_count != 1 && p->weight_scale_count != p->n) {
     return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                "lowbit_gemm_pack: weight_scale_count %zu is neither 1 nor "
-                "n = %zu",
+                "%s: weight_scale_count %zu is neither 1 nor "
+                "n = %zu", fn,
                 p->weight_scale_count, p->n);
   }
   if (!PositiveFinite(p->input_scale) || !PositiveFinite(p->output_scale)) {
     return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                "lowbit_gemm_pack: input scale %g and output scale %g must be "
-                "positive and finite",
+                "%s: input scale %g and output scale %g must be "
+                "positive and finite", fn,
                 p->input_scale, p->output_scale);
   }
   for (size_t i = 0; i < p->weight_scale_count; ++i) {
     if (!PositiveFinite(p->weight_scales[i])) {
       return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                  "lowbit_gemm_pack: weight scale[%zu] = %g must be positive "
-                  "and finite",
+                  "%s: weight scale[%zu] = %g must be positive "
+                  "and finite", fn,
                   i, p->weight_scales[i]);
     }
   }
   return LOWBIT_OK;
 }
 
-lowbit_status ValidateParams(const lowbit_gemm_params* p) {
+lowbit_status ValidateParams(const lowbit_gemm_params* p, const char* fn) {
   if (p->weights == nullptr) {
-    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: weights is NULL");
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: weights is NULL", fn);
   }
   if (p->n == 0 || p->k == 0) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "lowbit_gemm_pack: n = %zu and k = %zu must be nonzero", p->n,
+                "%s: n = %zu and k = %zu must be nonzero", fn, p->n,
                 p->k);
   }
   constexpr size_t kMaxDim = size_t{1} << 30;
   if (p->n > kMaxDim || p->k > kMaxDim) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "lowbit_gemm_pack: n = %zu or k = %zu exceeds 2^30", p->n,
+                "%s: n = %zu or k = %zu exceeds 2^30", fn, p->n,
                 p->k);
   }
   if (p->weight_stride < p->k) {
     return Fail(LOWBIT_ERROR_INVALID_STRIDE,
-                "lowbit_gemm_pack: weight_stride %zu < k %zu",
+                "%s: weight_stride %zu < k %zu", fn,
                 p->weight_stride, p->k);
   }
   if (!SpanOk(p->n, p->k, p->weight_stride, 1)) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "lowbit_gemm_pack: weights span overflows size_t");
+                "%s: weights span overflows size_t", fn);
   }
   int32_t in_lo, in_hi, w_lo, w_hi, out_lo, out_hi;
   if (!TypeRange(p->input_type, &in_lo, &in_hi) ||
       !TypeRange(p->weight_type, &w_lo, &w_hi) ||
       !TypeRange(p->output_type, &out_lo, &out_hi)) {
     return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "lowbit_gemm_pack: input/weight/output types (%d, %d, %d) "
-                "must each be INT8 or UINT8",
+                "%s: input/weight/output types (%d, %d, %d) "
+                "must each be INT8 or UINT8", fn,
                 static_cast<int>(p->input_type),
                 static_cast<int>(p->weight_type),
                 static_cast<int>(p->output_type));
@@ -221,43 +224,43 @@ lowbit_status ValidateParams(const lowbit_gemm_params* p) {
       p->requant != LOWBIT_REQUANT_FIXEDPOINT &&
       p->requant != LOWBIT_REQUANT_FIXEDPOINT_SINGLE) {
     return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "lowbit_gemm_pack: unknown requantization mode %d",
+                "%s: unknown requantization mode %d", fn,
                 static_cast<int>(p->requant));
   }
   const lowbit_status scales =
-      CallerMultipliers(*p) ? ValidateMultipliers(p) : ValidateScales(p);
+      CallerMultipliers(*p) ? ValidateMultipliers(p, fn) : ValidateScales(p, fn);
   if (scales != LOWBIT_OK) return scales;
   if (p->input_zero_point < in_lo || p->input_zero_point > in_hi) {
     return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
-                "lowbit_gemm_pack: input zero point %d outside [%d, %d]",
+                "%s: input zero point %d outside [%d, %d]", fn,
                 p->input_zero_point, in_lo, in_hi);
   }
   if (p->weight_type == LOWBIT_DTYPE_INT8 ? p->weight_zero_point != 0
                                           : (p->weight_zero_point < w_lo ||
                                              p->weight_zero_point > w_hi)) {
     return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
-                "lowbit_gemm_pack: weight zero point %d: int8 weights are "
-                "symmetric (0), uint8 weights take [0, 255]",
+                "%s: weight zero point %d: int8 weights are "
+                "symmetric (0), uint8 weights take [0, 255]", fn,
                 p->weight_zero_point);
   }
   if (p->output_zero_point < out_lo || p->output_zero_point > out_hi) {
     return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
-                "lowbit_gemm_pack: output zero point %d outside [%d, %d]",
+                "%s: output zero point %d outside [%d, %d]", fn,
                 p->output_zero_point, out_lo, out_hi);
   }
   if (p->output_min > p->output_max || p->output_min < out_lo ||
       p->output_max > out_hi) {
     return Fail(LOWBIT_ERROR_INVALID_RANGE,
-                "lowbit_gemm_pack: output clamp [%d, %d] is empty or outside "
-                "[%d, %d]",
+                "%s: output clamp [%d, %d] is empty or outside "
+                "[%d, %d]", fn,
                 p->output_min, p->output_max, out_lo, out_hi);
   }
-  return CheckAccumulatorRange(*p);
+  return CheckAccumulatorRange(*p, fn);
 }
 
 // Per-channel requantization parameters, padded to whole blocks.
 lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
-                                  lowbit_gemm* g) {
+                                  lowbit_gemm* g, const char* fn) {
   g->scale.assign(padded, 1.0f);
   g->multiplier.assign(padded, 1 << 30);
   g->shift.assign(padded, 0);
@@ -274,8 +277,8 @@ lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
                                                 p.output_scale);
       if (!ref::ScaleInRange(s)) {
         return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                    "lowbit_gemm_pack: channel %zu: effective scale %g outside "
-                    "[2^-32, 256)",
+                    "%s: channel %zu: effective scale %g outside "
+                    "[2^-32, 256)", fn,
                     n, s);
       }
       g->scale[n] = s;
@@ -284,8 +287,8 @@ lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
                                                        p.output_scale);
       if (!ref::QuantizeMultiplier(s, &g->multiplier[n], &g->shift[n])) {
         return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                    "lowbit_gemm_pack: channel %zu: effective scale %g outside "
-                    "[2^-32, 256)",
+                    "%s: channel %zu: effective scale %g outside "
+                    "[2^-32, 256)", fn,
                     n, s);
       }
     }
@@ -301,30 +304,6 @@ lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
   return LOWBIT_OK;
 }
 
-// Uninitialised memory that grows on demand and is reused. Allocation
-// failure is a false return, never an exception (nor, under ASan with
-// allocator_may_return_null, an abort: ASan's throwing operator new aborts).
-template <typename T>
-class ScratchArray {
- public:
-  ~ScratchArray() { std::free(data_); }
-  bool Reserve(size_t count) {
-    if (count <= capacity_) return true;
-    std::free(data_);
-    capacity_ = 0;
-    data_ = static_cast<T*>(std::malloc(count * sizeof(T)));
-    if (data_ == nullptr) return false;
-    std::uninitialized_default_construct_n(data_, count);  // trivial types
-    capacity_ = count;
-    return true;
-  }
-  T* data() const { return data_; }
-
- private:
-  T* data_ = nullptr;
-  size_t capacity_ = 0;
-};
-
 // Per-thread scratch for the kernel's form of the activations, grown on
 // demand and reused. int16 elements keep every form aligned.
 struct Scratch {
@@ -335,6 +314,7 @@ struct Scratch {
   // sums, and the block's weights expanded for ukernel_expanded.
   ScratchArray<int32_t> partial;
   ScratchArray<int16_t> expanded;
+  ScratchArray<uint8_t> gathered;  // one gathered row (GemmRowSource)
   ScratchArray<std::atomic<bool>> slot_busy;
 };
 static_assert(std::is_trivially_destructible<std::atomic<uint32_t>>::value &&
@@ -350,6 +330,9 @@ struct RunContext {
   const GemmOutput* out;
   const void* a;
   size_t lda;
+  const GemmRowSource* src;  // rows gathered instead of read from a
+  uint8_t* gathered;         // per slot, gathered_bytes each
+  size_t gathered_bytes;
   uint8_t* a_prepared;  // rows of kpad elements of act_bytes each
   size_t kpad;
   size_t act_bytes;
@@ -373,14 +356,26 @@ struct RunContext {
   const GemmOutput* raw;  // the output stage of every part but the last
 };
 
-void WidenTask(void* context, size_t i0, size_t rows) {
-  const auto& ctx = *static_cast<const RunContext*>(context);
+void WidenTask(const RunContext& ctx, size_t i0, size_t rows, size_t slot) {
   const lowbit_gemm& g = *ctx.g;
-  g.kernel->prepare(g.input_type,
-                  static_cast<const uint8_t*>(ctx.a) + i0 * ctx.lda,  // bytes
-                  ctx.lda, g.input_zero_point, rows, g.k, ctx.kpad,
-                  ctx.a_prepared + i0 * ctx.kpad * ctx.act_bytes,
-                  ctx.row_offset != nullptr ? ctx.row_offset + i0 : nullptr);
+  if (ctx.src != nullptr) {
+    // One row at a time through the slot's gather buffer: only K bytes,
+    // which stay in L1 between gather and conversion.
+    uint8_t* row = ctx.gathered + slot * ctx.gathered_bytes;
+    for (size_t i = i0; i < i0 + rows; ++i) {
+      ctx.src->gather(ctx.src->context, i, row);
+      g.kernel->prepare(g.input_type, row, g.k, g.input_zero_point, 1, g.k,
+                        ctx.kpad, ctx.a_prepared + i * ctx.kpad * ctx.act_bytes,
+                        ctx.row_offset != nullptr ? ctx.row_offset + i
+                                                  : nullptr);
+    }
+  } else {
+    g.kernel->prepare(
+        g.input_type, static_cast<const uint8_t*>(ctx.a) + i0 * ctx.lda,
+        ctx.lda, g.input_zero_point, rows, g.k, ctx.kpad,
+        ctx.a_prepared + i0 * ctx.kpad * ctx.act_bytes,
+        ctx.row_offset != nullptr ? ctx.row_offset + i0 : nullptr);
+  }
   if (ctx.row_offset != nullptr) {
     for (size_t i = i0; i < i0 + rows; ++i) {
       ctx.row_offset[i] = static_cast<int32_t>(
@@ -396,13 +391,13 @@ void WidenTask(void* context, size_t i0, size_t rows) {
 // States: kTodo -> kBusy (one thread converts) -> kDone (others may wait).
 enum : uint32_t { kTodo = 0, kBusy = 1, kDone = 2 };
 
-void PreparePanel(RunContext& ctx, size_t i0, size_t rows) {
+void PreparePanel(RunContext& ctx, size_t i0, size_t rows, size_t slot) {
   std::atomic<uint32_t>& state = ctx.panel_state[i0 / ctx.tile_m];
   if (state.load(std::memory_order_acquire) == kDone) return;
   uint32_t expected = kTodo;
   if (state.compare_exchange_strong(expected, kBusy,
                                     std::memory_order_acquire)) {
-    WidenTask(&ctx, i0, rows);
+    WidenTask(ctx, i0, rows, slot);
     state.store(kDone, std::memory_order_release);
     return;
   }
@@ -432,7 +427,6 @@ size_t ClaimSlot(const RunContext& ctx) {
 void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
               size_t cols) {
   auto& ctx = *static_cast<RunContext*>(context);
-  PreparePanel(ctx, i0, rows);
   const GemmKernel& kernel = *ctx.g->kernel;
   const size_t nr = kernel.layout.nr;
   const size_t group_bytes = kernel.layout.GroupBytes();
@@ -445,7 +439,9 @@ void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
   const size_t nc = std::min(nr, cols);
   const bool split = ctx.part_groups < kgroups;
   const bool expand = ctx.expand && rows > kernel.mr;
-  const size_t slot = split || expand ? ClaimSlot(ctx) : 0;
+  const bool claim = split || expand || ctx.src != nullptr;
+  const size_t slot = claim ? ClaimSlot(ctx) : 0;
+  PreparePanel(ctx, i0, rows, slot);
   int32_t* partial = split ? ctx.partial + slot * ctx.tile_m * nr : nullptr;
   for (size_t g0 = 0; g0 < kgroups; g0 += ctx.part_groups) {
     const size_t groups = std::min(ctx.part_groups, kgroups - g0);
@@ -474,7 +470,7 @@ void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
           last ? ctx.ldc : nr);
     }
   }
-  if (split || expand) {
+  if (claim) {
     ctx.slot_busy[slot].store(false, std::memory_order_release);
   }
 }
@@ -483,19 +479,22 @@ std::atomic<size_t> g_part_groups_for_testing{0};
 
 size_t RoundUp(size_t x, size_t q) { return (x + q - 1) / q * q; }
 
-lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
-                  void* c, size_t ldc, const GemmOutput& out, size_t c_elem,
-                  pthreadpool_t pool, const char* fn) {
+}  // namespace
+
+lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
+                      const GemmRowSource* src, void* c, size_t ldc,
+                      const GemmOutput& out, size_t c_elem,
+                      pthreadpool_t pool, const char* fn) {
   if (g == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: gemm is NULL", fn);
   }
-  if (lda < g->k || ldc < g->n) {
+  if ((src == nullptr && lda < g->k) || ldc < g->n) {
     return Fail(LOWBIT_ERROR_INVALID_STRIDE,
                 "%s: lda %zu < k %zu or ldc %zu < n %zu", fn, lda, g->k, ldc,
                 g->n);
   }
   if (m == 0) return Succeed();  // an empty batch
-  if (a == nullptr || c == nullptr) {
+  if ((a == nullptr && src == nullptr) || c == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
                 a == nullptr ? "a" : "c");
   }
@@ -503,7 +502,8 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   const size_t kpad = kernel.layout.KGroups(g->k) * kernel.layout.kr;
   const size_t act_bytes = kernel.layout.ActBytes();
   size_t a_bytes = 0;
-  if (!SpanOk(m, g->k, lda, 1) || !SpanOk(m, g->n, ldc, c_elem) ||
+  if ((src == nullptr && !SpanOk(m, g->k, lda, 1)) ||
+      !SpanOk(m, g->n, ldc, c_elem) ||
       !MulOk(m, kpad, &a_bytes) || !MulOk(a_bytes, act_bytes, &a_bytes) ||
       !AddOk(a_bytes, 1, &a_bytes)) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
@@ -575,7 +575,12 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // Rounded to 64 bytes, so each slot's expanded weights start on a line.
   const size_t expanded_slot_bytes =
       expand ? RoundUp(part_groups * kernel.expanded_group_bytes, 64) : 0;
-  if (split || expand) {
+  const size_t gathered_bytes = src != nullptr ? RoundUp(g->k, 64) : 0;
+  if (src != nullptr && !scratch.gathered.Reserve(threads * gathered_bytes)) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate %zu threads' gathered rows", fn, threads);
+  }
+  if (split || expand || src != nullptr) {
     // Small: tile_m rows of one part's activations fit in half the L2, and
     // one part's weights in a quarter of it.
     if ((split && !scratch.partial.Reserve(threads * tile_m * nr)) ||
@@ -597,6 +602,9 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  &out,
                  a,
                  lda,
+                 src,
+                 src != nullptr ? scratch.gathered.data() : nullptr,
+                 gathered_bytes,
                  reinterpret_cast<uint8_t*>(scratch.a.data()),
                  kpad,
                  act_bytes,
@@ -612,7 +620,8 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  expand ? reinterpret_cast<uint8_t*>(scratch.expanded.data())
                         : nullptr,
                  expanded_slot_bytes,
-                 split || expand ? scratch.slot_busy.data() : nullptr,
+                 split || expand || src != nullptr ? scratch.slot_busy.data()
+                                                   : nullptr,
                  threads,
                  &raw};
   pthreadpool_parallelize_2d_tile_2d(pool, GemmTask, &ctx, m, g->n, tile_m,
@@ -620,21 +629,25 @@ lowbit_status Run(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   return Succeed();
 }
 
-}  // namespace
+lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
+                                 const char* fn) {
+  return ValidateParams(&params, fn);
+}
 
 lowbit_status PackGemm(const lowbit_gemm_params* params,
-                       const GemmKernel& kernel, lowbit_gemm_t* gemm) {
+                       const GemmKernel& kernel, lowbit_gemm_t* gemm,
+                       const char* fn) {
   if (gemm == nullptr) {
-    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: gemm is NULL");
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: handle pointer is NULL", fn);
   }
   if (params == nullptr) {
-    return Fail(LOWBIT_ERROR_NULL_POINTER, "lowbit_gemm_pack: params is NULL");
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: params is NULL", fn);
   }
   lowbit_gemm_params p;
   lowbit_status status =
-      ReadVersioned(params, kGemmParamsMinSize, &p, "lowbit_gemm_pack");
+      ReadVersioned(params, kGemmParamsMinSize, &p, fn);
   if (status != LOWBIT_OK) return status;
-  status = ValidateParams(&p);
+  status = ValidateParams(&p, fn);
   if (status != LOWBIT_OK) return status;
   const GemmLayout& layout = kernel.layout;
   size_t block_bytes = 0;
@@ -643,7 +656,7 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
       !AddOk(block_bytes, layout.nr * sizeof(int32_t), &block_bytes) ||
       !MulOk(layout.Blocks(p.n), block_bytes, &packed_bytes)) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "lowbit_gemm_pack: packed weights overflow size_t");
+                "%s: packed weights overflow size_t", fn);
   }
   try {
     auto g = std::make_unique<lowbit_gemm>();
@@ -655,7 +668,7 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
         p.weight_type == LOWBIT_DTYPE_UINT8 ? p.weight_zero_point - 128 : 0;
     g->kernel = &kernel;
     const lowbit_status s =
-        ComputeOutputParams(p, layout.Blocks(p.n) * layout.nr, g.get());
+        ComputeOutputParams(p, layout.Blocks(p.n) * layout.nr, g.get(), fn);
     if (s != LOWBIT_OK) return s;
     g->packed = static_cast<uint8_t*>(
         std::aligned_alloc(64, RoundUp(packed_bytes, 64)));
@@ -665,7 +678,7 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
     *gemm = g.release();
   } catch (const std::bad_alloc&) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
-                "lowbit_gemm_pack: cannot allocate %zu bytes of packed weights",
+                "%s: cannot allocate %zu bytes of packed weights", fn,
                 packed_bytes);
   }
   return Succeed();
@@ -673,6 +686,13 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
 
 void SetGemmKPartGroupsForTesting(size_t groups) {
   g_part_groups_for_testing.store(groups);
+}
+
+const GemmOutput& GemmOutputOf(lowbit_gemm_t gemm) { return gemm->out; }
+
+std::atomic<size_t>& ScratchAllocations() {
+  static std::atomic<size_t> count{0};
+  return count;
 }
 
 const uint8_t* PackedWeights(lowbit_gemm_t gemm, size_t* bytes) {
@@ -710,7 +730,7 @@ lowbit_status lowbit_gemm_pack(const lowbit_gemm_params* params,
       return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED, "lowbit_gemm_pack: %s",
                           error.c_str());
     }
-    return lowbit::PackGemm(params, *kernel, gemm);
+    return lowbit::PackGemm(params, *kernel, gemm, "lowbit_gemm_pack");
   });
 }
 
@@ -718,7 +738,7 @@ lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,
                               size_t lda, void* c, size_t ldc,
                               struct pthreadpool* threadpool) noexcept {
   return lowbit::Guarded("lowbit_gemm_run", [&] {
-    return lowbit::Run(gemm, m, a, lda, c, ldc,
+    return lowbit::RunGemm(gemm, m, a, lda, nullptr, c, ldc,
                        gemm != nullptr ? gemm->out : lowbit::GemmOutput{}, 1,
                        threadpool, "lowbit_gemm_run");
   });
@@ -731,7 +751,8 @@ lowbit_status lowbit_gemm_run_int32(lowbit_gemm_t gemm, size_t m,
   return lowbit::Guarded("lowbit_gemm_run_int32", [&] {
     lowbit::GemmOutput raw = gemm != nullptr ? gemm->out : lowbit::GemmOutput{};
     raw.requant = lowbit::kRawInt32;
-    return lowbit::Run(gemm, m, a, lda, c, ldc, raw, sizeof(int32_t),
+    return lowbit::RunGemm(gemm, m, a, lda, nullptr, c, ldc, raw,
+                           sizeof(int32_t),
                        threadpool, "lowbit_gemm_run_int32");
   });
 }

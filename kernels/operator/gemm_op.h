@@ -9,10 +9,37 @@
 #include "kernels/gemm/ukernel.h"
 #include "lowbit/lowbit.h"
 
+struct pthreadpool;
+
 namespace lowbit {
 
+// fn names the C function in error messages.
 lowbit_status PackGemm(const lowbit_gemm_params* params,
-                       const GemmKernel& kernel, lowbit_gemm_t* gemm);
+                       const GemmKernel& kernel, lowbit_gemm_t* gemm,
+                       const char* fn = "lowbit_gemm_pack");
+
+// Every check lowbit_gemm_pack makes, on a complete (current-layout) struct.
+lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
+                                 const char* fn);
+
+// Rows of A that are not stored as a matrix (convolution's gathered
+// patches): gather(context, i, dst) writes the K elements of row i, in the
+// handle's input type, to dst. Called from any pool thread.
+struct GemmRowSource {
+  void (*gather)(const void* context, size_t row, uint8_t* dst);
+  const void* context;
+};
+
+// lowbit_gemm_run with the output stage `out` (the handle's, or kRawInt32
+// with c_elem = 4), and rows from `src` when it is not null (a and lda are
+// then unused).
+lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
+                      const GemmRowSource* src, void* c, size_t ldc,
+                      const GemmOutput& out, size_t c_elem,
+                      struct pthreadpool* pool, const char* fn);
+
+// The handle's output stage (per-channel parameters padded to blocks).
+const GemmOutput& GemmOutputOf(lowbit_gemm_t gemm);
 
 // The packed weight bytes of a handle (layout of its kernel).
 const uint8_t* PackedWeights(lowbit_gemm_t gemm, size_t* bytes);

@@ -44,6 +44,11 @@ void Gemm(const lowbit_gemm_params& p, size_t m, const void* a, size_t lda,
           void* c, size_t ldc) {
   std::vector<int32_t> acc(m * p.n);
   GemmAccumulators(p, m, a, lda, acc.data(), p.n);
+  Requantize(p, m, acc.data(), p.n, c, ldc);
+}
+
+void Requantize(const lowbit_gemm_params& p, size_t m, const int32_t* acc,
+                size_t acc_stride, void* c, size_t ldc) {
   for (size_t n = 0; n < p.n; ++n) {
     float fp32_scale = 0.0f;
     int32_t multiplier = 0;
@@ -60,7 +65,7 @@ void Gemm(const lowbit_gemm_params& p, size_t m, const void* a, size_t lda,
           &multiplier, &shift);
     }
     for (size_t i = 0; i < m; ++i) {
-      const int32_t x = acc[i * p.n + n];
+      const int32_t x = acc[i * acc_stride + n];
       int32_t q = 0;
       switch (p.requant) {
         case LOWBIT_REQUANT_FP32:

@@ -21,6 +21,11 @@ void GemmAccumulators(const lowbit_gemm_params& p, size_t m, const void* a,
 void Gemm(const lowbit_gemm_params& p, size_t m, const void* a, size_t lda,
           void* c, size_t ldc);
 
+// Requantizes m rows of p.n accumulators (row stride acc_stride) into
+// p.output_type with p's scales or multipliers.
+void Requantize(const lowbit_gemm_params& p, size_t m, const int32_t* acc,
+                size_t acc_stride, void* c, size_t ldc);
+
 // The packed bytes of layout.h, written in output order.
 void PackWeights(const lowbit_gemm_params& p, const GemmLayout& layout,
                  uint8_t* packed);

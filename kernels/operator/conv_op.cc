@@ -1,0 +1,401 @@
+// The convolution operator: validates the geometry, packs each group's
+// weights as a GEMM (OHWI rows are the GEMM's W[n][k] with k = (ky, kx, c)),
+// and runs each group as an indirect GEMM whose activation rows are the
+// output pixels' patches, gathered one row at a time into the kernel's
+// activation form (no im2col of the image). A 1x1, stride-1, unpadded
+// convolution is a plain GEMM over the pixels.
+#include "kernels/operator/conv_op.h"
+
+#include <pthreadpool.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/gemm/kernel_table.h"
+#include "kernels/operator/error.h"
+#include "kernels/operator/gemm_op.h"
+#include "kernels/operator/guard.h"
+#include "kernels/operator/versioned.h"
+#include "kernels/reference/conv.h"
+
+struct lowbit_conv2d {
+  lowbit_conv2d_params p{};  // geometry and types; pointers cleared
+  size_t k = 0;              // kernel_height * kernel_width * Cg
+  std::vector<lowbit_gemm_t> group_gemms;
+
+  ~lowbit_conv2d() {
+    for (lowbit_gemm_t g : group_gemms) lowbit_gemm_destroy(g);
+  }
+};
+
+namespace lowbit {
+namespace {
+
+constexpr size_t kConvParamsMinSize = sizeof(lowbit_conv2d_params);
+constexpr size_t kMaxDim = size_t{1} << 30;
+
+bool Mul(size_t a, size_t b, size_t* r) {
+  return !__builtin_mul_overflow(a, b, r);
+}
+
+lowbit_status ValidateGeometry(const lowbit_conv2d_params& p, size_t* k,
+                               size_t* n, const char* fn) {
+  if (p.kernel_height == 0 || p.kernel_width == 0 ||
+      p.kernel_height > kMaxDim || p.kernel_width > kMaxDim) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: kernel %zu x %zu must be nonzero and at most 2^30", fn,
+                p.kernel_height, p.kernel_width);
+  }
+  if (p.stride_height == 0 || p.stride_width == 0 ||
+      p.dilation_height == 0 || p.dilation_width == 0 ||
+      p.stride_height > kMaxDim || p.stride_width > kMaxDim ||
+      p.dilation_height > kMaxDim || p.dilation_width > kMaxDim) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "%s: strides (%zu, %zu) and dilations (%zu, %zu) must be in "
+                "[1, 2^30]",
+                fn, p.stride_height, p.stride_width, p.dilation_height,
+                p.dilation_width);
+  }
+  if (p.padding_top > kMaxDim || p.padding_left > kMaxDim ||
+      p.padding_bottom > kMaxDim || p.padding_right > kMaxDim) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: padding exceeds 2^30", fn);
+  }
+  if (p.groups == 0 || p.group_input_channels == 0 ||
+      p.group_output_channels == 0) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: groups %zu, group input channels %zu and group output "
+                "channels %zu must be nonzero",
+                fn, p.groups, p.group_input_channels,
+                p.group_output_channels);
+  }
+  size_t reach = 0;
+  if (!Mul(p.kernel_height, p.kernel_width, k) ||
+      !Mul(*k, p.group_input_channels, k) || *k > kMaxDim ||
+      !Mul(p.groups, p.group_output_channels, n) || *n > kMaxDim ||
+      !Mul(p.groups, p.group_input_channels, &reach) || reach > kMaxDim ||
+      !Mul(p.dilation_height, p.kernel_height - 1, &reach) ||
+      reach > kMaxDim ||
+      !Mul(p.dilation_width, p.kernel_width - 1, &reach) || reach > kMaxDim) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: kernel_h * kernel_w * group input channels, the "
+                "channel counts and the dilated kernel must stay within 2^30",
+                fn);
+  }
+  return LOWBIT_OK;
+}
+
+// The whole convolution's weights as one GEMM: n = groups * Ng rows of
+// k = kernel_h * kernel_w * Cg.
+lowbit_gemm_params AsGemm(const lowbit_conv2d_params& p, size_t n, size_t k) {
+  lowbit_gemm_params g;
+  lowbit_gemm_params_init(&g);
+  g.n = n;
+  g.k = k;
+  g.input_type = p.input_type;
+  g.weight_type = p.weight_type;
+  g.output_type = p.output_type;
+  g.requant = p.requant;
+  g.weights = p.weights;
+  g.weight_stride = k;
+  g.bias = p.bias;
+  g.input_scale = p.input_scale;
+  g.input_zero_point = p.input_zero_point;
+  g.weight_scales = p.weight_scales;
+  g.weight_scale_count = p.weight_scale_count;
+  g.weight_zero_point = p.weight_zero_point;
+  g.output_scale = p.output_scale;
+  g.output_zero_point = p.output_zero_point;
+  g.output_min = p.output_min;
+  g.output_max = p.output_max;
+  g.requant_multipliers = p.requant_multipliers;
+  g.requant_shifts = p.requant_shifts;
+  g.requant_multiplier_count = p.requant_multiplier_count;
+  return g;
+}
+
+// Group g's slice of the whole GEMM.
+lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
+                              size_t ng) {
+  lowbit_gemm_params s = all;
+  s.n = ng;
+  s.weights = static_cast<const uint8_t*>(all.weights) + g * ng * all.k;
+  if (all.bias != nullptr) s.bias = all.bias + g * ng;
+  if (all.weight_scales != nullptr && all.weight_scale_count != 1) {
+    s.weight_scales = all.weight_scales + g * ng;
+    s.weight_scale_count = ng;
+  }
+  if (all.requant_multipliers != nullptr &&
+      all.requant_multiplier_count != 1) {
+    s.requant_multipliers = all.requant_multipliers + g * ng;
+    s.requant_shifts = all.requant_shifts + g * ng;
+    s.requant_multiplier_count = ng;
+  }
+  return s;
+}
+
+// Gathers output pixel `row`'s patch of one group: kernel_h x kernel_w taps
+// of Cg channels, za for taps in the padding.
+struct Patches {
+  const lowbit_conv2d_params* p;
+  const uint8_t* input;  // at the group's first channel
+  size_t in_stride;
+  size_t in_h, in_w, out_h, out_w;
+  uint8_t za;
+
+  static void Gather(const void* context, size_t row, uint8_t* dst) {
+    const Patches& s = *static_cast<const Patches*>(context);
+    const lowbit_conv2d_params& p = *s.p;
+    const size_t cg = p.group_input_channels;
+    const size_t ox = row % s.out_w;
+    const size_t oy = (row / s.out_w) % s.out_h;
+    const size_t b = row / s.out_w / s.out_h;
+    const uint8_t* image = s.input + b * s.in_h * s.in_w * s.in_stride;
+    // Unsigned wrap-around makes a tap before the first row or column
+    // compare as out of range.
+    const size_t y0 = oy * p.stride_height - p.padding_top;
+    const size_t x0 = ox * p.stride_width - p.padding_left;
+    for (size_t ky = 0; ky < p.kernel_height; ++ky) {
+      const size_t iy = y0 + ky * p.dilation_height;
+      if (iy >= s.in_h) {
+        std::memset(dst, s.za, p.kernel_width * cg);
+        dst += p.kernel_width * cg;
+        continue;
+      }
+      const uint8_t* line = image + iy * s.in_w * s.in_stride;
+      for (size_t kx = 0; kx < p.kernel_width; ++kx, dst += cg) {
+        const size_t ix = x0 + kx * p.dilation_width;
+        if (ix >= s.in_w) {
+          std::memset(dst, s.za, cg);
+        } else {
+          std::memcpy(dst, line + ix * s.in_stride, cg);
+        }
+      }
+    }
+  }
+};
+
+bool SpanOk(size_t pixels, size_t channels, size_t stride) {
+  size_t span = 0;
+  return Mul(pixels - 1, stride, &span) &&
+         !__builtin_add_overflow(span, channels, &span);
+}
+
+lowbit_status OutputSize(const lowbit_conv2d& conv, size_t in_h, size_t in_w,
+                         size_t* out_h, size_t* out_w, const char* fn) {
+  const lowbit_conv2d_params& p = conv.p;
+  if (in_h == 0 || in_w == 0 || in_h > kMaxDim || in_w > kMaxDim) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: input %zu x %zu must be nonzero and at most 2^30", fn,
+                in_h, in_w);
+  }
+  *out_h = ref::ConvOutputSize(in_h, p.kernel_height, p.stride_height,
+                               p.dilation_height, p.padding_top,
+                               p.padding_bottom);
+  *out_w = ref::ConvOutputSize(in_w, p.kernel_width, p.stride_width,
+                               p.dilation_width, p.padding_left,
+                               p.padding_right);
+  if (*out_h == 0 || *out_w == 0) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: input %zu x %zu with this kernel, dilation and padding "
+                "gives no output pixel",
+                fn, in_h, in_w);
+  }
+  return LOWBIT_OK;
+}
+
+lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
+                  size_t in_w, const void* input, size_t in_stride,
+                  void* output, size_t out_stride, pthreadpool_t pool) {
+  const char* fn = "lowbit_conv2d_run";
+  if (conv == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: conv is NULL", fn);
+  }
+  const lowbit_conv2d_params& p = conv->p;
+  const size_t c_in = p.groups * p.group_input_channels;
+  const size_t c_out = p.groups * p.group_output_channels;
+  if (in_stride < c_in || out_stride < c_out) {
+    return Fail(LOWBIT_ERROR_INVALID_STRIDE,
+                "%s: input pixel stride %zu < %zu channels or output pixel "
+                "stride %zu < %zu channels",
+                fn, in_stride, c_in, out_stride, c_out);
+  }
+  size_t out_h = 0, out_w = 0;
+  const lowbit_status size = OutputSize(*conv, in_h, in_w, &out_h, &out_w, fn);
+  if (size != LOWBIT_OK) return size;
+  if (batch == 0) return Succeed();
+  if (input == nullptr || output == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
+                input == nullptr ? "input" : "output");
+  }
+  size_t in_pixels = 0, out_pixels = 0;
+  if (!Mul(batch, in_h, &in_pixels) || !Mul(in_pixels, in_w, &in_pixels) ||
+      !Mul(batch, out_h, &out_pixels) ||
+      !Mul(out_pixels, out_w, &out_pixels) ||
+      !SpanOk(in_pixels, c_in, in_stride) ||
+      !SpanOk(out_pixels, c_out, out_stride)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: batch %zu of %zu x %zu pixels overflows size_t", fn,
+                batch, in_h, in_w);
+  }
+  const bool pointwise = p.kernel_height == 1 && p.kernel_width == 1 &&
+                         p.stride_height == 1 && p.stride_width == 1 &&
+                         p.padding_top == 0 && p.padding_left == 0 &&
+                         p.padding_bottom == 0 && p.padding_right == 0;
+  const auto* in = static_cast<const uint8_t*>(input);
+  auto* out = static_cast<uint8_t*>(output);
+  for (size_t g = 0; g < p.groups; ++g) {
+    lowbit_gemm_t gemm = conv->group_gemms[g];
+    const uint8_t* group_in = in + g * p.group_input_channels;
+    uint8_t* group_out = out + g * p.group_output_channels;
+    Patches patches{&p,    group_in, in_stride, in_h, in_w, out_h, out_w,
+                    static_cast<uint8_t>(p.input_zero_point)};
+    const GemmRowSource src{&Patches::Gather, &patches};
+    const lowbit_status s =
+        RunGemm(gemm, out_pixels, group_in, in_stride,
+                pointwise ? nullptr : &src, group_out, out_stride,
+                GemmOutputOf(gemm), 1, pool, fn);
+    if (s != LOWBIT_OK) return s;
+  }
+  return Succeed();
+}
+
+}  // namespace
+
+lowbit_status PackConv2d(const lowbit_conv2d_params* params,
+                         const GemmKernel& kernel, lowbit_conv2d_t* conv) {
+  const char* fn = "lowbit_conv2d_pack";
+  if (conv == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: conv is NULL", fn);
+  }
+  if (params == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: params is NULL", fn);
+  }
+  lowbit_conv2d_params p;
+  lowbit_status status = ReadVersioned(params, kConvParamsMinSize, &p, fn);
+  if (status != LOWBIT_OK) return status;
+  size_t k = 0, n = 0;
+  status = ValidateGeometry(p, &k, &n, fn);
+  if (status != LOWBIT_OK) return status;
+  const lowbit_gemm_params all = AsGemm(p, n, k);
+  status = ValidateGemmParams(all, fn);
+  if (status != LOWBIT_OK) return status;
+  auto c = std::make_unique<lowbit_conv2d>();
+  c->p = p;
+  c->p.weights = nullptr;
+  c->p.bias = nullptr;
+  c->p.weight_scales = nullptr;
+  c->p.requant_multipliers = nullptr;
+  c->p.requant_shifts = nullptr;
+  c->k = k;
+  c->group_gemms.reserve(p.groups);
+  for (size_t g = 0; g < p.groups; ++g) {
+    const lowbit_gemm_params slice = GroupSlice(all, g, p.group_output_channels);
+    lowbit_gemm_t gemm = nullptr;
+    status = PackGemm(&slice, kernel, &gemm, fn);
+    if (status != LOWBIT_OK) return status;
+    c->group_gemms.push_back(gemm);
+  }
+  *conv = c.release();
+  return Succeed();
+}
+
+}  // namespace lowbit
+
+extern "C" {
+
+lowbit_status lowbit_conv2d_params_init_sized(lowbit_conv2d_params* params,
+                                              size_t struct_size) noexcept {
+  lowbit_conv2d_params d{};
+  d.kernel_height = d.kernel_width = 1;
+  d.stride_height = d.stride_width = 1;
+  d.dilation_height = d.dilation_width = 1;
+  d.groups = 1;
+  d.input_type = d.weight_type = d.output_type = LOWBIT_DTYPE_INT8;
+  d.requant = LOWBIT_REQUANT_FP32;
+  d.input_scale = 1.0f;
+  d.output_scale = 1.0f;
+  d.weight_scale_count = 1;
+  d.output_min = -128;
+  d.output_max = 127;
+  return lowbit::InitVersioned(params, struct_size,
+                               lowbit::kConvParamsMinSize, d,
+                               "lowbit_conv2d_params_init");
+}
+
+lowbit_status lowbit_conv2d_padding(size_t input_size, size_t kernel_size,
+                                    size_t stride, size_t dilation, int same,
+                                    size_t* pad_begin,
+                                    size_t* pad_end) noexcept {
+  const char* fn = "lowbit_conv2d_padding";
+  if (pad_begin == nullptr || pad_end == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: output is NULL", fn);
+  }
+  if (input_size == 0 || kernel_size == 0 || stride == 0 || dilation == 0 ||
+      input_size > lowbit::kMaxDim || kernel_size > lowbit::kMaxDim ||
+      stride > lowbit::kMaxDim || dilation > lowbit::kMaxDim) {
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE,
+                        "%s: sizes must be in [1, 2^30]", fn);
+  }
+  *pad_begin = *pad_end = 0;
+  if (!same) return lowbit::Succeed();
+  // TFLite ComputePaddingWithOffset: total = max((out - 1) * stride +
+  // reach - in, 0), the odd pixel at the end.
+  const uint64_t reach = uint64_t{dilation} * (kernel_size - 1) + 1;
+  const uint64_t out = (input_size + stride - 1) / stride;
+  const uint64_t need = (out - 1) * stride + reach;
+  const uint64_t total = need > input_size ? need - input_size : 0;
+  *pad_begin = static_cast<size_t>(total / 2);
+  *pad_end = static_cast<size_t>(total - total / 2);
+  return lowbit::Succeed();
+}
+
+lowbit_status lowbit_conv2d_pack(const lowbit_conv2d_params* params,
+                                 lowbit_conv2d_t* conv) noexcept {
+  return lowbit::Guarded("lowbit_conv2d_pack", [&] {
+    std::string error;
+    const lowbit::GemmKernel* kernel = lowbit::ChosenGemmKernel(&error);
+    if (kernel == nullptr) {
+      return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED, "lowbit_conv2d_pack: %s",
+                          error.c_str());
+    }
+    return lowbit::PackConv2d(params, *kernel, conv);
+  });
+}
+
+lowbit_status lowbit_conv2d_output_size(lowbit_conv2d_t conv, size_t in_h,
+                                        size_t in_w, size_t* out_h,
+                                        size_t* out_w) noexcept {
+  const char* fn = "lowbit_conv2d_output_size";
+  if (conv == nullptr || out_h == nullptr || out_w == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
+  }
+  size_t h = 0, w = 0;
+  const lowbit_status s = lowbit::OutputSize(*conv, in_h, in_w, &h, &w, fn);
+  if (s != LOWBIT_OK) return s;
+  *out_h = h;
+  *out_w = w;
+  return lowbit::Succeed();
+}
+
+lowbit_status lowbit_conv2d_run(lowbit_conv2d_t conv, size_t batch,
+                                size_t in_h, size_t in_w, const void* input,
+                                size_t input_stride, void* output,
+                                size_t output_stride,
+                                struct pthreadpool* threadpool) noexcept {
+  return lowbit::Guarded("lowbit_conv2d_run", [&] {
+    return lowbit::Run(conv, batch, in_h, in_w, input, input_stride, output,
+                       output_stride, threadpool);
+  });
+}
+
+const char* lowbit_conv2d_kernel_name(lowbit_conv2d_t conv) noexcept {
+  return conv != nullptr && !conv->group_gemms.empty()
+             ? lowbit_gemm_kernel_name(conv->group_gemms[0])
+             : "";
+}
+
+void lowbit_conv2d_destroy(lowbit_conv2d_t conv) noexcept { delete conv; }
+
+}  // extern "C"

@@ -1,0 +1,246 @@
+// The convolution sweep (issue: kernel 1..7 and non-square, stride 1..3,
+// dilation 1..3, symmetric, asymmetric and over-reaching padding, 1x1
+// inputs, odd channel counts, groups and depthwise multipliers, batches,
+// pixel strides, extremes, every requantization mode and clamp), on every
+// GEMM microkernel in the table: exact equality with the 7-loop reference.
+#include <gtest/gtest.h>
+
+#include "tests/conv_tester.h"
+#include "tests/kernel_test.h"
+
+namespace lowbit {
+namespace {
+
+constexpr lowbit_requant kModes[] = {LOWBIT_REQUANT_FP32,
+                                     LOWBIT_REQUANT_FIXEDPOINT,
+                                     LOWBIT_REQUANT_FIXEDPOINT_SINGLE};
+
+using ConvSweep = KernelTest;
+
+TEST_P(ConvSweep, KernelSizes) {
+  for (size_t kh = 1; kh <= 7; ++kh) {
+    for (size_t kw : {size_t{1}, size_t{3}, kh, size_t{8 - kh}}) {
+      ConvTester()
+          .input_size(9, 8)
+          .kernel_size(kh, kw)
+          .padding(kh / 2, kw / 2, (kh - 1) / 2, (kw - 1) / 2)
+          .group_input_channels(kh + 1)
+          .group_output_channels(kw + 4)
+          .requant(kModes[(kh + kw) % 3])
+          .Test(kernel());
+    }
+  }
+}
+
+TEST_P(ConvSweep, StrideAndDilation) {
+  for (size_t s = 1; s <= 3; ++s) {
+    for (size_t d = 1; d <= 3; ++d) {
+      for (lowbit_requant mode : kModes) {
+        ConvTester()
+            .input_size(11, 10)
+            .kernel_size(3, 3)
+            .stride(s, s)
+            .dilation(d, d)
+            .padding(d)
+            .group_input_channels(5)
+            .group_output_channels(7)
+            .requant(mode)
+            .Test(kernel());
+      }
+      ConvTester()  // each dimension its own
+          .input_size(13, 9)
+          .kernel_size(5, 3)
+          .stride(s, 4 - s)
+          .dilation(4 - d, d)
+          .padding(1, 2, 0, 3)
+          .Test(kernel());
+    }
+  }
+}
+
+TEST_P(ConvSweep, Padding) {
+  struct Pad { size_t t, l, b, r; };
+  for (Pad pad : {Pad{0, 0, 0, 0}, Pad{1, 1, 1, 1}, Pad{2, 0, 1, 3},
+                  Pad{0, 3, 2, 0}, Pad{4, 4, 4, 4}, Pad{7, 1, 6, 5}}) {
+    for (size_t stride : {1, 2}) {
+      ConvTester()
+          .input_size(4, 5)
+          .kernel_size(3, 3)
+          .stride(stride, stride)
+          .padding(pad.t, pad.l, pad.b, pad.r)
+          .input_type(LOWBIT_DTYPE_UINT8)
+          .input_zero_point(200)
+          .Test(kernel());
+    }
+  }
+}
+
+TEST_P(ConvSweep, TinyInputs) {
+  ConvTester().input_size(1, 1).kernel_size(1, 1).Test(kernel());
+  ConvTester().input_size(1, 1).kernel_size(3, 3).padding(1).Test(kernel());
+  ConvTester().input_size(1, 1).kernel_size(7, 7).padding(3).Test(kernel());
+  ConvTester().input_size(1, 3).kernel_size(1, 3).Test(kernel());
+  ConvTester().input_size(2, 1).kernel_size(2, 1).stride(3, 3).Test(kernel());
+}
+
+TEST_P(ConvSweep, Channels) {
+  const size_t nr = kernel().layout.nr;
+  const size_t kr = kernel().layout.kr;
+  for (size_t cg : {size_t{1}, size_t{2}, size_t{3}, kr + 1, size_t{17},
+                    size_t{64}}) {
+    for (size_t ng : {size_t{1}, nr - 1, nr + 1, 2 * nr + 3}) {
+      ConvTester()
+          .input_size(5, 6)
+          .kernel_size(3, 3)
+          .padding(1)
+          .group_input_channels(cg)
+          .group_output_channels(ng)
+          .Test(kernel());
+    }
+  }
+}
+
+TEST_P(ConvSweep, GroupsAndDepthwise) {
+  for (size_t groups : {2, 3, 5}) {
+    ConvTester()
+        .input_size(6, 5)
+        .groups(groups)
+        .group_input_channels(4)
+        .group_output_channels(3)
+        .padding(1)
+        .Test(kernel());
+    for (size_t multiplier : {1, 2}) {  // depthwise
+      for (size_t stride : {1, 2}) {
+        ConvTester()
+            .input_size(7, 7)
+            .groups(groups * 3)
+            .group_input_channels(1)
+            .group_output_channels(multiplier)
+            .stride(stride, stride)
+            .padding(1)
+            .requant(kModes[groups % 3])
+            .Test(kernel());
+      }
+    }
+  }
+  ConvTester()  // depthwise 5x5
+      .input_size(9, 9)
+      .kernel_size(5, 5)
+      .groups(19)
+      .group_input_channels(1)
+      .group_output_channels(1)
+      .padding(2)
+      .Test(kernel());
+}
+
+TEST_P(ConvSweep, BatchAndPixelStrides) {
+  for (size_t batch : {2, 3}) {
+    for (bool pointwise : {false, true}) {
+      ConvTester()
+          .batch(batch)
+          .input_size(5, 4)
+          .kernel_size(pointwise ? 1 : 3, pointwise ? 1 : 3)
+          .padding(pointwise ? 0 : 1)
+          .groups(2)
+          .group_input_channels(3)
+          .group_output_channels(5)
+          .input_stride(11)
+          .output_stride(13)
+          .Test(kernel());
+    }
+  }
+  ConvTester()  // 1x1 with a stride is not a plain GEMM
+      .input_size(7, 7)
+      .kernel_size(1, 1)
+      .stride(2, 2)
+      .input_stride(9)
+      .Test(kernel());
+}
+
+TEST_P(ConvSweep, Extremes) {
+  struct Types { lowbit_dtype in, w, out; };
+  for (Types t : {Types{LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_INT8},
+                  Types{LOWBIT_DTYPE_UINT8, LOWBIT_DTYPE_UINT8,
+                        LOWBIT_DTYPE_UINT8}}) {
+    const bool u8 = t.in == LOWBIT_DTYPE_UINT8;
+    const int32_t lo = u8 ? 0 : -128;
+    const int32_t hi = u8 ? 255 : 127;
+    for (Fill a : {Fill::kMin, Fill::kMax}) {
+      for (Fill w : {Fill::kMin, Fill::kMax}) {
+        for (int32_t z : {lo, hi}) {
+          for (lowbit_requant mode : kModes) {
+            ConvTester()
+                .input_size(4, 4)
+                .kernel_size(3, 3)
+                .padding(1, 2, 1, 0)
+                .group_input_channels(7)
+                .group_output_channels(6)
+                .input_type(t.in)
+                .weight_type(t.w)
+                .output_type(t.out)
+                .input_zero_point(z)
+                .weight_zero_point(u8 ? hi + lo - z : 0)
+                .output_zero_point(z)
+                .input_fill(a)
+                .weight_fill(w)
+                .requant(mode)
+                .Test(kernel());
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_P(ConvSweep, RequantAndClamp) {
+  for (lowbit_requant mode : kModes) {
+    for (bool per_channel : {false, true}) {
+      ConvTester()
+          .input_size(6, 6)
+          .padding(1)
+          .group_output_channels(9)
+          .per_channel(per_channel)
+          .requant(mode)
+          .clamp(-20, 33)
+          .output_zero_point(-7)
+          .Test(kernel());
+    }
+  }
+  for (lowbit_requant mode :
+       {LOWBIT_REQUANT_FIXEDPOINT, LOWBIT_REQUANT_FIXEDPOINT_SINGLE}) {
+    ConvTester()
+        .input_size(6, 6)
+        .padding(1)
+        .groups(2)
+        .group_output_channels(9)
+        .requant(mode)
+        .caller_multipliers(true)
+        .Test(kernel());
+  }
+  ConvTester()  // ReLU6-like: a single output value is allowed
+      .input_size(5, 5)
+      .output_type(LOWBIT_DTYPE_UINT8)
+      .output_zero_point(10)
+      .clamp(10, 10)
+      .Test(kernel());
+}
+
+TEST_P(ConvSweep, Threads) {
+  for (size_t threads : {2, 3}) {
+    ConvTester()
+        .batch(2)
+        .input_size(17, 15)
+        .kernel_size(3, 3)
+        .stride(2, 1)
+        .padding(1)
+        .group_input_channels(6)
+        .group_output_channels(kernel().layout.nr * 2 + 1)
+        .threads(threads)
+        .Test(kernel());
+  }
+}
+
+LOWBIT_INSTANTIATE_FOR_ALL_KERNELS(ConvSweep);
+
+}  // namespace
+}  // namespace lowbit
