@@ -47,7 +47,8 @@ struct PoolDeleter {
 
 }  // namespace
 
-void ConvTester::Test(const GemmKernel& kernel) const {
+void ConvTester::Test(const GemmKernel& kernel,
+                      const DwconvKernel* dwconv) const {
   std::mt19937 rng(seed_);
   const size_t c_in = groups_ * cg_;
   const size_t c_out = groups_ * ng_;
@@ -126,7 +127,9 @@ void ConvTester::Test(const GemmKernel& kernel) const {
   }
 
   std::ostringstream problem;
-  problem << "kernel " << kernel.name << ", batch=" << batch_ << " in="
+  problem << "kernel " << kernel.name << " / "
+          << (dwconv != nullptr ? dwconv->name : "default depthwise")
+          << ", batch=" << batch_ << " in="
           << in_h_ << "x" << in_w_ << " kernel=" << kh_ << "x" << kw_
           << " stride=" << sh_ << "x" << sw_ << " dilation=" << dh_ << "x"
           << dw_ << " pad(t,l,b,r)=" << pt_ << "," << pl_ << "," << pb_ << ","
@@ -139,7 +142,7 @@ void ConvTester::Test(const GemmKernel& kernel) const {
           << " caller_multipliers=" << caller_multipliers_;
 
   lowbit_conv2d_t conv = nullptr;
-  ASSERT_EQ(PackConv2d(&p, kernel, &conv), LOWBIT_OK)
+  ASSERT_EQ(PackConv2d(&p, kernel, &conv, dwconv), LOWBIT_OK)
       << problem.str() << ": " << lowbit_last_error();
   std::unique_ptr<lowbit_conv2d, decltype(&lowbit_conv2d_destroy)> owner(
       conv, &lowbit_conv2d_destroy);
@@ -147,6 +150,14 @@ void ConvTester::Test(const GemmKernel& kernel) const {
   ASSERT_EQ(lowbit_conv2d_output_size(conv, in_h_, in_w_, &oh, &ow),
             LOWBIT_OK);
   ASSERT_EQ(oh, out_h);
+  const bool depthwise = groups_ > 1 && cg_ == 1 && ng_ == 1;
+  if (depthwise) {
+    EXPECT_STREQ(lowbit_conv2d_kernel_name(conv),
+                 dwconv != nullptr ? dwconv->name
+                                   : DwconvKernelFor(kernel).name);
+  } else {
+    EXPECT_STREQ(lowbit_conv2d_kernel_name(conv), kernel.name);
+  }
   ASSERT_EQ(ow, out_w);
 
   const size_t out_bytes = (out_pixels - 1) * out_stride + c_out;
@@ -162,11 +173,14 @@ void ConvTester::Test(const GemmKernel& kernel) const {
   std::vector<uint8_t> first(out);
   std::fill(data, data + out_bytes, kCanary);
   const size_t allocations = ScratchAllocations().load();
+  const size_t builds = IndirectionBuildCount().load();
   ASSERT_EQ(lowbit_conv2d_run(conv, batch_, in_h_, in_w_, input.data(),
                               in_stride, data, out_stride, pool.get()),
             LOWBIT_OK);
   EXPECT_EQ(ScratchAllocations().load(), allocations)
       << problem.str() << ": the second run allocated";
+  EXPECT_EQ(IndirectionBuildCount().load(), builds)
+      << problem.str() << ": the second run rebuilt the indirection buffer";
   ASSERT_TRUE(first == out) << problem.str() << ": the second run differs";
 
   std::vector<uint8_t> dense(out_pixels * c_out);

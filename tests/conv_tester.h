@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/dwconv/dwconv.h"
 #include "kernels/gemm/ukernel.h"
 #include "lowbit/lowbit.h"
 #include "tests/gemm_tester.h"
@@ -52,7 +53,10 @@ class ConvTester {
   ConvTester& threads(size_t v) { threads_ = v; return *this; }
   ConvTester& seed(uint32_t v) { seed_ = v; return *this; }
 
-  void Test(const GemmKernel& kernel) const;
+  // Depthwise convolutions (multiplier 1) run on `dwconv`, or on the one
+  // the operator pairs with `kernel` when it is null.
+  void Test(const GemmKernel& kernel,
+            const DwconvKernel* dwconv = nullptr) const;
 
  private:
   size_t batch_ = 1, in_h_ = 5, in_w_ = 5;

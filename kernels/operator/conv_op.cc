@@ -3,27 +3,41 @@
 // and runs each group as an indirect GEMM whose activation rows are the
 // output pixels' patches, gathered one row at a time into the kernel's
 // activation form (no im2col of the image). A 1x1, stride-1, unpadded
-// convolution is a plain GEMM over the pixels.
+// convolution is a plain GEMM over the pixels. Depthwise convolution with
+// multiplier 1 has its own kernels (kernels/dwconv/), which read the input
+// through an indirection buffer of tap offsets built once per input shape.
 #include "kernels/operator/conv_op.h"
 
 #include <pthreadpool.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "kernels/dwconv/dwconv.h"
 #include "kernels/gemm/kernel_table.h"
 #include "kernels/operator/error.h"
 #include "kernels/operator/gemm_op.h"
 #include "kernels/operator/guard.h"
+#include "kernels/operator/scratch.h"
 #include "kernels/operator/versioned.h"
 #include "kernels/reference/conv.h"
 
 struct lowbit_conv2d {
   lowbit_conv2d_params p{};  // geometry and types; pointers cleared
   size_t k = 0;              // kernel_height * kernel_width * Cg
-  std::vector<lowbit_gemm_t> group_gemms;
+  std::vector<lowbit_gemm_t> group_gemms;  // the GEMM path
+  // The depthwise path: kernel, packed weights (dwconv.h), output stage,
+  // a row of za for padded taps, and an id for per-thread shape caches.
+  const lowbit::DwconvKernel* dw = nullptr;
+  std::vector<int32_t> dw_packed;
+  size_t dw_cpad = 0;
+  lowbit::OutputStage dw_stage;
+  std::vector<uint8_t> zero_row;
+  uint64_t id = 0;
 
   ~lowbit_conv2d() {
     for (lowbit_gemm_t g : group_gemms) lowbit_gemm_destroy(g);
@@ -205,6 +219,128 @@ lowbit_status OutputSize(const lowbit_conv2d& conv, size_t in_h, size_t in_w,
   return LOWBIT_OK;
 }
 
+std::atomic<uint64_t> g_next_conv_id{1};
+
+// Tap offsets of one image's output pixels for the depthwise kernels,
+// relative to the image's first byte (-1: the tap is in the padding). Built
+// for the last shape each thread ran and reused while the shape repeats.
+struct Indirection {
+  uint64_t conv_id = 0;
+  size_t in_h = 0, in_w = 0, in_stride = 0;
+  ScratchArray<int64_t> offsets;
+};
+
+const int64_t* DwIndirection(const lowbit_conv2d& conv, size_t in_h,
+                             size_t in_w, size_t in_stride, size_t out_h,
+                             size_t out_w, const char* fn,
+                             lowbit_status* status) {
+  thread_local Indirection cache;
+  if (cache.conv_id == conv.id && cache.in_h == in_h && cache.in_w == in_w &&
+      cache.in_stride == in_stride) {
+    return cache.offsets.data();
+  }
+  const lowbit_conv2d_params& p = conv.p;
+  const size_t taps = p.kernel_height * p.kernel_width;
+  size_t count = 0;
+  if (!Mul(out_h, out_w, &count) || !Mul(count, taps, &count) ||
+      count > (size_t{1} << 40)) {
+    *status = Fail(LOWBIT_ERROR_INVALID_SIZE,
+                   "%s: the indirection buffer of %zu x %zu pixels overflows",
+                   fn, out_h, out_w);
+    return nullptr;
+  }
+  cache.conv_id = 0;
+  if (!cache.offsets.Reserve(count)) {
+    *status = Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                   "%s: cannot allocate an indirection buffer of %zu offsets",
+                   fn, count);
+    return nullptr;
+  }
+  int64_t* o = cache.offsets.data();
+  for (size_t oy = 0; oy < out_h; ++oy) {
+    for (size_t ox = 0; ox < out_w; ++ox) {
+      const size_t y0 = oy * p.stride_height - p.padding_top;  // may wrap
+      const size_t x0 = ox * p.stride_width - p.padding_left;
+      for (size_t ky = 0; ky < p.kernel_height; ++ky) {
+        const size_t iy = y0 + ky * p.dilation_height;
+        for (size_t kx = 0; kx < p.kernel_width; ++kx) {
+          const size_t ix = x0 + kx * p.dilation_width;
+          *o++ = iy < in_h && ix < in_w
+                     ? static_cast<int64_t>((iy * in_w + ix) * in_stride)
+                     : -1;
+        }
+      }
+    }
+  }
+  cache.conv_id = conv.id;
+  cache.in_h = in_h;
+  cache.in_w = in_w;
+  cache.in_stride = in_stride;
+  IndirectionBuildCount().fetch_add(1, std::memory_order_relaxed);
+  return cache.offsets.data();
+}
+
+struct DwRun {
+  const lowbit_conv2d* conv;
+  const int64_t* offsets;
+  const uint8_t* input;
+  size_t image_bytes;  // in_h * in_w * in_stride
+  uint8_t* output;
+  size_t out_stride;
+  size_t out_h, out_w;
+};
+
+// Output rows [row, row + rows) of all images (row = b * out_h + oy).
+void DwRows(void* context, size_t row, size_t rows) {
+  const DwRun& r = *static_cast<const DwRun*>(context);
+  const lowbit_conv2d& conv = *r.conv;
+  const size_t taps = conv.p.kernel_height * conv.p.kernel_width;
+  for (size_t i = row; i < row + rows; ++i) {
+    const size_t b = i / r.out_h;
+    const size_t oy = i % r.out_h;
+    DwconvArgs a;
+    a.pixels = r.out_w;
+    a.channels = conv.p.groups;
+    a.taps = taps;
+    a.offsets = r.offsets + oy * r.out_w * taps;
+    a.image = r.input + b * r.image_bytes;
+    a.zero_row = conv.zero_row.data();
+    a.packed = conv.dw_packed.data();
+    a.cpad = conv.dw_cpad;
+    a.input_type = conv.p.input_type;
+    a.out = &conv.dw_stage.out;
+    a.output = r.output + i * r.out_w * r.out_stride;
+    a.out_stride = r.out_stride;
+    conv.dw->ukernel(a);
+  }
+}
+
+lowbit_status RunDepthwise(const lowbit_conv2d& conv, size_t batch,
+                           size_t in_h, size_t in_w, const void* input,
+                           size_t in_stride, void* output, size_t out_stride,
+                           size_t out_h, size_t out_w, pthreadpool_t pool,
+                           const char* fn) {
+  lowbit_status status = LOWBIT_OK;
+  const int64_t* offsets = DwIndirection(conv, in_h, in_w, in_stride, out_h,
+                                         out_w, fn, &status);
+  if (offsets == nullptr) return status;
+  DwRun r{&conv,
+          offsets,
+          static_cast<const uint8_t*>(input),
+          in_h * in_w * in_stride,
+          static_cast<uint8_t*>(output),
+          out_stride,
+          out_h,
+          out_w};
+  const size_t rows = batch * out_h;
+  const size_t threads =
+      pool != nullptr ? pthreadpool_get_threads_count(pool) : 1;
+  // A few tasks per thread, each a whole number of output rows.
+  const size_t tile = std::max<size_t>(1, rows / (8 * threads));
+  pthreadpool_parallelize_1d_tile_1d(pool, DwRows, &r, rows, tile, 0);
+  return Succeed();
+}
+
 lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
                   size_t in_w, const void* input, size_t in_stride,
                   void* output, size_t out_stride, pthreadpool_t pool) {
@@ -239,6 +375,10 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
                 "%s: batch %zu of %zu x %zu pixels overflows size_t", fn,
                 batch, in_h, in_w);
   }
+  if (conv->dw != nullptr) {
+    return RunDepthwise(*conv, batch, in_h, in_w, input, in_stride, output,
+                        out_stride, out_h, out_w, pool, fn);
+  }
   const bool pointwise = p.kernel_height == 1 && p.kernel_width == 1 &&
                          p.stride_height == 1 && p.stride_width == 1 &&
                          p.padding_top == 0 && p.padding_left == 0 &&
@@ -263,8 +403,50 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
 
 }  // namespace
 
+std::atomic<size_t>& IndirectionBuildCount() {
+  static std::atomic<size_t> count{0};
+  return count;
+}
+
+namespace {
+
+// Depthwise packing (dwconv.h).
+lowbit_status PackDepthwise(const lowbit_gemm_params& all,
+                            const DwconvKernel& dw, lowbit_conv2d* c,
+                            const char* fn) {
+  const size_t channels = all.n;
+  const size_t taps = all.k;
+  const size_t cpad = (channels + kDwconvChannelAlign - 1) /
+                      kDwconvChannelAlign * kDwconvChannelAlign;
+  const lowbit_status s = MakeOutputStage(all, cpad, &c->dw_stage, fn);
+  if (s != LOWBIT_OK) return s;
+  c->dw = &dw;
+  c->dw_cpad = cpad;
+  c->dw_packed.assign((taps + 1) * cpad, 0);
+  const bool u8 = all.weight_type == LOWBIT_DTYPE_UINT8;
+  for (size_t ch = 0; ch < channels; ++ch) {
+    int64_t bias = all.bias != nullptr ? all.bias[ch] : 0;
+    for (size_t t = 0; t < taps; ++t) {
+      const size_t i = ch * taps + t;
+      const int32_t w =
+          (u8 ? static_cast<const uint8_t*>(all.weights)[i]
+              : static_cast<const int8_t*>(all.weights)[i]) -
+          all.weight_zero_point;
+      c->dw_packed[(t + 1) * cpad + ch] = w;
+      bias -= int64_t{all.input_zero_point} * w;
+    }
+    // Exact modulo 2^32, as the kernel's int32 arithmetic.
+    c->dw_packed[ch] = static_cast<int32_t>(static_cast<uint32_t>(bias));
+  }
+  c->zero_row.assign(channels, static_cast<uint8_t>(all.input_zero_point));
+  return LOWBIT_OK;
+}
+
+}  // namespace
+
 lowbit_status PackConv2d(const lowbit_conv2d_params* params,
-                         const GemmKernel& kernel, lowbit_conv2d_t* conv) {
+                         const GemmKernel& kernel, lowbit_conv2d_t* conv,
+                         const DwconvKernel* dwconv) {
   const char* fn = "lowbit_conv2d_pack";
   if (conv == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: conv is NULL", fn);
@@ -289,6 +471,16 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   c->p.requant_multipliers = nullptr;
   c->p.requant_shifts = nullptr;
   c->k = k;
+  c->id = g_next_conv_id.fetch_add(1);
+  if (p.groups > 1 && p.group_input_channels == 1 &&
+      p.group_output_channels == 1) {
+    status = PackDepthwise(
+        all, dwconv != nullptr ? *dwconv : DwconvKernelFor(kernel), c.get(),
+        fn);
+    if (status != LOWBIT_OK) return status;
+    *conv = c.release();
+    return Succeed();
+  }
   c->group_gemms.reserve(p.groups);
   for (size_t g = 0; g < p.groups; ++g) {
     const lowbit_gemm_params slice = GroupSlice(all, g, p.group_output_channels);
@@ -391,9 +583,11 @@ lowbit_status lowbit_conv2d_run(lowbit_conv2d_t conv, size_t batch,
 }
 
 const char* lowbit_conv2d_kernel_name(lowbit_conv2d_t conv) noexcept {
-  return conv != nullptr && !conv->group_gemms.empty()
-             ? lowbit_gemm_kernel_name(conv->group_gemms[0])
-             : "";
+  if (conv == nullptr) return "";
+  if (conv->dw != nullptr) return conv->dw->name;
+  return conv->group_gemms.empty()
+             ? ""
+             : lowbit_gemm_kernel_name(conv->group_gemms[0]);
 }
 
 void lowbit_conv2d_destroy(lowbit_conv2d_t conv) noexcept { delete conv; }

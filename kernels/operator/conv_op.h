@@ -3,13 +3,25 @@
 #ifndef LOWBIT_KERNELS_OPERATOR_CONV_OP_H_
 #define LOWBIT_KERNELS_OPERATOR_CONV_OP_H_
 
+#include <atomic>
+#include <cstddef>
+
+#include "kernels/dwconv/dwconv.h"
 #include "kernels/gemm/ukernel.h"
 #include "lowbit/lowbit.h"
 
 namespace lowbit {
 
+// Depthwise convolutions (groups > 1, one input and one output channel per
+// group) run on `dwconv`, or on DwconvKernelFor(kernel) when it is null;
+// every other convolution on `kernel`.
 lowbit_status PackConv2d(const lowbit_conv2d_params* params,
-                         const GemmKernel& kernel, lowbit_conv2d_t* conv);
+                         const GemmKernel& kernel, lowbit_conv2d_t* conv,
+                         const DwconvKernel* dwconv = nullptr);
+
+// How many depthwise indirection buffers were built in this process: a
+// second run of the same shape must not build one (tests).
+std::atomic<size_t>& IndirectionBuildCount();
 
 }  // namespace lowbit
 

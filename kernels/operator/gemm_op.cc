@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "kernels/gemm/kernel_table.h"
@@ -689,6 +690,21 @@ void SetGemmKPartGroupsForTesting(size_t groups) {
 }
 
 const GemmOutput& GemmOutputOf(lowbit_gemm_t gemm) { return gemm->out; }
+
+lowbit_status MakeOutputStage(const lowbit_gemm_params& p, size_t padded,
+                              OutputStage* stage, const char* fn) {
+  lowbit_gemm g;
+  const lowbit_status s = ComputeOutputParams(p, padded, &g, fn);
+  if (s != LOWBIT_OK) return s;
+  stage->scale = std::move(g.scale);
+  stage->multiplier = std::move(g.multiplier);
+  stage->shift = std::move(g.shift);
+  stage->out = g.out;
+  stage->out.scale = stage->scale.data();
+  stage->out.multiplier = stage->multiplier.data();
+  stage->out.shift = stage->shift.data();
+  return LOWBIT_OK;
+}
 
 std::atomic<size_t>& ScratchAllocations() {
   static std::atomic<size_t> count{0};

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "kernels/gemm/ukernel.h"
 #include "lowbit/lowbit.h"
@@ -37,6 +38,18 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                       const GemmRowSource* src, void* c, size_t ldc,
                       const GemmOutput& out, size_t c_elem,
                       struct pthreadpool* pool, const char* fn);
+
+// Per-channel requantization parameters of p (scales or the caller's
+// multipliers), padded to `padded` channels, and the output stage that
+// points at them.
+struct OutputStage {
+  std::vector<float> scale;
+  std::vector<int32_t> multiplier;
+  std::vector<int32_t> shift;
+  GemmOutput out{};
+};
+lowbit_status MakeOutputStage(const lowbit_gemm_params& p, size_t padded,
+                              OutputStage* stage, const char* fn);
 
 // The handle's output stage (per-channel parameters padded to blocks).
 const GemmOutput& GemmOutputOf(lowbit_gemm_t gemm);
