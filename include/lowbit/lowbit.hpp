@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "lowbit/lowbit.h"
 
@@ -62,6 +63,47 @@ class Gemm {
 
  private:
   lowbit_gemm_t handle_ = nullptr;
+};
+
+// Packed convolution weights. Immutable after construction; Run may be
+// called from many threads at once.
+class Conv2d {
+ public:
+  explicit Conv2d(const lowbit_conv2d_params& params) {
+    Check(lowbit_conv2d_pack(&params, &handle_));
+  }
+  ~Conv2d() { lowbit_conv2d_destroy(handle_); }
+  Conv2d(Conv2d&& other) noexcept : handle_(other.handle_) {
+    other.handle_ = nullptr;
+  }
+  Conv2d& operator=(Conv2d&& other) noexcept {
+    if (this != &other) {
+      lowbit_conv2d_destroy(handle_);
+      handle_ = other.handle_;
+      other.handle_ = nullptr;
+    }
+    return *this;
+  }
+  Conv2d(const Conv2d&) = delete;
+  Conv2d& operator=(const Conv2d&) = delete;
+
+  // {out_h, out_w} for an input of in_h x in_w.
+  std::pair<size_t, size_t> OutputSize(size_t in_h, size_t in_w) const {
+    size_t h = 0, w = 0;
+    Check(lowbit_conv2d_output_size(handle_, in_h, in_w, &h, &w));
+    return {h, w};
+  }
+  void Run(size_t batch, size_t in_h, size_t in_w, const void* input,
+           size_t input_stride, void* output, size_t output_stride,
+           struct pthreadpool* threadpool = nullptr) const {
+    Check(lowbit_conv2d_run(handle_, batch, in_h, in_w, input, input_stride,
+                            output, output_stride, threadpool));
+  }
+  const char* kernel_name() const { return lowbit_conv2d_kernel_name(handle_); }
+  lowbit_conv2d_t get() const { return handle_; }
+
+ private:
+  lowbit_conv2d_t handle_ = nullptr;
 };
 
 }  // namespace lowbit
