@@ -15,6 +15,11 @@
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
+// AVX3_DL code is compiled with AVX512-VNNI (kernels/mul_add_pairs-inl.h),
+// so kernels that use it can inline this header's functions and lambdas.
+#if HWY_TARGET == HWY_AVX3_DL && !defined(__clang__) && defined(__GNUC__)
+#pragma GCC target("avx512vnni")
+#endif
 namespace lowbit {
 namespace HWY_NAMESPACE {
 // Kernel code is compiled for one target by several translation units (per

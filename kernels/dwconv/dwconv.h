@@ -4,7 +4,9 @@
 // Packed weights for C channels, T = kernel_h * kernel_w taps, cpad = C
 // rounded up to kDwconvChannelAlign:
 //   int32 bias'[cpad]     bias[c] - za * sum_t w'[t][c]  (0 past C)
-//   int32 w'[T][cpad]     W[c][t] - zw                   (0 past C)
+//   int32 w'[T][cpad]     uint16(W[c][t] - zw)           (0 past C)
+// Each weight sits in the low half of its lane with a zero upper half, so
+// int16 pair multiplies (vpmaddwd, smlal) give x * w exactly.
 // The za term is folded into the bias (exact modulo 2^32, DESIGN.md §2), so
 // the kernel multiplies raw inputs; a tap in the padding reads a row of za,
 // whose contribution the fold cancels exactly.
@@ -41,7 +43,7 @@ struct DwconvArgs {
 using DwconvUkernelFn = void (*)(const DwconvArgs& args);
 
 struct DwconvKernel {
-  const char* name;    // lowbit_q8_dwconv_ukernel_<lanes>c__<isa>
+  const char* name;  // lowbit_q8_dwconv_ukernel_<pixels>x<channels>c__<isa>
   const char* family;  // the LOWBIT_ISA family it serves: scalar or hwy
   int64_t hwy_target;
   DwconvUkernelFn ukernel;

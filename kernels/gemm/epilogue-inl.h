@@ -40,6 +40,11 @@
 #endif
 
 HWY_BEFORE_NAMESPACE();
+// AVX3_DL code is compiled with AVX512-VNNI (kernels/mul_add_pairs-inl.h),
+// so kernels that use it can inline this header's functions and lambdas.
+#if HWY_TARGET == HWY_AVX3_DL && !defined(__clang__) && defined(__GNUC__)
+#pragma GCC target("avx512vnni")
+#endif
 namespace lowbit {
 namespace HWY_NAMESPACE {
 namespace {  // internal linkage: see kernels/requant-inl.h
@@ -107,21 +112,26 @@ HWY_INLINE void WithRequantizer(D d32, const GemmOutput& out,
   using V = hn::Vec<D>;
   const hn::RebindToFloat<D> df;
   const RequantConsts<D> k(d32, out.zero_point, out.qmin, out.qmax);
+  // Local copies: the caller's int8 stores may alias `out`, which would
+  // make the compiler reload its pointers for every vector.
+  const float* scale = out.scale;
+  const int32_t* multiplier = out.multiplier;
+  const int32_t* shift = out.shift;
   switch (out.requant) {
     case LOWBIT_REQUANT_FP32:
       return body([&](V x, size_t i) LOWBIT_LAMBDA_INLINE {
-        return RequantizeFp32(d32, x, hn::LoadU(df, out.scale + i), k);
+        return RequantizeFp32(d32, x, hn::LoadU(df, scale + i), k);
       });
     case LOWBIT_REQUANT_FIXEDPOINT:
       return body([&](V x, size_t i) LOWBIT_LAMBDA_INLINE {
-        return RequantizeFixedpoint(d32, x, hn::LoadU(d32, out.multiplier + i),
-                                    hn::LoadU(d32, out.shift + i), k);
+        return RequantizeFixedpoint(d32, x, hn::LoadU(d32, multiplier + i),
+                                    hn::LoadU(d32, shift + i), k);
       });
     case LOWBIT_REQUANT_FIXEDPOINT_SINGLE:
       return body([&](V x, size_t i) LOWBIT_LAMBDA_INLINE {
         return RequantizeFixedpointSingle(
-            d32, x, hn::LoadU(d32, out.multiplier + i),
-            hn::LoadU(d32, out.shift + i), k);
+            d32, x, hn::LoadU(d32, multiplier + i), hn::LoadU(d32, shift + i),
+            k);
       });
   }
 }

@@ -20,12 +20,10 @@
 #include "kernels/gemm/prepare16-inl.h"
 #include "kernels/gemm/tile_dispatch.h"
 #include "kernels/gemm/ukernel.h"
+#include "kernels/mul_add_pairs-inl.h"
 
 HWY_BEFORE_NAMESPACE();
-// Highway requires AVX512-VNNI at run time for AVX3_DL, but its compile
-// attribute string names only avxvnni: GCC adds the EVEX form to the
-// target's pragma; clang would take only one of two target attributes, so
-// there MulAddPairs states the instruction in assembly.
+// For MulAddPairs's vpdpwssd (kernels/mul_add_pairs-inl.h).
 #if HWY_TARGET == HWY_AVX3_DL && !defined(__clang__) && defined(__GNUC__)
 #pragma GCC target("avx512vnni")
 #endif
@@ -51,27 +49,6 @@ constexpr bool kInitFirst = false;  // NEON's rearrangement adds pairwise
 #else
 constexpr bool kInitFirst = true;
 #endif
-
-// sum0 + the int16 pair products of a and b, exact in int32. AVX3_DL has
-// AVX512-VNNI's vpdpwssd, which fuses the multiply and the add (about 1.2x
-// faster here than vpmaddwd + vpaddd); Highway 1.0.3 does not use it, so
-// this is the one target-specific line of the kernel.
-template <class V16, class V32>
-HWY_INLINE V32 MulAddPairs(D32 d32, V16 a, V16 b, V32 sum0, V32& sum1) {
-#if HWY_TARGET == HWY_AVX3_DL
-  (void)d32;
-  (void)sum1;
-#if defined(__clang__)
-  __m512i sum = sum0.raw;
-  asm("vpdpwssd %2, %1, %0" : "+v"(sum) : "v"(a.raw), "v"(b.raw));
-  return V32{sum};
-#else
-  return V32{_mm512_dpwssd_epi32(sum0.raw, a.raw, b.raw)};
-#endif
-#else
-  return hn::ReorderWidenMulAccumulate(d32, a, b, sum0, sum1);
-#endif
-}
 
 template <size_t MR, size_t NV>
 HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,

@@ -290,16 +290,19 @@ struct DwRun {
   size_t out_h, out_w;
 };
 
-// Output rows [row, row + rows) of all images (row = b * out_h + oy).
+// Output rows [row, row + rows) of all images (row = b * out_h + oy): one
+// kernel call per image's share of them, as the offsets and the output of
+// consecutive rows follow each other.
 void DwRows(void* context, size_t row, size_t rows) {
   const DwRun& r = *static_cast<const DwRun*>(context);
   const lowbit_conv2d& conv = *r.conv;
   const size_t taps = conv.p.kernel_height * conv.p.kernel_width;
-  for (size_t i = row; i < row + rows; ++i) {
+  for (size_t i = row; i < row + rows;) {
     const size_t b = i / r.out_h;
     const size_t oy = i % r.out_h;
+    const size_t n = std::min(row + rows - i, r.out_h - oy);
     DwconvArgs a;
-    a.pixels = r.out_w;
+    a.pixels = n * r.out_w;
     a.channels = conv.p.groups;
     a.taps = taps;
     a.offsets = r.offsets + oy * r.out_w * taps;
@@ -312,6 +315,7 @@ void DwRows(void* context, size_t row, size_t rows) {
     a.output = r.output + i * r.out_w * r.out_stride;
     a.out_stride = r.out_stride;
     conv.dw->ukernel(a);
+    i += n;
   }
 }
 
@@ -432,7 +436,8 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
           (u8 ? static_cast<const uint8_t*>(all.weights)[i]
               : static_cast<const int8_t*>(all.weights)[i]) -
           all.weight_zero_point;
-      c->dw_packed[(t + 1) * cpad + ch] = w;
+      c->dw_packed[(t + 1) * cpad + ch] =
+          static_cast<int32_t>(static_cast<uint16_t>(w));  // dwconv.h
       bias -= int64_t{all.input_zero_point} * w;
     }
     // Exact modulo 2^32, as the kernel's int32 arithmetic.
