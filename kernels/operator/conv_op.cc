@@ -149,8 +149,33 @@ lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
   return s;
 }
 
-// Gathers output pixel `row`'s patch of one group: kernel_h x kernel_w taps
-// of Cg channels, za for taps in the padding.
+// n bytes from src to dst, each XORed with flip (0 for a plain copy, 0x80
+// to change between int8 and uint8).
+inline void CopyFlipped(uint8_t* dst, const uint8_t* src, size_t n,
+                        uint8_t flip) {
+  if (flip == 0) {
+    std::memcpy(dst, src, n);
+    return;
+  }
+  size_t i = 0;
+  const uint64_t flip8 = 0x0101010101010101ull * flip;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, src + i, 8);
+    v ^= flip8;
+    std::memcpy(dst + i, &v, 8);
+  }
+  for (; i < n; ++i) dst[i] = src[i] ^ flip;
+}
+
+inline void Fill(uint8_t* dst, uint8_t value, size_t n) {
+  if (n != 0) std::memset(dst, value, n);
+}
+
+// Gathers output pixels' patches of one group: kernel_h x kernel_w taps of
+// Cg channels, za for taps in the padding. The taps of a kernel row that
+// fall inside the image form one range of kx; with unit dilation and
+// pixels of exactly Cg channels that range is one contiguous copy.
 struct Patches {
   const lowbit_conv2d_params* p;
   const uint8_t* input;  // at the group's first channel
@@ -158,32 +183,71 @@ struct Patches {
   size_t in_h, in_w, out_h, out_w;
   uint8_t za;
 
-  static void Gather(const void* context, size_t row, uint8_t* dst) {
-    const Patches& s = *static_cast<const Patches*>(context);
-    const lowbit_conv2d_params& p = *s.p;
-    const size_t cg = p.group_input_channels;
-    const size_t ox = row % s.out_w;
-    const size_t oy = (row / s.out_w) % s.out_h;
-    const size_t b = row / s.out_w / s.out_h;
-    const uint8_t* image = s.input + b * s.in_h * s.in_w * s.in_stride;
-    // Unsigned wrap-around makes a tap before the first row or column
-    // compare as out of range.
-    const size_t y0 = oy * p.stride_height - p.padding_top;
-    const size_t x0 = ox * p.stride_width - p.padding_left;
-    for (size_t ky = 0; ky < p.kernel_height; ++ky) {
-      const size_t iy = y0 + ky * p.dilation_height;
-      if (iy >= s.in_h) {
-        std::memset(dst, s.za, p.kernel_width * cg);
-        dst += p.kernel_width * cg;
+  // One pixel's patch at (b, oy, ox) to dst; returns the bytes written.
+  size_t Patch(size_t b, size_t oy, size_t ox, uint8_t* dst,
+               uint8_t flip) const {
+    const size_t cg = p->group_input_channels;
+    const size_t kw = p->kernel_width;
+    const size_t dw = p->dilation_width;
+    const uint8_t* image = input + b * in_h * in_w * in_stride;
+    const uint8_t pad = za ^ flip;
+    // Signed: taps before the first row or column.
+    const int64_t y0 = int64_t(oy * p->stride_height) -
+                       int64_t(p->padding_top);
+    const int64_t x0 = int64_t(ox * p->stride_width) -
+                       int64_t(p->padding_left);
+    // kx in [kx0, kx1) reads inside the image.
+    const int64_t w = int64_t(in_w);
+    const int64_t step = int64_t(dw);
+    const size_t kx0 =
+        x0 >= 0 ? 0 : std::min<size_t>(kw, size_t((-x0 + step - 1) / step));
+    const size_t kx1 =
+        x0 >= w ? 0 : std::min<size_t>(kw, size_t((w - 1 - x0) / step + 1));
+    const bool contiguous = dw == 1 && in_stride == cg;
+    uint8_t* const start = dst;
+    for (size_t ky = 0; ky < p->kernel_height; ++ky) {
+      const int64_t iy = y0 + int64_t(ky * p->dilation_height);
+      if (iy < 0 || iy >= int64_t(in_h) || kx0 >= kx1) {
+        Fill(dst, pad, kw * cg);
+        dst += kw * cg;
         continue;
       }
-      const uint8_t* line = image + iy * s.in_w * s.in_stride;
-      for (size_t kx = 0; kx < p.kernel_width; ++kx, dst += cg) {
-        const size_t ix = x0 + kx * p.dilation_width;
-        if (ix >= s.in_w) {
-          std::memset(dst, s.za, cg);
-        } else {
-          std::memcpy(dst, line + ix * s.in_stride, cg);
+      Fill(dst, pad, kx0 * cg);
+      dst += kx0 * cg;
+      const uint8_t* px = image + (size_t(iy) * in_w +
+                                   size_t(x0 + int64_t(kx0 * dw))) *
+                                      in_stride;
+      if (contiguous) {
+        CopyFlipped(dst, px, (kx1 - kx0) * cg, flip);
+        dst += (kx1 - kx0) * cg;
+      } else {
+        for (size_t kx = kx0; kx < kx1; ++kx, dst += cg) {
+          CopyFlipped(dst, px, cg, flip);
+          px += dw * in_stride;
+        }
+      }
+      Fill(dst, pad, (kw - kx1) * cg);
+      dst += (kw - kx1) * cg;
+    }
+    return static_cast<size_t>(dst - start);
+  }
+
+  static void Gather(const void* context, size_t i0, size_t rows,
+                     uint8_t* dst, size_t dst_stride, uint8_t flip,
+                     size_t pad_to) {
+    const Patches& s = *static_cast<const Patches*>(context);
+    // Divide once, then step through (b, oy, ox).
+    size_t ox = i0 % s.out_w;
+    size_t oy = (i0 / s.out_w) % s.out_h;
+    size_t b = i0 / s.out_w / s.out_h;
+    for (size_t r = 0; r < rows; ++r, dst += dst_stride) {
+      const size_t written = s.Patch(b, oy, ox, dst, flip);
+      for (size_t j = written; j < pad_to; ++j) dst[j] = 0;
+      if (++ox == s.out_w) {
+        ox = 0;
+        if (++oy == s.out_h) {
+          oy = 0;
+          ++b;
         }
       }
     }

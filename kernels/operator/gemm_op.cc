@@ -359,13 +359,21 @@ struct RunContext {
 
 void WidenTask(const RunContext& ctx, size_t i0, size_t rows, size_t slot) {
   const lowbit_gemm& g = *ctx.g;
-  if (ctx.src != nullptr) {
-    // One row at a time through the slot's gather buffer: only K bytes,
-    // which stay in L1 between gather and conversion.
-    uint8_t* row = ctx.gathered + slot * ctx.gathered_bytes;
-    for (size_t i = i0; i < i0 + rows; ++i) {
-      ctx.src->gather(ctx.src->context, i, row);
-      g.kernel->prepare(g.input_type, row, g.k, g.input_zero_point, 1, g.k,
+  if (ctx.src != nullptr && g.kernel->layout.act != ActFormat::kInt16 &&
+      ctx.row_offset == nullptr) {
+    // 8-bit forms without row sums: straight into the panel.
+    ctx.src->gather(ctx.src->context, i0, rows,
+                    ctx.a_prepared + i0 * ctx.kpad, ctx.kpad,
+                    FormatFlip(g.kernel->layout.act, g.input_type), ctx.kpad);
+  } else if (ctx.src != nullptr) {
+    // Through the slot's gather buffer, a few rows at a time so that they
+    // stay in L1 between gather and conversion.
+    uint8_t* buffer = ctx.gathered + slot * ctx.gathered_bytes;
+    const size_t step = ctx.gathered_bytes / g.k;
+    for (size_t i = i0; i < i0 + rows; i += step) {
+      const size_t n = std::min(step, i0 + rows - i);
+      ctx.src->gather(ctx.src->context, i, n, buffer, g.k, 0, g.k);
+      g.kernel->prepare(g.input_type, buffer, g.k, g.input_zero_point, n, g.k,
                         ctx.kpad, ctx.a_prepared + i * ctx.kpad * ctx.act_bytes,
                         ctx.row_offset != nullptr ? ctx.row_offset + i
                                                   : nullptr);
@@ -576,7 +584,10 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // Rounded to 64 bytes, so each slot's expanded weights start on a line.
   const size_t expanded_slot_bytes =
       expand ? RoundUp(part_groups * kernel.expanded_group_bytes, 64) : 0;
-  const size_t gathered_bytes = src != nullptr ? RoundUp(g->k, 64) : 0;
+  // Room for at least one row, and for several short ones.
+  const size_t gathered_bytes =
+      src != nullptr ? std::max(RoundUp(g->k, 64), size_t{4096}) / g->k * g->k
+                     : 0;
   if (src != nullptr && !scratch.gathered.Reserve(threads * gathered_bytes)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu threads' gathered rows", fn, threads);

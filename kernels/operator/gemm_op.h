@@ -24,10 +24,17 @@ lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
                                  const char* fn);
 
 // Rows of A that are not stored as a matrix (convolution's gathered
-// patches): gather(context, i, dst) writes the K elements of row i, in the
-// handle's input type, to dst. Called from any pool thread.
+// patches): gather(context, i0, rows, dst, dst_stride, flip, pad_to) writes
+// rows [i0, i0 + rows), row i at dst + (i - i0) * dst_stride: its K
+// elements in the handle's input type, each byte XORed with `flip`, then
+// zeros up to pad_to >= K bytes. Called from any pool thread. For the
+// kernels that read 8-bit activations (and symmetric weights, which need no
+// row sums) the operator gathers straight into the kernel's form (flip =
+// FormatFlip, pad_to = the padded row); for the others it gathers raw rows
+// (flip 0, pad_to K) and converts them.
 struct GemmRowSource {
-  void (*gather)(const void* context, size_t row, uint8_t* dst);
+  void (*gather)(const void* context, size_t i0, size_t rows, uint8_t* dst,
+                 size_t dst_stride, uint8_t flip, size_t pad_to);
   const void* context;
 };
 
