@@ -5,8 +5,13 @@
 // (2 * MACs / s) and lowbit/peer ratios.
 //
 //   lowbit_conv_bench [--lowbit_kernel=NAME] [--threads=1,2]
-//                     [--shape=NAME:HxWxC,KHxKW,sS,pP,gG,oO ...]
+//                     [--conv_shape=NAME:HxWxC,KHxKW,sS,pP,gG,oO ...]
 //                     [benchmark flags]
+//
+// --conv_shape (repeatable) replaces the built-in shapes: input H x W x C,
+// kernel KH x KW, stride S, padding P on every side, G groups, O output
+// channels. The GEMM benchmark's own flags (--shape, --lowbit_k_part_groups)
+// are ignored, so scripts/bench.sh can pass the same arguments to both.
 #include <benchmark/benchmark.h>
 #include <pthreadpool.h>
 
@@ -346,10 +351,13 @@ int main(int argc, char** argv) {
         threads.push_back(std::strtoul(p, &p, 10));
         if (*p == ',') ++p;
       }
-    } else if (std::strncmp(argv[i], "--shape=", 8) == 0) {
+    } else if (std::strncmp(argv[i], "--shape=", 8) == 0 ||
+               std::strncmp(argv[i], "--lowbit_k_part_groups=", 23) == 0) {
+      continue;  // the GEMM benchmark's
+    } else if (std::strncmp(argv[i], "--conv_shape=", 13) == 0) {
       if (!custom) g_shapes.clear();
       custom = true;
-      const char* spec = argv[i] + 8;
+      const char* spec = argv[i] + 13;
       const char* colon = std::strchr(spec, ':');
       Shape s{colon ? std::string(spec, colon) : std::string(spec),
               0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -361,7 +369,7 @@ int main(int argc, char** argv) {
           s.groups == 0 || s.c % s.groups != 0 || s.out_c % s.groups != 0 ||
           s.h + 2 * s.pad < s.kh || s.w + 2 * s.pad < s.kw) {
         std::fprintf(stderr,
-                     "bad --shape=%s; want NAME:HxWxC,KHxKW,sS,pP,gG,oO\n",
+                     "bad --conv_shape=%s; want NAME:HxWxC,KHxKW,sS,pP,gG,oO\n",
                      spec);
         return 2;
       }

@@ -315,6 +315,8 @@ int main(int argc, char** argv) {
         threads.push_back(std::strtoul(p, &p, 10));
         if (*p == ',') ++p;
       }
+    } else if (std::strncmp(argv[i], "--conv_shape=", 13) == 0) {
+      continue;  // the convolution benchmark's
     } else if (std::strncmp(argv[i], "--shape=", 8) == 0) {
       if (!custom_shapes) g_shapes.clear();
       custom_shapes = true;

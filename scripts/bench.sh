@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The main job: installs the dependencies, builds lowbit (Release) with its
-# benchmarks, and runs lowbit, XNNPACK and oneDNN on the GEMM shapes of
-# shared/bench-shapes.md, 1 and 2 threads, in one process; prints the table
-# of GOPS and lowbit/peer ratios, writes the JSON and plots it to
-# build/release/gemm_bench.png, then prints one core's instruction ceilings.
-# Extra arguments go to the GEMM benchmark (e.g. --lowbit_kernel=NAME,
-# --threads=1, --benchmark_filter=sq-, --shape=NAME:MxKxN).
+# benchmarks, and runs lowbit, XNNPACK and oneDNN on the GEMM shapes, then on
+# the convolution shapes, of shared/bench-shapes.md, 1 and 2 threads, each in
+# one process; prints the tables of GOPS and lowbit/peer ratios, writes the
+# JSON and plots it to build/release/gemm_bench.png and conv_bench.png, then
+# prints one core's instruction ceilings. Extra arguments go to both
+# benchmarks (e.g. --lowbit_kernel=NAME, --threads=1, --benchmark_filter=rn50).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -17,6 +17,12 @@ build/release/bench/lowbit_gemm_bench \
   --benchmark_min_time=0.2 --benchmark_out=build/release/gemm_bench.json \
   --benchmark_out_format=json "$@"
 scripts/plot_bench.py build/release/gemm_bench.json build/release/gemm_bench.png
+build/release/bench/lowbit_conv_bench \
+  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+  --benchmark_min_time=0.2 --benchmark_out=build/release/conv_bench.json \
+  --benchmark_out_format=json "$@"
+scripts/plot_bench.py build/release/conv_bench.json build/release/conv_bench.png \
+  "int8 convolution (NHWC)"
 # The instruction ceilings the table's GOPS compare with (x86 builds only).
 if [ -x build/release/bench/lowbit_isa_peak_bench ]; then
   build/release/bench/lowbit_isa_peak_bench --benchmark_min_time=0.2

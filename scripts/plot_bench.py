@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Plots GOPS per shape for lowbit, XNNPACK and oneDNN from the GEMM
-benchmark's JSON (--benchmark_out): one grouped bar chart per thread count,
-rendered by gnuplot to PNG. Medians are used where the run has repetitions.
+"""Plots GOPS per shape for lowbit, XNNPACK and oneDNN from the GEMM or
+convolution benchmark's JSON (--benchmark_out): one grouped bar chart per
+thread count, rendered by gnuplot to PNG. Medians are used where the run has
+repetitions.
 
-  scripts/plot_bench.py build/release/gemm_bench.json [out.png]
+  scripts/plot_bench.py build/release/gemm_bench.json [out.png] [title]
 """
 import json
 import os
@@ -12,7 +13,10 @@ import sys
 
 IMPLS = [("lowbit", "lowbit"), ("xnnpack_qs8_fc", "XNNPACK qs8 FC"),
          ("xnnpack_qc8_conv1x1", "XNNPACK qc8 conv1x1"),
-         ("onednn_matmul", "oneDNN matmul")]
+         ("onednn_matmul", "oneDNN matmul"),
+         ("xnnpack_qs8", "XNNPACK qs8 conv"),
+         ("xnnpack_qc8", "XNNPACK qc8 conv"),
+         ("onednn_conv", "oneDNN int8 conv")]
 
 
 def load(path):
@@ -41,6 +45,7 @@ def main():
         sys.exit(__doc__)
     src = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.splitext(src)[0] + ".png"
+    title = sys.argv[3] if len(sys.argv) > 3 else "int8 GEMM"
     gops = load(src)
     shapes = []
     # Shapes in the order the benchmark ran them.
@@ -66,8 +71,8 @@ def main():
         cols = ", ".join(
             "'%s' index %d using %d:xtic(1) title columnheader(%d)" %
             (dat, b, c + 2, c + 2) for c in range(len(impls)))
-        plots.append("set title 'int8 GEMM, %d thread%s (higher is better)'\n"
-                     "plot %s\n" % (t, "" if t == 1 else "s", cols))
+        plots.append("set title '%s, %d thread%s (higher is better)'\n"
+                     "plot %s\n" % (title, t, "" if t == 1 else "s", cols))
     script = """
 set terminal pngcairo size 1400,%d font ',10'
 set output '%s'
@@ -76,7 +81,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
-set ylabel 'GOPS (2*M*N*K / s)'
+set ylabel 'GOPS (2 * MACs / s)'
 set xtics rotate by -30
 set grid ytics
 set key top right

@@ -225,7 +225,8 @@ TEST_P(ConvSweep, RequantAndClamp) {
       .Test(kernel());
 }
 
-TEST_P(ConvSweep, Threads) {
+// Named for the qemu stages, which leave out tests that start threads.
+TEST_P(ConvSweep, ThreadCounts) {
   for (size_t threads : {2, 3}) {
     ConvTester()
         .batch(2)

@@ -199,10 +199,14 @@ struct Patches {
     // kx in [kx0, kx1) reads inside the image.
     const int64_t w = int64_t(in_w);
     const int64_t step = int64_t(dw);
-    const size_t kx0 =
-        x0 >= 0 ? 0 : std::min<size_t>(kw, size_t((-x0 + step - 1) / step));
-    const size_t kx1 =
-        x0 >= w ? 0 : std::min<size_t>(kw, size_t((w - 1 - x0) / step + 1));
+    size_t kx0, kx1;
+    if (dw == 1) {  // no division for the common case
+      kx0 = x0 >= 0 ? 0 : std::min<size_t>(kw, size_t(-x0));
+      kx1 = x0 >= w ? 0 : std::min<size_t>(kw, size_t(w - x0));
+    } else {
+      kx0 = x0 >= 0 ? 0 : std::min<size_t>(kw, size_t((-x0 + step - 1) / step));
+      kx1 = x0 >= w ? 0 : std::min<size_t>(kw, size_t((w - 1 - x0) / step + 1));
+    }
     const bool contiguous = dw == 1 && in_stride == cg;
     uint8_t* const start = dst;
     for (size_t ky = 0; ky < p->kernel_height; ++ky) {
