@@ -22,12 +22,6 @@
 
 namespace lowbit {
 namespace fuzz {
-namespace {
-
-constexpr int32_t kInt32Max = std::numeric_limits<int32_t>::max();
-constexpr int32_t kInt32Min = std::numeric_limits<int32_t>::min();
-constexpr size_t kGuard = 32;
-constexpr uint8_t kCanary = 0xA5;
 
 std::string g_case;  // the decoded case, for failure reports
 
@@ -40,6 +34,11 @@ std::string g_case;  // the decoded case, for failure reports
   std::fprintf(stderr, "\ncase: %s\n", g_case.c_str());
   std::abort();
 }
+
+namespace {
+
+constexpr int32_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr int32_t kInt32Min = std::numeric_limits<int32_t>::min();
 
 lowbit_dtype Type(uint8_t choice, int32_t raw) {
   int32_t v = raw;
@@ -124,6 +123,8 @@ float Scale(uint8_t kind, float raw_float) {
   }
 }
 
+}  // namespace
+
 std::vector<uint8_t> FillData(size_t count, uint8_t fill, lowbit_dtype t,
                               int32_t zero_point, std::mt19937& rng,
                               const std::vector<uint8_t>& raw) {
@@ -164,18 +165,9 @@ std::vector<uint8_t> FillData(size_t count, uint8_t fill, lowbit_dtype t,
   return v;
 }
 
-// Everything a case needs, built from its spec.
-struct Built {
-  size_t m = 0, n = 0, k = 0, lda = 0, ldw = 0, ldc = 0;
-  std::vector<uint8_t> a, w;
-  std::vector<int32_t> bias;
-  std::vector<float> scales;
-  std::vector<int32_t> multipliers, shifts;
-  lowbit_gemm_params p{};     // what the caller passes (full layout)
-  bool first_layout = false;  // passed with the first layout's size
-  bool raw_int32 = false, two_threads = false;
-  size_t k_part_groups = 0;
-};
+namespace {
+
+}  // namespace
 
 Built Build(const GemmSpec& s) {
   Built b;
@@ -358,10 +350,6 @@ Built Build(const GemmSpec& s) {
   return b;
 }
 
-// The statuses the contract allows packing to return for these parameters
-// (any of them: the order of the checks is lowbit's), or none when the
-// parameters are valid. Written from DESIGN.md and lowbit.h, not from the
-// validation code.
 std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p) {
   std::vector<lowbit_status> v;
   if (p.weights == nullptr) v.push_back(LOWBIT_ERROR_NULL_POINTER);
@@ -469,6 +457,8 @@ pthreadpool_t TwoThreads() {
   static pthreadpool_t pool = pthreadpool_create(2);
   return pool;
 }
+
+namespace {
 
 // Runs a packed handle into a guarded buffer and compares with `expected`
 // (the reference's bytes at the caller's row stride, canaries elsewhere).

@@ -5,8 +5,15 @@
 #ifndef LOWBIT_FUZZ_GEMM_CASE_H_
 #define LOWBIT_FUZZ_GEMM_CASE_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <random>
+#include <string>
 #include <vector>
+
+#include "lowbit/lowbit.h"
+
+struct pthreadpool;
 
 namespace lowbit {
 namespace fuzz {
@@ -98,6 +105,41 @@ void Serialize(IO& io, GemmSpec& s) {
     io.Append(s.raw_data);
   }
 }
+
+// Shared with the other operations' cases (fuzz/conv_case.cc).
+constexpr size_t kGuard = 32;
+constexpr uint8_t kCanary = 0xA5;
+extern std::string g_case;  // the decoded case, for failure reports
+// Prints the message and g_case, then aborts (a libFuzzer crash).
+[[noreturn]] void Die(const char* format, ...);
+
+// Everything a GEMM case needs, built from its spec: data, bias, scales,
+// multipliers, clamp, in the caller's struct.
+struct Built {
+  size_t m = 0, n = 0, k = 0, lda = 0, ldw = 0, ldc = 0;
+  std::vector<uint8_t> a, w;
+  std::vector<int32_t> bias;
+  std::vector<float> scales;
+  std::vector<int32_t> multipliers, shifts;
+  lowbit_gemm_params p{};     // what the caller passes (full layout)
+  bool first_layout = false;  // passed with the first layout's size
+  bool raw_int32 = false, two_threads = false;
+  size_t k_part_groups = 0;
+};
+Built Build(const GemmSpec& s);
+// count bytes of type t: fill 0 random, 1 min, 2 max, 3 alternating, 4 the
+// zero point, 5 raw bytes, 6 near the middle.
+std::vector<uint8_t> FillData(size_t count, uint8_t fill, lowbit_dtype t,
+                              int32_t zero_point, std::mt19937& rng,
+                              const std::vector<uint8_t>& raw);
+
+// The statuses the contract allows packing to return for these parameters
+// (any of them: the order of the checks is lowbit's), or none when the
+// parameters are valid. Written from DESIGN.md and lowbit.h, not from the
+// validation code.
+std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p);
+bool Allowed(lowbit_status s, const std::vector<lowbit_status>& violations);
+struct pthreadpool* TwoThreads();
 
 // Runs the case; on any disagreement prints it and aborts (a libFuzzer
 // crash). Returns whether the parameters were valid (packing succeeded).

@@ -1,5 +1,6 @@
 #include "fuzz/operations.h"
 
+#include "fuzz/conv_case.h"
 #include "fuzz/fuzz_reader.h"
 #include "fuzz/gemm_case.h"
 
@@ -31,6 +32,7 @@ std::vector<std::vector<uint8_t>> Encode() {
 const std::vector<Operation>& Operations() {
   static const std::vector<Operation> ops = {
       {"gemm", &Decode<GemmSpec, &CheckGemm>, &Encode<GemmSpec, &GemmSeeds>},
+      {"conv", &Decode<ConvSpec, &CheckConv>, &Encode<ConvSpec, &ConvSeeds>},
   };
   return ops;
 }

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/reference/conv.h"
 #include "kernels/reference/gemm.h"
 #include "lowbit/lowbit.hpp"
 
@@ -118,6 +119,76 @@ TEST(ThreadSafety, PackRunDestroyOnManyThreads) {
   }
   for (auto& th : threads) th.join();
   for (size_t t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
+}
+
+}  // namespace
+
+namespace {
+
+// One convolution handle (GEMM path, or depthwise with its per-thread
+// indirection buffers) run by many threads at once on different input
+// sizes, each compared with the reference.
+void ConvManyShapes(size_t groups, size_t cg, size_t ng) {
+  const size_t k = 9 * cg, c_out = groups * ng;
+  std::vector<int8_t> w(c_out * k);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(i * 31 + 5);
+  std::vector<int32_t> bias(c_out);
+  std::vector<float> scales(c_out);
+  for (size_t i = 0; i < c_out; ++i) {
+    bias[i] = static_cast<int32_t>(i * 577) - 9000;
+    scales[i] = 0.01f + 0.001f * static_cast<float>(i % 13);
+  }
+  lowbit_conv2d_params p;
+  lowbit_conv2d_params_init(&p);
+  p.kernel_height = p.kernel_width = 3;
+  p.padding_top = p.padding_left = p.padding_bottom = p.padding_right = 1;
+  p.groups = groups;
+  p.group_input_channels = cg;
+  p.group_output_channels = ng;
+  p.weights = w.data();
+  p.bias = bias.data();
+  p.weight_scales = scales.data();
+  p.weight_scale_count = c_out;
+  p.input_scale = 0.05f;
+  p.input_zero_point = 4;
+  p.output_scale = 0.05f * 0.015f * 75.0f * 75.0f *
+                   std::sqrt(static_cast<float>(k)) / 60.0f;
+  const lowbit::Conv2d conv(p);
+  constexpr size_t kThreads = 6;
+  struct Job {
+    size_t h, w;
+    std::vector<int8_t> in;
+    std::vector<uint8_t> want, got;
+  };
+  std::vector<Job> jobs(kThreads);
+  for (size_t t = 0; t < kThreads; ++t) {
+    Job& j = jobs[t];
+    j.h = 3 + t;
+    j.w = 9 - t;
+    j.in.resize(j.h * j.w * groups * cg);
+    for (size_t i = 0; i < j.in.size(); ++i) {
+      j.in[i] = static_cast<int8_t>(i * (t + 5) + t);
+    }
+    j.want.resize(j.h * j.w * c_out);
+    j.got.resize(j.want.size());
+    lowbit::ref::Conv2d(p, 1, j.h, j.w, j.in.data(), groups * cg,
+                        j.want.data(), c_out);
+  }
+  std::vector<std::thread> threads;
+  for (Job& j : jobs) {
+    threads.emplace_back([&conv, &j, groups, cg, c_out] {
+      for (int rep = 0; rep < 3; ++rep) {
+        conv.Run(1, j.h, j.w, j.in.data(), groups * cg, j.got.data(), c_out);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const Job& j : jobs) EXPECT_TRUE(j.want == j.got) << j.h << "x" << j.w;
+}
+
+TEST(ThreadSafety, ConvManyShapesOnOneHandleAtOnce) { ConvManyShapes(2, 5, 7); }
+TEST(ThreadSafety, DepthwiseManyShapesOnOneHandleAtOnce) {
+  ConvManyShapes(40, 1, 1);
 }
 
 }  // namespace

@@ -342,6 +342,7 @@ struct RunContext {
   size_t ldc;
   size_t c_elem;
   size_t tile_m;  // rows per panel: the row extent of a task
+  size_t rows;    // m
   std::atomic<uint32_t>* panel_state;
   // K blocking: K groups per part (all of them when K is not split), the
   // partial-sum tiles (tile_m x NR int32 each); the expanded weights of one
@@ -481,6 +482,18 @@ void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
   }
   if (claim) {
     ctx.slot_busy[slot].store(false, std::memory_order_release);
+  }
+}
+
+// One panel of rows by every column block.
+void PanelTask(void* context, size_t panel) {
+  auto& ctx = *static_cast<RunContext*>(context);
+  const size_t m = ctx.rows;
+  const size_t i0 = panel * ctx.tile_m;
+  const size_t rows = std::min(ctx.tile_m, m - i0);
+  const size_t nr = ctx.g->kernel->layout.nr;
+  for (size_t j0 = 0; j0 < ctx.g->n; j0 += nr) {
+    GemmTask(context, i0, j0, rows, std::min(nr, ctx.g->n - j0));
   }
 }
 
@@ -625,6 +638,7 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  ldc,
                  c_elem,
                  tile_m,
+                 m,
                  scratch.panel_state.data(),
                  part_groups,
                  split ? scratch.partial.data() : nullptr,
@@ -636,8 +650,17 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                                                    : nullptr,
                  threads,
                  &raw};
-  pthreadpool_parallelize_2d_tile_2d(pool, GemmTask, &ctx, m, g->n, tile_m,
-                                     nr, 0);
+  // With few column blocks, neighbouring tasks of one panel would go to
+  // different threads, and all but one would wait while it converts the
+  // panel's rows (costly for a convolution's gathered patches): then a task
+  // is a whole panel, all its column blocks on one thread.
+  const size_t n_blocks = (g->n + nr - 1) / nr;
+  if (threads > 1 && n_blocks <= 4 && panels >= 4 * threads) {
+    pthreadpool_parallelize_1d(pool, PanelTask, &ctx, panels, 0);
+  } else {
+    pthreadpool_parallelize_2d_tile_2d(pool, GemmTask, &ctx, m, g->n, tile_m,
+                                       nr, 0);
+  }
   return Succeed();
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "hwy/targets.h"
+#include "kernels/dwconv/dwconv.h"
 #include "kernels/gemm/kernel_table.h"
 #include "kernels/operator/platform.h"
 #include "lowbit/lowbit.h"
@@ -47,6 +48,11 @@ std::string Report() {
          "LOWBIT_ISA=" + k->family +
          (CpuSupports(*k) ? "" : "  (not supported by this CPU)") + "\n";
   }
+  s += "depthwise kernels:\n";
+  for (const DwconvKernel* k : DwconvKernels()) {
+    s += std::string("    ") + k->name +
+         (CpuSupports(*k) ? "" : "  (not supported by this CPU)") + "\n";
+  }
   const char* env = std::getenv("LOWBIT_ISA");
   s += std::string("LOWBIT_ISA: ") + (env != nullptr ? env : "(unset)") + "\n";
   std::string error;
@@ -54,6 +60,12 @@ std::string Report() {
   s += "operation q8 gemm (int8/uint8 GEMM, fully connected): " +
        (chosen != nullptr ? std::string(chosen->name) : "error: " + error) +
        "\n";
+  if (chosen != nullptr) {
+    s += "operation q8 conv2d (NHWC, indirect GEMM): " +
+         std::string(chosen->name) + "\n";
+    s += "operation q8 depthwise conv2d (multiplier 1): " +
+         std::string(DwconvKernelFor(*chosen).name) + "\n";
+  }
   return s;
 }
 
