@@ -71,7 +71,7 @@ void RunAndCompare(const char* who, lowbit_conv2d_t conv, const Geometry& g,
                    const std::vector<uint8_t>& input,
                    const std::vector<uint8_t>& expected, size_t out_bytes,
                    const std::vector<lowbit_status>& run_violations,
-                   pthreadpool_t pool) {
+                   struct pthreadpool* pool) {
   std::vector<uint8_t> out(out_bytes + 2 * kGuard, kCanary);
   const lowbit_status st =
       lowbit_conv2d_run(conv, g.batch, g.in_h, g.in_w, input.data(),

@@ -31,6 +31,16 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 using DwD32 = hn::ScalableTag<int32_t>;
 
+#ifndef LOWBIT_NO_UNROLL
+#if defined(__clang__)
+#define LOWBIT_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#elif defined(__GNUC__)
+#define LOWBIT_NO_UNROLL _Pragma("GCC unroll 1")
+#else
+#define LOWBIT_NO_UNROLL
+#endif
+#endif
+
 // Pixels per step: accumulators that cover the multiply-add latency and
 // share each weight load, within the register file.
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
@@ -45,17 +55,50 @@ constexpr bool kDwInitFirst = false;  // NEON's rearrangement adds pairwise
 constexpr bool kDwInitFirst = true;
 #endif
 
+// Requantizes and stores channels [c, c + count) of P pixels. The output
+// type and the mode are chosen here, per block, so that the tap loop above
+// is compiled once rather than once per type and mode.
+template <size_t P, size_t NV, typename TOut, class V>
+HWY_INLINE void DwStoreAs(const V (&acc)[P][NV], const DwconvArgs& a,
+                          size_t c, size_t count, uint8_t* dst) {
+  const DwD32 d32;
+  const size_t lanes = hn::Lanes(d32);
+  WithRequantizer(d32, *a.out, [&](const auto& requant) LOWBIT_LAMBDA_INLINE {
+    // Not unrolled over pixels: one copy of each mode's arithmetic per
+    // vector keeps the file's compile time (sanitizer builds included) in
+    // bounds; the taps above dominate the run time.
+    LOWBIT_NO_UNROLL
+    for (size_t p = 0; p < P; ++p) {
+      TOut* out = reinterpret_cast<TOut*>(dst + p * a.out_stride) + c;
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        if (j * lanes >= count) break;
+        StoreResults(d32, requant(acc[p][j], c + j * lanes),
+                     HWY_MIN(lanes, count - j * lanes), out + j * lanes);
+      }
+    }
+  });
+}
+
+template <size_t P, size_t NV, class V>
+HWY_INLINE void DwStore(const V (&acc)[P][NV], const DwconvArgs& a, size_t c,
+                        size_t count, uint8_t* dst) {
+  if (a.out->type == LOWBIT_DTYPE_UINT8) {
+    DwStoreAs<P, NV, uint8_t>(acc, a, c, count, dst);
+  } else {
+    DwStoreAs<P, NV, int8_t>(acc, a, c, count, dst);
+  }
+}
+
 // Channels [c, c + count) of P output pixels, in NV vectors (count <=
 // NV * lanes; kWhole: count == NV * lanes). Each int32 lane holds one
 // channel's input, sign- or zero-extended, and its weight with a zero upper
 // half (dwconv.h): as int16 pairs, (x, hi) . (w, 0) is x * w exactly, so one
 // pair multiply-add (vpdpwssd, vpmaddwd, smlal) does a MAC. Each tap's
 // pointer serves NV vectors, each weight load P pixels.
-template <size_t P, size_t NV, bool kWhole, typename TIn, typename TOut,
-          class Requant>
+template <size_t P, size_t NV, bool kWhole, typename TIn>
 HWY_INLINE void DwconvBlock(const DwconvArgs& a, const int64_t* offsets,
-                            size_t c, size_t count, TOut* dst,
-                            const Requant& requant) {
+                            size_t c, size_t count, uint8_t* dst) {
   const DwD32 d32;
   const hn::Repartition<int16_t, DwD32> d16;
   const hn::Rebind<TIn, DwD32> d8;
@@ -99,82 +142,67 @@ HWY_INLINE void DwconvBlock(const DwconvArgs& a, const int64_t* offsets,
       }
     }
   }
+  V acc[P][NV];
   LOWBIT_UNROLL
   for (size_t p = 0; p < P; ++p) {
-    TOut* out = reinterpret_cast<TOut*>(reinterpret_cast<uint8_t*>(dst) +
-                                        p * a.out_stride) + c;
     LOWBIT_UNROLL
     for (size_t j = 0; j < NV; ++j) {
-      if (!kWhole && j * lanes >= count) break;
-      V acc = hn::RearrangeToOddPlusEven(sum0[p][j], sum1[p][j]);
-      if (!kDwInitFirst) acc = hn::Add(acc, bias[j]);
-      StoreResults(d32, requant(acc, c + j * lanes),
-                   HWY_MIN(lanes, count - j * lanes), out + j * lanes);
+      acc[p][j] = hn::RearrangeToOddPlusEven(sum0[p][j], sum1[p][j]);
+      if (!kDwInitFirst) acc[p][j] = hn::Add(acc[p][j], bias[j]);
     }
   }
+  DwStore<P, NV>(acc, a, c, count, dst);
 }
 
-template <size_t P, typename TIn, typename TOut, class Requant>
-HWY_INLINE void DwconvPixelGroup(const DwconvArgs& a, size_t p0,
-                                 const Requant& requant) {
+template <size_t P, typename TIn>
+HWY_INLINE void DwconvPixelGroup(const DwconvArgs& a, size_t p0) {
   const size_t lanes = hn::Lanes(DwD32());
   const int64_t* offsets = a.offsets + p0 * a.taps;
-  TOut* dst = reinterpret_cast<TOut*>(a.output + p0 * a.out_stride);
+  uint8_t* dst = a.output + p0 * a.out_stride;
   size_t c = 0;
   for (; c + 2 * lanes <= a.channels; c += 2 * lanes) {
-    DwconvBlock<P, 2, true, TIn>(a, offsets, c, 2 * lanes, dst, requant);
+    DwconvBlock<P, 2, true, TIn>(a, offsets, c, 2 * lanes, dst);
   }
   if (c + lanes <= a.channels) {
-    DwconvBlock<P, 1, true, TIn>(a, offsets, c, lanes, dst, requant);
+    DwconvBlock<P, 1, true, TIn>(a, offsets, c, lanes, dst);
     c += lanes;
   }
-  if (c < a.channels) {
-    DwconvBlock<P, 1, false, TIn>(a, offsets, c, a.channels - c, dst,
-                                  requant);
+  // The last few channels (fewer than a vector), a pixel at a time.
+  for (size_t p = 0; c < a.channels && p < P; ++p) {
+    DwconvBlock<1, 1, false, TIn>(a, offsets + p * a.taps, c, a.channels - c,
+                                  dst + p * a.out_stride);
   }
 }
 
-template <typename TIn, typename TOut, class Requant>
-HWY_INLINE void DwconvPixels(const DwconvArgs& a, const Requant& requant) {
+template <typename TIn>
+HWY_INLINE void DwconvPixels(const DwconvArgs& a) {
   size_t p = 0;
   for (; p + kDwPixels <= a.pixels; p += kDwPixels) {
-    DwconvPixelGroup<kDwPixels, TIn, TOut>(a, p, requant);
+    DwconvPixelGroup<kDwPixels, TIn>(a, p);
   }
   // The rest in halving groups: a lone pixel's accumulator is one long
   // dependency chain.
   if constexpr (kDwPixels > 4) {
     if (p + 4 <= a.pixels) {
-      DwconvPixelGroup<4, TIn, TOut>(a, p, requant);
+      DwconvPixelGroup<4, TIn>(a, p);
       p += 4;
     }
   }
   if (p + 2 <= a.pixels) {
-    DwconvPixelGroup<2, TIn, TOut>(a, p, requant);
+    DwconvPixelGroup<2, TIn>(a, p);
     p += 2;
   }
-  if (p < a.pixels) DwconvPixelGroup<1, TIn, TOut>(a, p, requant);
-}
-
-template <typename TOut>
-HWY_INLINE void DwconvOut(const DwconvArgs& a) {
-  WithRequantizer(DwD32(), *a.out, [&](const auto& requant)
-                                       LOWBIT_LAMBDA_INLINE {
-    if (a.input_type == LOWBIT_DTYPE_UINT8) {
-      DwconvPixels<uint8_t, TOut>(a, requant);
-    } else {
-      DwconvPixels<int8_t, TOut>(a, requant);
-    }
-  });
+  if (p < a.pixels) DwconvPixelGroup<1, TIn>(a, p);
 }
 
 void Q8DwconvUkernel(const DwconvArgs& args) {
   // A local copy: the int8 output stores may alias the caller's struct,
   // which would make the compiler reload every field after each store.
   const DwconvArgs a = args;
-  if (a.out->type == LOWBIT_DTYPE_UINT8) {
-    DwconvOut<uint8_t>(a);
+  if (a.input_type == LOWBIT_DTYPE_UINT8) {
+    DwconvPixels<uint8_t>(a);
   } else {
-    DwconvOut<int8_t>(a);
+    DwconvPixels<int8_t>(a);
   }
 }
 
