@@ -72,7 +72,7 @@ for isa in hwy scalar; do
   echo "-- public API with LOWBIT_ISA=$isa"
   LOWBIT_ISA=$isa ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     build/asan/tests/lowbit_tests \
-    --gtest_filter='Api.*:Abi.*:CallerMultipliers.*:Dispatch.*' --gtest_brief=1
+    --gtest_filter='Api.*:Abi.*:CallerMultipliers.*:Dispatch.*:ConvApi.*' --gtest_brief=1
 done
 
 stage "bounded differential fuzzing (fuzz/README.md)"
