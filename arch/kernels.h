@@ -10,6 +10,7 @@ namespace lowbit {
 
 #if defined(LOWBIT_ARCH_X86_64)
 extern const GemmKernel kQ8Gemm8x48c4Avx512Vnni;  // arch/x86/
+extern const GemmKernel kQ8Gemm8x32c4Avx512Vnni;
 extern const GemmKernel kQ8Gemm6x16c2Avx2;
 #endif
 #if defined(LOWBIT_ARCH_AARCH64)

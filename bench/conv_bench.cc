@@ -110,6 +110,9 @@ void SetCounters(benchmark::State& state, const Shape& s) {
 }
 
 const lowbit::GemmKernel* g_kernel = nullptr;
+// --lowbit_kernel runs that kernel; otherwise the public entry points'
+// choice (dispatch, then the narrow sibling where it tiles N better).
+bool g_forced = false;
 
 void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
   Data d(s);
@@ -130,7 +133,7 @@ void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
   p.output_scale = d.output_scale;
   p.output_zero_point = -3;
   lowbit_conv2d_t conv = nullptr;
-  if (lowbit::PackConv2d(&p, *g_kernel, &conv) != LOWBIT_OK) {
+  if (lowbit::PackConv2d(&p, *g_kernel, &conv, nullptr, !g_forced) != LOWBIT_OK) {
     return state.SkipWithError(lowbit_last_error());
   }
   Pool pool = MakePool(threads);
@@ -299,7 +302,10 @@ std::string Name(const char* impl, const Shape& s, size_t threads) {
 }
 
 void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
-  std::printf("\nlowbit GEMM kernel: %s (depthwise: %s)\n", g_kernel->name,
+  std::printf("\nlowbit GEMM kernel: %s%s (depthwise: %s)\n", g_kernel->name,
+              !g_forced && g_kernel->narrow != nullptr
+                  ? " or its narrow sibling where that tiles N better"
+                  : "",
               lowbit::DwconvKernelFor(*g_kernel).name);
   std::printf("GOPS = 2 * MACs / s; ratio = lowbit / peer (same run)\n\n");
   std::printf("%-14s %-16s %3s | %7s | %7s %5s | %7s %5s | %7s %5s\n",
@@ -340,6 +346,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--lowbit_kernel=", 16) == 0) {
       g_kernel = lowbit::FindGemmKernel(argv[i] + 16);
+      g_forced = true;
       if (g_kernel == nullptr || !lowbit::CpuSupports(*g_kernel)) {
         std::fprintf(stderr, "unknown or unsupported kernel %s\n",
                      argv[i] + 16);

@@ -93,6 +93,9 @@ void SetCounters(benchmark::State& state, const Shape& s) {
 }
 
 const lowbit::GemmKernel* g_kernel = nullptr;
+// --lowbit_kernel runs that kernel; otherwise the public entry points'
+// choice (dispatch, then the narrow sibling where it tiles N better).
+bool g_forced = false;
 
 void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
   Data d(s);
@@ -110,7 +113,7 @@ void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
   p.output_zero_point = -3;
   p.requant = LOWBIT_REQUANT_FP32;
   lowbit_gemm_t gemm = nullptr;
-  if (lowbit::PackGemm(&p, *g_kernel, &gemm) != LOWBIT_OK) {
+  if (lowbit::PackGemm(&p, *g_kernel, &gemm, "lowbit_gemm_pack", !g_forced) != LOWBIT_OK) {
     return state.SkipWithError(lowbit_last_error());
   }
   Pool pool = MakePool(threads);
@@ -258,7 +261,10 @@ std::string Name(const char* impl, const Shape& s, size_t threads) {
 }
 
 void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
-  std::printf("\nlowbit kernel: %s\n", g_kernel->name);
+  std::printf("\nlowbit kernel: %s%s\n", g_kernel->name,
+              !g_forced && g_kernel->narrow != nullptr
+                  ? " (its narrow sibling where that tiles N better)"
+                  : "");
   std::printf("GOPS = 2*M*N*K / s; ratio = lowbit / peer (same run)\n\n");
   std::printf("%-16s %5s %5s %5s %3s | %7s | %7s %5s | %7s %5s | %7s %5s\n",
               "shape", "M", "K", "N", "thr", "lowbit", "xnn qs8", "ratio",
@@ -297,6 +303,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--lowbit_kernel=", 16) == 0) {
       g_kernel = lowbit::FindGemmKernel(argv[i] + 16);
+      g_forced = true;
       if (g_kernel == nullptr || !lowbit::CpuSupports(*g_kernel)) {
         std::fprintf(stderr, "unknown or unsupported kernel %s; have:\n",
                      argv[i] + 16);

@@ -1,6 +1,9 @@
 // lowbit_q8_gemm_ukernel_8x48c4__avx512vnni: 8 rows x 48 channels, K in
 // groups of 4, on AVX512-VNNI's vpdpbusd (64 unsigned x signed byte products
-// summed into 16 int32 lanes per instruction, without saturation).
+// summed into 16 int32 lanes per instruction, without saturation); and its
+// narrow sibling lowbit_q8_gemm_ukernel_8x32c4__avx512vnni, the same loop on
+// 32-channel blocks, for channel counts that 48 divides badly (64, 256:
+// a 16-channel last block runs at a third of the broadcasts' use).
 //
 // Activations arrive as unsigned bytes A_u (int8 A XORed with 0x80) and the
 // packed bias already holds -za_u * sum W' (layout.h, ActFormat::kUint8), so
@@ -26,16 +29,18 @@ namespace HWY_NAMESPACE {
 namespace {
 
 constexpr size_t kMR = 8;
-constexpr size_t kNV = 3;
-constexpr size_t kNR = kNV * 16;
 constexpr size_t kKR = 4;
-constexpr size_t kGroupBytes = kNR * kKR;
-// Full tiles fetch weights this far ahead (they stream from L2 for large K).
-// One- and two-row tiles (GEMV) leave it to the hardware prefetcher, which
-// measured faster on their purely sequential weight stream.
-constexpr size_t kPrefetchBytes = 64 * kGroupBytes;
 
+// kNV vectors of 16 channels per block.
+template <size_t kNV>
 struct Tile {
+  static constexpr size_t kNR = kNV * 16;
+  static constexpr size_t kGroupBytes = kNR * kKR;
+  // Full tiles fetch weights this far ahead (they stream from L2 for large
+  // K). One- and two-row tiles (GEMV) leave it to the hardware prefetcher,
+  // which measured faster on their purely sequential weight stream.
+  static constexpr size_t kPrefetchBytes = 64 * kGroupBytes;
+
   template <size_t MR, size_t NV>
   static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const uint8_t* a,
                                size_t a_stride, const int32_t* row_offset,
@@ -122,7 +127,18 @@ struct Tile {
 }  // namespace HWY_NAMESPACE
 
 namespace target = HWY_NAMESPACE;
-// Constant-initialised (arch/kernels.h): listing it runs no code.
+// Constant-initialised (arch/kernels.h): listing them runs no code.
+constexpr GemmKernel kQ8Gemm8x32c4Avx512Vnni = {
+    "lowbit_q8_gemm_ukernel_8x32c4__avx512vnni",
+    "avx512vnni",
+    "avx512vnni",
+    Isa::kAvx512Vnni,
+    0,
+    target::kMR,
+    GemmLayout{target::Tile<2>::kNR, target::kKR, ActFormat::kUint8},
+    &TileUkernel<target::Tile<2>, target::kMR, 2, 16, uint8_t>,
+    &target::PrepareActivations8<ActFormat::kUint8>,
+    &target::RequantizeFullVectors};
 constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -130,9 +146,13 @@ constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     Isa::kAvx512Vnni,
     0,
     target::kMR,
-    GemmLayout{target::kNR, target::kKR, ActFormat::kUint8},
-    &TileUkernel<target::Tile, target::kMR, target::kNV, 16, uint8_t>,
+    GemmLayout{target::Tile<3>::kNR, target::kKR, ActFormat::kUint8},
+    &TileUkernel<target::Tile<3>, target::kMR, 3, 16, uint8_t>,
     &target::PrepareActivations8<ActFormat::kUint8>,
-    &target::RequantizeFullVectors};
+    &target::RequantizeFullVectors,
+    nullptr,
+    0,
+    nullptr,
+    &kQ8Gemm8x32c4Avx512Vnni};
 
 }  // namespace lowbit

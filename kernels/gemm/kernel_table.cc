@@ -21,6 +21,7 @@ const std::vector<const GemmKernel*>& GemmKernels() {
     std::vector<const GemmKernel*> all = {
 #if defined(LOWBIT_ARCH_X86_64)
         &kQ8Gemm8x48c4Avx512Vnni,
+        &kQ8Gemm8x32c4Avx512Vnni,  // its narrow sibling, never the default
         &kQ8Gemm6x16c2Avx2,
 #endif
 #if defined(LOWBIT_ARCH_AARCH64)
@@ -47,6 +48,16 @@ bool CpuSupports(const GemmKernel& kernel) {
   if (kernel.hwy_target == HWY_NEON) return CpuHasIsa(Isa::kNeon);
 #endif
   return (hwy::SupportedTargets() & kernel.hwy_target) != 0;
+}
+
+const GemmKernel& KernelForChannels(const GemmKernel& kernel, size_t n) {
+  const GemmKernel* narrow = kernel.narrow;
+  if (narrow == nullptr) return kernel;
+  // The wide kernel's last block is partial and a sizeable share of the
+  // work (fewer than 8 blocks), and the narrow blocks tile n exactly.
+  const size_t wide = kernel.layout.nr;
+  const bool ragged = n % wide != 0 && n < 8 * wide;
+  return ragged && n % narrow->layout.nr == 0 ? *narrow : kernel;
 }
 
 const GemmKernel& DefaultGemmKernel() {

@@ -29,6 +29,10 @@ extern const char* const kIsaFamilies[];
 // not supported by this CPU.
 const GemmKernel* SelectGemmKernel(const char* family, std::string* error);
 
+// `kernel`, or its narrow sibling (GemmKernel::narrow) when that tiles n
+// output channels better: what the public entry points run for n.
+const GemmKernel& KernelForChannels(const GemmKernel& kernel, size_t n);
+
 // SelectGemmKernel(getenv("LOWBIT_ISA")), decided once per process.
 const GemmKernel* ChosenGemmKernel(std::string* error);
 

@@ -90,6 +90,11 @@ struct GemmKernel {
   ExpandWeightsFn expand_weights = nullptr;
   size_t expanded_group_bytes = 0;
   GemmUkernelFn ukernel_expanded = nullptr;
+  // Optional: the same kernel on narrower blocks, which the public entry
+  // points take for channel counts this one's NR divides badly
+  // (KernelForChannels, kernel_table.h). Listed in the table too, so the
+  // sweep runs it.
+  const GemmKernel* narrow = nullptr;
 };
 
 }  // namespace lowbit

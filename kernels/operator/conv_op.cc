@@ -519,7 +519,7 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
 
 lowbit_status PackConv2d(const lowbit_conv2d_params* params,
                          const GemmKernel& kernel, lowbit_conv2d_t* conv,
-                         const DwconvKernel* dwconv) {
+                         const DwconvKernel* dwconv, bool prefer_narrow) {
   const char* fn = "lowbit_conv2d_pack";
   if (conv == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: conv is NULL", fn);
@@ -558,7 +558,7 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   for (size_t g = 0; g < p.groups; ++g) {
     const lowbit_gemm_params slice = GroupSlice(all, g, p.group_output_channels);
     lowbit_gemm_t gemm = nullptr;
-    status = PackGemm(&slice, kernel, &gemm, fn);
+    status = PackGemm(&slice, kernel, &gemm, fn, prefer_narrow);
     if (status != LOWBIT_OK) return status;
     c->group_gemms.push_back(gemm);
   }
@@ -625,7 +625,8 @@ lowbit_status lowbit_conv2d_pack(const lowbit_conv2d_params* params,
       return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED, "lowbit_conv2d_pack: %s",
                           error.c_str());
     }
-    return lowbit::PackConv2d(params, *kernel, conv);
+    return lowbit::PackConv2d(params, *kernel, conv, nullptr,
+                              /*prefer_narrow=*/true);
   });
 }
 

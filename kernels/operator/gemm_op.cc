@@ -670,8 +670,8 @@ lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
 }
 
 lowbit_status PackGemm(const lowbit_gemm_params* params,
-                       const GemmKernel& kernel, lowbit_gemm_t* gemm,
-                       const char* fn) {
+                       const GemmKernel& chosen, lowbit_gemm_t* gemm,
+                       const char* fn, bool prefer_narrow) {
   if (gemm == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: handle pointer is NULL", fn);
   }
@@ -684,6 +684,8 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
   if (status != LOWBIT_OK) return status;
   status = ValidateParams(&p, fn);
   if (status != LOWBIT_OK) return status;
+  const GemmKernel& kernel =
+      prefer_narrow ? KernelForChannels(chosen, p.n) : chosen;
   const GemmLayout& layout = kernel.layout;
   size_t block_bytes = 0;
   size_t packed_bytes = 0;
@@ -780,7 +782,8 @@ lowbit_status lowbit_gemm_pack(const lowbit_gemm_params* params,
       return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED, "lowbit_gemm_pack: %s",
                           error.c_str());
     }
-    return lowbit::PackGemm(params, *kernel, gemm, "lowbit_gemm_pack");
+    return lowbit::PackGemm(params, *kernel, gemm, "lowbit_gemm_pack",
+                            /*prefer_narrow=*/true);
   });
 }
 

@@ -14,10 +14,13 @@ struct pthreadpool;
 
 namespace lowbit {
 
-// fn names the C function in error messages.
+// fn names the C function in error messages. With prefer_narrow the
+// kernel's narrow sibling runs when it tiles n better (KernelForChannels),
+// as the public entry points do.
 lowbit_status PackGemm(const lowbit_gemm_params* params,
                        const GemmKernel& kernel, lowbit_gemm_t* gemm,
-                       const char* fn = "lowbit_gemm_pack");
+                       const char* fn = "lowbit_gemm_pack",
+                       bool prefer_narrow = false);
 
 // Every check lowbit_gemm_pack makes, on a complete (current-layout) struct.
 lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
