@@ -26,7 +26,16 @@ constexpr size_t kDwconvChannelAlign = 64;
 // Output pixels [0, pixels): pixel p's tap t reads the C channels at
 // image + offsets[p * taps + t], or zero_row when that offset is negative.
 // Writes C requantized channels per pixel at output + p * out_stride.
+//
+// row_run: the pixels are consecutive pixels of one output row whose taps
+// all lie inside the image horizontally (kernel rows in the vertical
+// padding are whole rows of za), so tap (ky, kx) of pixel p is column
+// p * stride_w + kx * dilation_w of kernel row ky, in_stride bytes a
+// column: kernels may then load each column once for every pixel that
+// reads it.
 struct DwconvArgs {
+  bool row_run;
+  size_t kernel_w, stride_w, dilation_w, in_stride;
   size_t pixels;
   size_t channels;
   size_t taps;
@@ -41,6 +50,15 @@ struct DwconvArgs {
   size_t out_stride;
 };
 using DwconvUkernelFn = void (*)(const DwconvArgs& args);
+
+// The geometries whose row runs the kernels specialize (3 and 5 wide,
+// stride 1 or 2, no horizontal dilation); the operator splits rows into
+// border pixels and inner runs only for these.
+inline bool DwconvRowRunSpecialized(size_t kernel_w, size_t stride_w,
+                                    size_t dilation_w) {
+  return (kernel_w == 3 || kernel_w == 5) && (stride_w == 1 || stride_w == 2) &&
+         dilation_w == 1;
+}
 
 struct DwconvKernel {
   const char* name;  // lowbit_q8_dwconv_ukernel_<pixels>x<channels>c__<isa>

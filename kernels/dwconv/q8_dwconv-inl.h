@@ -154,15 +154,11 @@ HWY_INLINE void DwconvBlock(const DwconvArgs& a, const int64_t* offsets,
   DwStore<P, NV>(acc, a, c, count, dst);
 }
 
+// Channels [c, C) of P pixels, fewer than two vectors.
 template <size_t P, typename TIn>
-HWY_INLINE void DwconvPixelGroup(const DwconvArgs& a, size_t p0) {
+HWY_INLINE void DwconvRest(const DwconvArgs& a, const int64_t* offsets,
+                           size_t c, uint8_t* dst) {
   const size_t lanes = hn::Lanes(DwD32());
-  const int64_t* offsets = a.offsets + p0 * a.taps;
-  uint8_t* dst = a.output + p0 * a.out_stride;
-  size_t c = 0;
-  for (; c + 2 * lanes <= a.channels; c += 2 * lanes) {
-    DwconvBlock<P, 2, true, TIn>(a, offsets, c, 2 * lanes, dst);
-  }
   if (c + lanes <= a.channels) {
     DwconvBlock<P, 1, true, TIn>(a, offsets, c, lanes, dst);
     c += lanes;
@@ -174,9 +170,21 @@ HWY_INLINE void DwconvPixelGroup(const DwconvArgs& a, size_t p0) {
   }
 }
 
+template <size_t P, typename TIn>
+HWY_INLINE void DwconvPixelGroup(const DwconvArgs& a, size_t p0) {
+  const size_t lanes = hn::Lanes(DwD32());
+  const int64_t* offsets = a.offsets + p0 * a.taps;
+  uint8_t* dst = a.output + p0 * a.out_stride;
+  size_t c = 0;
+  for (; c + 2 * lanes <= a.channels; c += 2 * lanes) {
+    DwconvBlock<P, 2, true, TIn>(a, offsets, c, 2 * lanes, dst);
+  }
+  if (c < a.channels) DwconvRest<P, TIn>(a, offsets, c, dst);
+}
+
+// Pixels [p, pixels) on the general path.
 template <typename TIn>
-HWY_INLINE void DwconvPixels(const DwconvArgs& a) {
-  size_t p = 0;
+HWY_INLINE void DwconvPixelsFrom(const DwconvArgs& a, size_t p) {
   for (; p + kDwPixels <= a.pixels; p += kDwPixels) {
     DwconvPixelGroup<kDwPixels, TIn>(a, p);
   }
@@ -195,14 +203,114 @@ HWY_INLINE void DwconvPixels(const DwconvArgs& a) {
   if (p < a.pixels) DwconvPixelGroup<1, TIn>(a, p);
 }
 
+// A row run (dwconv.h) of P pixels, NV whole vectors of channels from c,
+// kernel KW wide with stride S: kernel row ky's columns j = p * S + kx are
+// each loaded once and multiplied into every pixel that reads them, with
+// the row's KW weights held in registers. A kernel row in the vertical
+// padding reads za from zero_row at every column (step 0).
+template <size_t KW, size_t S, size_t P, size_t NV, typename TIn>
+HWY_INLINE void DwconvRunBlock(const DwconvArgs& a, const int64_t* offsets,
+                               size_t c, uint8_t* dst) {
+  const DwD32 d32;
+  const hn::Repartition<int16_t, DwD32> d16;
+  const hn::Rebind<TIn, DwD32> d8;
+  const size_t lanes = hn::Lanes(d32);
+  using V = hn::Vec<DwD32>;
+  using V16 = hn::Vec<decltype(d16)>;
+  V bias[NV];
+  LOWBIT_UNROLL
+  for (size_t j = 0; j < NV; ++j) {
+    bias[j] = hn::LoadU(d32, a.packed + c + j * lanes);
+  }
+  V sum0[P][NV], sum1[P][NV];
+  LOWBIT_UNROLL
+  for (size_t p = 0; p < P; ++p) {
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < NV; ++j) {
+      sum0[p][j] = kDwInitFirst ? bias[j] : hn::Zero(d32);
+      sum1[p][j] = hn::Zero(d32);
+    }
+  }
+  const size_t kh = a.taps / KW;
+  for (size_t ky = 0; ky < kh; ++ky) {
+    const int64_t offset = offsets[ky * KW];  // pixel 0's tap (ky, 0)
+    const uint8_t* row = (offset < 0 ? a.zero_row : a.image + offset) + c;
+    const size_t step = offset < 0 ? 0 : a.in_stride;
+    const int32_t* w = a.packed + a.cpad * (1 + ky * KW) + c;
+    V16 wv[KW][NV];
+    LOWBIT_UNROLL
+    for (size_t kx = 0; kx < KW; ++kx) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        wv[kx][j] = hn::BitCast(d16, hn::LoadU(d32, w + kx * a.cpad + j * lanes));
+      }
+    }
+    LOWBIT_UNROLL
+    for (size_t col = 0; col < (P - 1) * S + KW; ++col) {
+      const TIn* x = reinterpret_cast<const TIn*>(row + col * step);
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        const V16 xv =
+            hn::BitCast(d16, hn::PromoteTo(d32, hn::LoadU(d8, x + j * lanes)));
+        LOWBIT_UNROLL
+        for (size_t kx = 0; kx < KW; ++kx) {
+          if (col < kx || (col - kx) % S != 0 || (col - kx) / S >= P) continue;
+          const size_t p = (col - kx) / S;
+          sum0[p][j] = MulAddPairs(d32, xv, wv[kx][j], sum0[p][j], sum1[p][j]);
+        }
+      }
+    }
+  }
+  V acc[P][NV];
+  LOWBIT_UNROLL
+  for (size_t p = 0; p < P; ++p) {
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < NV; ++j) {
+      acc[p][j] = hn::RearrangeToOddPlusEven(sum0[p][j], sum1[p][j]);
+      if (!kDwInitFirst) acc[p][j] = hn::Add(acc[p][j], bias[j]);
+    }
+  }
+  DwStore<P, NV>(acc, a, c, NV * lanes, dst);
+}
+
+// A row run, kDwPixels pixels at a time on the run path; the channels
+// past the last pair of vectors and the last pixels on the general one.
+template <size_t KW, size_t S, typename TIn>
+HWY_INLINE void DwconvRun(const DwconvArgs& a) {
+  const size_t lanes = hn::Lanes(DwD32());
+  constexpr size_t P = kDwPixels;
+  size_t p = 0;
+  for (; p + P <= a.pixels; p += P) {
+    const int64_t* offsets = a.offsets + p * a.taps;
+    uint8_t* dst = a.output + p * a.out_stride;
+    size_t c = 0;
+    for (; c + 2 * lanes <= a.channels; c += 2 * lanes) {
+      DwconvRunBlock<KW, S, P, 2, TIn>(a, offsets, c, dst);
+    }
+    if (c < a.channels) {
+      DwconvRest<P, TIn>(a, offsets, c, dst);
+    }
+  }
+  DwconvPixelsFrom<TIn>(a, p);
+}
+
 void Q8DwconvUkernel(const DwconvArgs& args) {
   // A local copy: the int8 output stores may alias the caller's struct,
   // which would make the compiler reload every field after each store.
   const DwconvArgs a = args;
-  if (a.input_type == LOWBIT_DTYPE_UINT8) {
-    DwconvPixels<uint8_t>(a);
+  const bool u8 = a.input_type == LOWBIT_DTYPE_UINT8;
+  if (a.row_run &&
+      DwconvRowRunSpecialized(a.kernel_w, a.stride_w, a.dilation_w)) {
+    const size_t key = a.kernel_w * 10 + a.stride_w;
+    if (key == 31) return u8 ? DwconvRun<3, 1, uint8_t>(a) : DwconvRun<3, 1, int8_t>(a);
+    if (key == 32) return u8 ? DwconvRun<3, 2, uint8_t>(a) : DwconvRun<3, 2, int8_t>(a);
+    if (key == 51) return u8 ? DwconvRun<5, 1, uint8_t>(a) : DwconvRun<5, 1, int8_t>(a);
+    return u8 ? DwconvRun<5, 2, uint8_t>(a) : DwconvRun<5, 2, int8_t>(a);
+  }
+  if (u8) {
+    DwconvPixelsFrom<uint8_t>(a, 0);
   } else {
-    DwconvPixels<int8_t>(a);
+    DwconvPixelsFrom<int8_t>(a, 0);
   }
 }
 

@@ -353,37 +353,60 @@ struct DwRun {
   const int64_t* offsets;
   const uint8_t* input;
   size_t image_bytes;  // in_h * in_w * in_stride
+  size_t in_stride;
   uint8_t* output;
   size_t out_stride;
   size_t out_h, out_w;
+  // Output columns [x_lo, x_hi) read only columns inside the image.
+  size_t x_lo, x_hi;
 };
 
-// Output rows [row, row + rows) of all images (row = b * out_h + oy): one
-// kernel call per image's share of them, as the offsets and the output of
-// consecutive rows follow each other.
+// Output rows [row, row + rows) of all images (row = b * out_h + oy). For
+// the geometries the kernels specialize, each row's border pixels and its
+// run of inner pixels are separate kernel calls (row_run for the latter);
+// otherwise consecutive rows of an image are one call, as their offsets and
+// outputs follow each other.
 void DwRows(void* context, size_t row, size_t rows) {
   const DwRun& r = *static_cast<const DwRun*>(context);
   const lowbit_conv2d& conv = *r.conv;
   const size_t taps = conv.p.kernel_height * conv.p.kernel_width;
-  for (size_t i = row; i < row + rows;) {
+  DwconvArgs a;
+  a.kernel_w = conv.p.kernel_width;
+  a.stride_w = conv.p.stride_width;
+  a.dilation_w = conv.p.dilation_width;
+  a.in_stride = r.in_stride;
+  a.channels = conv.p.groups;
+  a.taps = taps;
+  a.zero_row = conv.zero_row.data();
+  a.packed = conv.dw_packed.data();
+  a.cpad = conv.dw_cpad;
+  a.input_type = conv.p.input_type;
+  a.out = &conv.dw_stage.out;
+  a.out_stride = r.out_stride;
+  const auto call = [&](size_t i, size_t x0, size_t pixels, bool run) {
     const size_t b = i / r.out_h;
     const size_t oy = i % r.out_h;
-    const size_t n = std::min(row + rows - i, r.out_h - oy);
-    DwconvArgs a;
-    a.pixels = n * r.out_w;
-    a.channels = conv.p.groups;
-    a.taps = taps;
-    a.offsets = r.offsets + oy * r.out_w * taps;
+    a.row_run = run;
+    a.pixels = pixels;
+    a.offsets = r.offsets + (oy * r.out_w + x0) * taps;
     a.image = r.input + b * r.image_bytes;
-    a.zero_row = conv.zero_row.data();
-    a.packed = conv.dw_packed.data();
-    a.cpad = conv.dw_cpad;
-    a.input_type = conv.p.input_type;
-    a.out = &conv.dw_stage.out;
-    a.output = r.output + i * r.out_w * r.out_stride;
-    a.out_stride = r.out_stride;
+    a.output = r.output + (i * r.out_w + x0) * r.out_stride;
     conv.dw->ukernel(a);
-    i += n;
+  };
+  const bool runs = DwconvRowRunSpecialized(a.kernel_w, a.stride_w,
+                                            a.dilation_w) &&
+                    r.x_hi > r.x_lo;
+  for (size_t i = row; i < row + rows;) {
+    if (!runs) {
+      const size_t n = std::min(row + rows - i, r.out_h - i % r.out_h);
+      call(i, 0, n * r.out_w, false);
+      i += n;
+      continue;
+    }
+    if (r.x_lo > 0) call(i, 0, r.x_lo, false);
+    if (r.x_hi > r.x_lo) call(i, r.x_lo, r.x_hi - r.x_lo, true);
+    if (r.x_hi < r.out_w) call(i, r.x_hi, r.out_w - r.x_hi, false);
+    ++i;
   }
 }
 
@@ -396,14 +419,29 @@ lowbit_status RunDepthwise(const lowbit_conv2d& conv, size_t batch,
   const int64_t* offsets = DwIndirection(conv, in_h, in_w, in_stride, out_h,
                                          out_w, fn, &status);
   if (offsets == nullptr) return status;
+  // Inner output columns: ox * stride_w - pad_left >= 0 and its last tap,
+  // + (kernel_w - 1) * dilation_w, < in_w.
+  const lowbit_conv2d_params& p = conv.p;
+  const size_t reach = (p.kernel_width - 1) * p.dilation_width;
+  const size_t x_lo = std::min(
+      out_w, (p.padding_left + p.stride_width - 1) / p.stride_width);
+  size_t x_hi = 0;
+  if (in_w + p.padding_left > reach) {
+    x_hi = std::min(out_w,
+                    (in_w - 1 + p.padding_left - reach) / p.stride_width + 1);
+  }
+  x_hi = std::max(x_hi, x_lo);
   DwRun r{&conv,
           offsets,
           static_cast<const uint8_t*>(input),
           in_h * in_w * in_stride,
+          in_stride,
           static_cast<uint8_t*>(output),
           out_stride,
           out_h,
-          out_w};
+          out_w,
+          x_lo,
+          x_hi};
   const size_t rows = batch * out_h;
   const size_t threads =
       pool != nullptr ? pthreadpool_get_threads_count(pool) : 1;
