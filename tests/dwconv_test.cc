@@ -54,6 +54,32 @@ TEST_P(DwconvSweep, KernelSizesAndStrides) {
           .padding(2, 3, 1, 0).stride(1, 2));
 }
 
+// Rows wide enough for the 3-wide row runs (several groups of 8 inner
+// pixels plus a remainder), both strides, vertical padding and dilation,
+// channel counts around the vector and block widths, both input types.
+TEST_P(DwconvSweep, RowRuns) {
+  for (size_t s : {1, 2}) {
+    for (size_t c : {8, 16, 31, 32, 33, 64, 100}) {
+      for (lowbit_requant mode : kModes) {
+        Run(Depthwise(c)
+                .input_size(5, 41)
+                .stride(s, s)
+                .padding(1, 1, 2, 0)
+                .requant(mode));
+      }
+      Run(Depthwise(c)
+              .input_size(9, 38)
+              .stride(1, s)
+              .dilation(2, 1)
+              .padding(3, 0, 0, 2)
+              .input_type(LOWBIT_DTYPE_UINT8)
+              .input_zero_point(201)
+              .batch(2)
+              .input_stride(c + 3));
+    }
+  }
+}
+
 TEST_P(DwconvSweep, Channels) {
   for (size_t c = 2; c <= 70; c += (c < 20 ? 1 : 7)) {
     Run(Depthwise(c).input_size(5, 6).padding(1));

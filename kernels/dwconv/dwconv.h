@@ -51,12 +51,13 @@ struct DwconvArgs {
 };
 using DwconvUkernelFn = void (*)(const DwconvArgs& args);
 
-// The geometries whose row runs the kernels specialize (3 and 5 wide,
-// stride 1 or 2, no horizontal dilation); the operator splits rows into
-// border pixels and inner runs only for these.
+// The geometries whose row runs the kernels specialize (3 wide, stride 1
+// or 2, no horizontal dilation: MobileNet's and most networks' depthwise
+// layers); the operator splits rows into border pixels and inner runs only
+// for these.
 inline bool DwconvRowRunSpecialized(size_t kernel_w, size_t stride_w,
                                     size_t dilation_w) {
-  return (kernel_w == 3 || kernel_w == 5) && (stride_w == 1 || stride_w == 2) &&
+  return kernel_w == 3 && (stride_w == 1 || stride_w == 2) &&
          dilation_w == 1;
 }
 

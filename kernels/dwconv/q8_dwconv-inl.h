@@ -154,9 +154,11 @@ HWY_INLINE void DwconvBlock(const DwconvArgs& a, const int64_t* offsets,
   DwStore<P, NV>(acc, a, c, count, dst);
 }
 
-// Channels [c, C) of P pixels, fewer than two vectors.
+// Channels [c, C) of P pixels, fewer than two vectors. Out of line, as the
+// general path below: one copy each, however many paths call them (the
+// file's compile time).
 template <size_t P, typename TIn>
-HWY_INLINE void DwconvRest(const DwconvArgs& a, const int64_t* offsets,
+HWY_NOINLINE void DwconvRest(const DwconvArgs& a, const int64_t* offsets,
                            size_t c, uint8_t* dst) {
   const size_t lanes = hn::Lanes(DwD32());
   if (c + lanes <= a.channels) {
@@ -184,7 +186,7 @@ HWY_INLINE void DwconvPixelGroup(const DwconvArgs& a, size_t p0) {
 
 // Pixels [p, pixels) on the general path.
 template <typename TIn>
-HWY_INLINE void DwconvPixelsFrom(const DwconvArgs& a, size_t p) {
+HWY_NOINLINE void DwconvPixelsFrom(const DwconvArgs& a, size_t p) {
   for (; p + kDwPixels <= a.pixels; p += kDwPixels) {
     DwconvPixelGroup<kDwPixels, TIn>(a, p);
   }
@@ -276,7 +278,7 @@ HWY_INLINE void DwconvRunBlock(const DwconvArgs& a, const int64_t* offsets,
 // A row run, kDwPixels pixels at a time on the run path; the channels
 // past the last pair of vectors and the last pixels on the general one.
 template <size_t KW, size_t S, typename TIn>
-HWY_INLINE void DwconvRun(const DwconvArgs& a) {
+HWY_NOINLINE void DwconvRun(const DwconvArgs& a) {
   const size_t lanes = hn::Lanes(DwD32());
   constexpr size_t P = kDwPixels;
   size_t p = 0;
@@ -301,11 +303,10 @@ void Q8DwconvUkernel(const DwconvArgs& args) {
   const bool u8 = a.input_type == LOWBIT_DTYPE_UINT8;
   if (a.row_run &&
       DwconvRowRunSpecialized(a.kernel_w, a.stride_w, a.dilation_w)) {
-    const size_t key = a.kernel_w * 10 + a.stride_w;
-    if (key == 31) return u8 ? DwconvRun<3, 1, uint8_t>(a) : DwconvRun<3, 1, int8_t>(a);
-    if (key == 32) return u8 ? DwconvRun<3, 2, uint8_t>(a) : DwconvRun<3, 2, int8_t>(a);
-    if (key == 51) return u8 ? DwconvRun<5, 1, uint8_t>(a) : DwconvRun<5, 1, int8_t>(a);
-    return u8 ? DwconvRun<5, 2, uint8_t>(a) : DwconvRun<5, 2, int8_t>(a);
+    if (a.stride_w == 1) {
+      return u8 ? DwconvRun<3, 1, uint8_t>(a) : DwconvRun<3, 1, int8_t>(a);
+    }
+    return u8 ? DwconvRun<3, 2, uint8_t>(a) : DwconvRun<3, 2, int8_t>(a);
   }
   if (u8) {
     DwconvPixelsFrom<uint8_t>(a, 0);
