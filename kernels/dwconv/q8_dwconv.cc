@@ -85,7 +85,7 @@ const std::vector<const DwconvKernel*>& DwconvKernels() {
 }
 
 bool CpuSupports(const DwconvKernel& kernel) {
-  return (hwy::SupportedTargets() & kernel.hwy_target) != 0;
+  return CpuSupportsHwyTarget(kernel.hwy_target);
 }
 
 const DwconvKernel& DwconvKernelFor(const GemmKernel& gemm) {

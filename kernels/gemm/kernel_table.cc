@@ -36,18 +36,20 @@ const std::vector<const GemmKernel*>& GemmKernels() {
   return kernels;
 }
 
-bool CpuSupports(const GemmKernel& kernel) {
-  if (kernel.requires != Isa::kHighway) return CpuHasIsa(kernel.requires);
+bool CpuSupportsHwyTarget(int64_t target) {
   // The emulated target runs anywhere (libhwy may not report it).
-  if (kernel.hwy_target == HWY_EMU128 || kernel.hwy_target == HWY_SCALAR) {
-    return true;
-  }
+  if (target == HWY_EMU128 || target == HWY_SCALAR) return true;
 #if HWY_ARCH_ARM_V7
   // Debian's armhf libhwy is built for the armhf baseline (no NEON) and
   // reports only that; ask cpuinfo about the NEON this build compiled for.
-  if (kernel.hwy_target == HWY_NEON) return CpuHasIsa(Isa::kNeon);
+  if (target == HWY_NEON) return CpuHasIsa(Isa::kNeon);
 #endif
-  return (hwy::SupportedTargets() & kernel.hwy_target) != 0;
+  return (hwy::SupportedTargets() & target) != 0;
+}
+
+bool CpuSupports(const GemmKernel& kernel) {
+  if (kernel.requires != Isa::kHighway) return CpuHasIsa(kernel.requires);
+  return CpuSupportsHwyTarget(kernel.hwy_target);
 }
 
 const GemmKernel& KernelForChannels(const GemmKernel& kernel, size_t n) {

@@ -5,6 +5,7 @@
 #ifndef LOWBIT_KERNELS_GEMM_KERNEL_TABLE_H_
 #define LOWBIT_KERNELS_GEMM_KERNEL_TABLE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace lowbit {
 
 const std::vector<const GemmKernel*>& GemmKernels();
 bool CpuSupports(const GemmKernel& kernel);
+// Whether the CPU runs code compiled for this Highway target (also for the
+// depthwise kernels).
+bool CpuSupportsHwyTarget(int64_t target);
 // The first supported kernel of the table.
 const GemmKernel& DefaultGemmKernel();
 // nullptr when no kernel has this name.

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -310,8 +311,10 @@ const int64_t* DwIndirection(const lowbit_conv2d& conv, size_t in_h,
   const lowbit_conv2d_params& p = conv.p;
   const size_t taps = p.kernel_height * p.kernel_width;
   size_t count = 0;
+  size_t bytes = 0;
   if (!Mul(out_h, out_w, &count) || !Mul(count, taps, &count) ||
-      count > (size_t{1} << 40)) {
+      !Mul(count, sizeof(int64_t), &bytes) ||
+      bytes > static_cast<size_t>(PTRDIFF_MAX) / 4) {
     *status = Fail(LOWBIT_ERROR_INVALID_SIZE,
                    "%s: the indirection buffer of %zu x %zu pixels overflows",
                    fn, out_h, out_w);
