@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "kernels/gemm/kernel_table.h"
 #include "kernels/operator/gemm_op.h"
 #include "lowbit/lowbit.h"
@@ -38,6 +39,12 @@
 #endif
 
 namespace {
+
+using lowbit_bench::MakePool;
+using lowbit_bench::Name;
+using lowbit_bench::ParseThreads;
+using lowbit_bench::Pool;
+using lowbit_bench::TableReporter;
 
 struct Shape {
   std::string name;
@@ -77,14 +84,6 @@ struct Data {
   }
 };
 
-struct PoolDeleter {
-  void operator()(pthreadpool_t p) const { pthreadpool_destroy(p); }
-};
-using Pool = std::unique_ptr<pthreadpool, PoolDeleter>;
-
-Pool MakePool(size_t threads) {
-  return Pool(threads > 1 ? pthreadpool_create(threads) : nullptr);
-}
 
 void SetCounters(benchmark::State& state, const Shape& s) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
@@ -226,39 +225,6 @@ void BenchOnednn(benchmark::State& state, Shape s, size_t threads) {
 }
 #endif
 
-// Remembers items_per_second per benchmark name for the summary table.
-class TableReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    // With --benchmark_repetitions the median stands for the benchmark.
-    for (const Run& r : runs) {
-      const bool median = r.run_type == Run::RT_Aggregate &&
-                          r.aggregate_name == "median";
-      if (r.error_occurred || (r.run_type != Run::RT_Iteration && !median)) {
-        continue;
-      }
-      const auto it = r.counters.find("items_per_second");
-      if (it == r.counters.end()) continue;
-      const std::string& name = r.run_name.function_name;
-      if (median || medians_.count(name) == 0) gops_[name] = it->second / 1e9;
-      if (median) medians_.insert(name);
-    }
-  }
-  double Gops(const std::string& name) const {
-    const auto it = gops_.find(name);
-    return it == gops_.end() ? 0.0 : it->second;
-  }
-
- private:
-  std::map<std::string, double> gops_;
-  std::set<std::string> medians_;
-};
-
-std::string Name(const char* impl, const Shape& s, size_t threads) {
-  return std::string(impl) + "/" + s.name + "/threads:" +
-         std::to_string(threads);
-}
 
 void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
   std::printf("\nlowbit kernel: %s%s\n", g_kernel->name,
@@ -276,14 +242,7 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
       if (lb == 0.0) continue;
       // "-" where a comparison did not run (filtered out, or not built).
       const auto cell = [&](const char* impl) {
-        const double peer = rep.Gops(Name(impl, s, t));
-        char buf[32];
-        if (peer > 0) {
-          std::snprintf(buf, sizeof(buf), "%7.1f %5.2f", peer, lb / peer);
-        } else {
-          std::snprintf(buf, sizeof(buf), "%7s %5s", "-", "-");
-        }
-        return std::string(buf);
+        return rep.Cell(Name(impl, s, t), lb);
       };
       std::printf(
           "%-16s %5zu %5zu %5zu %3zu | %7.1f | %s | %s | %s\n", s.name.c_str(),
@@ -317,11 +276,7 @@ int main(int argc, char** argv) {
       lowbit::SetGemmKPartGroupsForTesting(std::strtoul(argv[i] + 23,
                                                         nullptr, 10));
     } else if (std::strncmp(argv[i], "--threads=", 10) == 0) {
-      threads.clear();
-      for (char* p = argv[i] + 10; *p != '\0';) {
-        threads.push_back(std::strtoul(p, &p, 10));
-        if (*p == ',') ++p;
-      }
+      threads = ParseThreads(argv[i] + 10);
     } else if (std::strncmp(argv[i], "--conv_shape=", 13) == 0) {
       continue;  // the convolution benchmark's
     } else if (std::strncmp(argv[i], "--shape=", 8) == 0) {

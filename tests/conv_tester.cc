@@ -22,29 +22,6 @@ namespace {
 constexpr size_t kGuard = 64;
 constexpr uint8_t kCanary = 0x5A;
 
-void Range(lowbit_dtype t, int32_t* lo, int32_t* hi) {
-  *lo = t == LOWBIT_DTYPE_UINT8 ? 0 : -128;
-  *hi = t == LOWBIT_DTYPE_UINT8 ? 255 : 127;
-}
-
-std::vector<uint8_t> Bytes(size_t count, lowbit_dtype t, Fill fill,
-                           std::mt19937& rng) {
-  int32_t lo, hi;
-  Range(t, &lo, &hi);
-  std::uniform_int_distribution<int32_t> dist(lo, hi);
-  std::vector<uint8_t> v(count);
-  for (auto& x : v) {
-    x = static_cast<uint8_t>(fill == Fill::kMin   ? lo
-                             : fill == Fill::kMax ? hi
-                                                  : dist(rng));
-  }
-  return v;
-}
-
-struct PoolDeleter {
-  void operator()(pthreadpool_t p) const { pthreadpool_destroy(p); }
-};
-
 }  // namespace
 
 void ConvTester::Test(const GemmKernel& kernel,
@@ -62,9 +39,9 @@ void ConvTester::Test(const GemmKernel& kernel,
   const size_t out_pixels = batch_ * out_h * out_w;
 
   const std::vector<uint8_t> input =
-      Bytes((in_pixels - 1) * in_stride + c_in, input_type_, a_fill_, rng);
+      Fill8((in_pixels - 1) * in_stride + c_in, input_type_, a_fill_, rng);
   const std::vector<uint8_t> weights =
-      Bytes(c_out * k, weight_type_, w_fill_, rng);
+      Fill8(c_out * k, weight_type_, w_fill_, rng);
   std::vector<int32_t> bias(c_out);
   std::uniform_int_distribution<int32_t> bias_dist(-20000, 20000);
   for (auto& b : bias) b = bias_dist(rng);
@@ -103,7 +80,7 @@ void ConvTester::Test(const GemmKernel& kernel,
   p.weight_zero_point = zw_;
   p.output_scale = output_scale;
   p.output_zero_point = zo_;
-  Range(output_type_, &p.output_min, &p.output_max);
+  TypeRange(output_type_, &p.output_min, &p.output_max);
   if (has_clamp_) {
     p.output_min = qmin_;
     p.output_max = qmax_;

@@ -21,6 +21,8 @@ namespace {
 constexpr size_t kGuard = 64;         // canary bytes before and after C
 constexpr uint8_t kCanary = 0xA5;
 
+}  // namespace
+
 void TypeRange(lowbit_dtype t, int32_t* lo, int32_t* hi) {
   *lo = t == LOWBIT_DTYPE_UINT8 ? 0 : -128;
   *hi = t == LOWBIT_DTYPE_UINT8 ? 255 : 127;
@@ -39,12 +41,6 @@ std::vector<uint8_t> Fill8(size_t count, lowbit_dtype t, Fill fill,
   }
   return v;
 }
-
-struct PoolDeleter {
-  void operator()(pthreadpool_t p) const { pthreadpool_destroy(p); }
-};
-
-}  // namespace
 
 void GemmTester::Test(const GemmKernel& kernel) const {
   std::mt19937 rng(seed_);

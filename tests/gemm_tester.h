@@ -7,6 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <random>
+#include <vector>
+
+#include <pthreadpool.h>
 
 #include "kernels/gemm/ukernel.h"
 #include "lowbit/lowbit.h"
@@ -17,6 +21,17 @@ enum class Fill {
   kRandom,  // uniform over the type
   kMin,     // every element at the type's minimum
   kMax,     // every element at the type's maximum
+};
+
+// The range of an 8-bit type, and count bytes of it filled as `fill` says
+// (shared by the testers).
+void TypeRange(lowbit_dtype t, int32_t* lo, int32_t* hi);
+std::vector<uint8_t> Fill8(size_t count, lowbit_dtype t, Fill fill,
+                           std::mt19937& rng);
+
+// Owns an optional pthreadpool (nullptr: run on the calling thread).
+struct PoolDeleter {
+  void operator()(pthreadpool* p) const { pthreadpool_destroy(p); }
 };
 
 class GemmTester {

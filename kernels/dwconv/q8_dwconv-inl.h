@@ -31,16 +31,6 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 using DwD32 = hn::ScalableTag<int32_t>;
 
-#ifndef LOWBIT_NO_UNROLL
-#if defined(__clang__)
-#define LOWBIT_NO_UNROLL _Pragma("clang loop unroll(disable)")
-#elif defined(__GNUC__)
-#define LOWBIT_NO_UNROLL _Pragma("GCC unroll 1")
-#else
-#define LOWBIT_NO_UNROLL
-#endif
-#endif
-
 // Pixels per step: accumulators that cover the multiply-add latency and
 // share each weight load, within the register file.
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
@@ -90,6 +80,48 @@ HWY_INLINE void DwStore(const V (&acc)[P][NV], const DwconvArgs& a, size_t c,
   }
 }
 
+// The accumulators of P pixels x NV vectors of channels from c. They start
+// from the packed bias (from zero on NEON, whose pairwise rearrangement
+// would mix it in, so it is added at the end) and end requantized and
+// stored.
+template <size_t P, size_t NV>
+struct DwSums {
+  using V = hn::Vec<DwD32>;
+  V bias[NV];
+  V sum0[P][NV], sum1[P][NV];
+
+  HWY_INLINE DwSums(const DwconvArgs& a, size_t c) {
+    const DwD32 d32;
+    const size_t lanes = hn::Lanes(d32);
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < NV; ++j) {
+      bias[j] = hn::LoadU(d32, a.packed + c + j * lanes);
+    }
+    LOWBIT_UNROLL
+    for (size_t p = 0; p < P; ++p) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        sum0[p][j] = kDwInitFirst ? bias[j] : hn::Zero(d32);
+        sum1[p][j] = hn::Zero(d32);
+      }
+    }
+  }
+
+  HWY_INLINE void Store(const DwconvArgs& a, size_t c, size_t count,
+                        uint8_t* dst) {
+    V acc[P][NV];
+    LOWBIT_UNROLL
+    for (size_t p = 0; p < P; ++p) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        acc[p][j] = hn::RearrangeToOddPlusEven(sum0[p][j], sum1[p][j]);
+        if (!kDwInitFirst) acc[p][j] = hn::Add(acc[p][j], bias[j]);
+      }
+    }
+    DwStore<P, NV>(acc, a, c, count, dst);
+  }
+};
+
 // Channels [c, c + count) of P output pixels, in NV vectors (count <=
 // NV * lanes; kWhole: count == NV * lanes). Each int32 lane holds one
 // channel's input, sign- or zero-extended, and its weight with a zero upper
@@ -104,18 +136,7 @@ HWY_INLINE void DwconvBlock(const DwconvArgs& a, const int64_t* offsets,
   const hn::Rebind<TIn, DwD32> d8;
   const size_t lanes = hn::Lanes(d32);
   using V = hn::Vec<DwD32>;
-  V bias[NV];
-  LOWBIT_UNROLL
-  for (size_t j = 0; j < NV; ++j) bias[j] = hn::LoadU(d32, a.packed + c + j * lanes);
-  V sum0[P][NV], sum1[P][NV];
-  LOWBIT_UNROLL
-  for (size_t p = 0; p < P; ++p) {
-    LOWBIT_UNROLL
-    for (size_t j = 0; j < NV; ++j) {
-      sum0[p][j] = kDwInitFirst ? bias[j] : hn::Zero(d32);
-      sum1[p][j] = hn::Zero(d32);
-    }
-  }
+  DwSums<P, NV> sums(a, c);
   const int32_t* w = a.packed + a.cpad + c;
   for (size_t t = 0; t < a.taps; ++t, w += a.cpad) {
     hn::Vec<decltype(d16)> wv[NV];
@@ -137,21 +158,12 @@ HWY_INLINE void DwconvBlock(const DwconvArgs& a, const int64_t* offsets,
       LOWBIT_UNROLL
       for (size_t j = 0; j < NV; ++j) {
         const V xv = hn::PromoteTo(d32, hn::LoadU(d8, x + j * lanes));
-        sum0[p][j] = MulAddPairs(d32, hn::BitCast(d16, xv), wv[j], sum0[p][j],
-                                 sum1[p][j]);
+        sums.sum0[p][j] = MulAddPairs(d32, hn::BitCast(d16, xv), wv[j],
+                                      sums.sum0[p][j], sums.sum1[p][j]);
       }
     }
   }
-  V acc[P][NV];
-  LOWBIT_UNROLL
-  for (size_t p = 0; p < P; ++p) {
-    LOWBIT_UNROLL
-    for (size_t j = 0; j < NV; ++j) {
-      acc[p][j] = hn::RearrangeToOddPlusEven(sum0[p][j], sum1[p][j]);
-      if (!kDwInitFirst) acc[p][j] = hn::Add(acc[p][j], bias[j]);
-    }
-  }
-  DwStore<P, NV>(acc, a, c, count, dst);
+  sums.Store(a, c, count, dst);
 }
 
 // Channels [c, C) of P pixels, fewer than two vectors. Out of line, as the
@@ -217,22 +229,8 @@ HWY_INLINE void DwconvRunBlock(const DwconvArgs& a, const int64_t* offsets,
   const hn::Repartition<int16_t, DwD32> d16;
   const hn::Rebind<TIn, DwD32> d8;
   const size_t lanes = hn::Lanes(d32);
-  using V = hn::Vec<DwD32>;
   using V16 = hn::Vec<decltype(d16)>;
-  V bias[NV];
-  LOWBIT_UNROLL
-  for (size_t j = 0; j < NV; ++j) {
-    bias[j] = hn::LoadU(d32, a.packed + c + j * lanes);
-  }
-  V sum0[P][NV], sum1[P][NV];
-  LOWBIT_UNROLL
-  for (size_t p = 0; p < P; ++p) {
-    LOWBIT_UNROLL
-    for (size_t j = 0; j < NV; ++j) {
-      sum0[p][j] = kDwInitFirst ? bias[j] : hn::Zero(d32);
-      sum1[p][j] = hn::Zero(d32);
-    }
-  }
+  DwSums<P, NV> sums(a, c);
   const size_t kh = a.taps / KW;
   for (size_t ky = 0; ky < kh; ++ky) {
     const int64_t offset = offsets[ky * KW];  // pixel 0's tap (ky, 0)
@@ -258,21 +256,13 @@ HWY_INLINE void DwconvRunBlock(const DwconvArgs& a, const int64_t* offsets,
         for (size_t kx = 0; kx < KW; ++kx) {
           if (col < kx || (col - kx) % S != 0 || (col - kx) / S >= P) continue;
           const size_t p = (col - kx) / S;
-          sum0[p][j] = MulAddPairs(d32, xv, wv[kx][j], sum0[p][j], sum1[p][j]);
+          sums.sum0[p][j] = MulAddPairs(d32, xv, wv[kx][j], sums.sum0[p][j],
+                                        sums.sum1[p][j]);
         }
       }
     }
   }
-  V acc[P][NV];
-  LOWBIT_UNROLL
-  for (size_t p = 0; p < P; ++p) {
-    LOWBIT_UNROLL
-    for (size_t j = 0; j < NV; ++j) {
-      acc[p][j] = hn::RearrangeToOddPlusEven(sum0[p][j], sum1[p][j]);
-      if (!kDwInitFirst) acc[p][j] = hn::Add(acc[p][j], bias[j]);
-    }
-  }
-  DwStore<P, NV>(acc, a, c, NV * lanes, dst);
+  sums.Store(a, c, NV * lanes, dst);
 }
 
 // A row run, kDwPixels pixels at a time on the run path; the channels

@@ -38,6 +38,15 @@
 #define LOWBIT_UNROLL
 #endif
 #endif
+#ifndef LOWBIT_NO_UNROLL
+#if defined(__clang__)
+#define LOWBIT_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#elif defined(__GNUC__)
+#define LOWBIT_NO_UNROLL _Pragma("GCC unroll 1")
+#else
+#define LOWBIT_NO_UNROLL
+#endif
+#endif
 
 HWY_BEFORE_NAMESPACE();
 // AVX3_DL code is compiled with AVX512-VNNI (kernels/mul_add_pairs-inl.h),

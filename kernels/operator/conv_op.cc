@@ -20,6 +20,7 @@
 
 #include "kernels/dwconv/dwconv.h"
 #include "kernels/gemm/kernel_table.h"
+#include "kernels/operator/checked_size.h"
 #include "kernels/operator/error.h"
 #include "kernels/operator/gemm_op.h"
 #include "kernels/operator/guard.h"
@@ -50,10 +51,6 @@ namespace {
 
 constexpr size_t kConvParamsMinSize = sizeof(lowbit_conv2d_params);
 constexpr size_t kMaxDim = size_t{1} << 30;
-
-bool Mul(size_t a, size_t b, size_t* r) {
-  return !__builtin_mul_overflow(a, b, r);
-}
 
 lowbit_status ValidateGeometry(const lowbit_conv2d_params& p, size_t* k,
                                size_t* n, const char* fn) {
@@ -86,13 +83,13 @@ lowbit_status ValidateGeometry(const lowbit_conv2d_params& p, size_t* k,
                 p.group_output_channels);
   }
   size_t reach = 0;
-  if (!Mul(p.kernel_height, p.kernel_width, k) ||
-      !Mul(*k, p.group_input_channels, k) || *k > kMaxDim ||
-      !Mul(p.groups, p.group_output_channels, n) || *n > kMaxDim ||
-      !Mul(p.groups, p.group_input_channels, &reach) || reach > kMaxDim ||
-      !Mul(p.dilation_height, p.kernel_height - 1, &reach) ||
+  if (!MulOk(p.kernel_height, p.kernel_width, k) ||
+      !MulOk(*k, p.group_input_channels, k) || *k > kMaxDim ||
+      !MulOk(p.groups, p.group_output_channels, n) || *n > kMaxDim ||
+      !MulOk(p.groups, p.group_input_channels, &reach) || reach > kMaxDim ||
+      !MulOk(p.dilation_height, p.kernel_height - 1, &reach) ||
       reach > kMaxDim ||
-      !Mul(p.dilation_width, p.kernel_width - 1, &reach) || reach > kMaxDim) {
+      !MulOk(p.dilation_width, p.kernel_width - 1, &reach) || reach > kMaxDim) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
                 "%s: kernel_h * kernel_w * group input channels, the "
                 "channel counts and the dilated kernel must stay within 2^30",
@@ -259,11 +256,6 @@ struct Patches {
   }
 };
 
-bool SpanOk(size_t pixels, size_t channels, size_t stride) {
-  size_t span = 0;
-  return Mul(pixels - 1, stride, &span) &&
-         !__builtin_add_overflow(span, channels, &span);
-}
 
 lowbit_status OutputSize(const lowbit_conv2d& conv, size_t in_h, size_t in_w,
                          size_t* out_h, size_t* out_w, const char* fn) {
@@ -312,8 +304,8 @@ const int64_t* DwIndirection(const lowbit_conv2d& conv, size_t in_h,
   const size_t taps = p.kernel_height * p.kernel_width;
   size_t count = 0;
   size_t bytes = 0;
-  if (!Mul(out_h, out_w, &count) || !Mul(count, taps, &count) ||
-      !Mul(count, sizeof(int64_t), &bytes) ||
+  if (!MulOk(out_h, out_w, &count) || !MulOk(count, taps, &count) ||
+      !MulOk(count, sizeof(int64_t), &bytes) ||
       bytes > static_cast<size_t>(PTRDIFF_MAX) / 4) {
     *status = Fail(LOWBIT_ERROR_INVALID_SIZE,
                    "%s: the indirection buffer of %zu x %zu pixels overflows",
@@ -479,11 +471,11 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
                 input == nullptr ? "input" : "output");
   }
   size_t in_pixels = 0, out_pixels = 0;
-  if (!Mul(batch, in_h, &in_pixels) || !Mul(in_pixels, in_w, &in_pixels) ||
-      !Mul(batch, out_h, &out_pixels) ||
-      !Mul(out_pixels, out_w, &out_pixels) ||
-      !SpanOk(in_pixels, c_in, in_stride) ||
-      !SpanOk(out_pixels, c_out, out_stride)) {
+  if (!MulOk(batch, in_h, &in_pixels) || !MulOk(in_pixels, in_w, &in_pixels) ||
+      !MulOk(batch, out_h, &out_pixels) ||
+      !MulOk(out_pixels, out_w, &out_pixels) ||
+      !SpanOk(in_pixels, c_in, in_stride, 1) ||
+      !SpanOk(out_pixels, c_out, out_stride, 1)) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
                 "%s: batch %zu of %zu x %zu pixels overflows size_t", fn,
                 batch, in_h, in_w);

@@ -21,6 +21,7 @@
 
 #include "kernels/gemm/kernel_table.h"
 #include "kernels/gemm/pack.h"
+#include "kernels/operator/checked_size.h"
 #include "kernels/operator/error.h"
 #include "kernels/operator/guard.h"
 #include "kernels/operator/platform.h"
@@ -62,21 +63,6 @@ bool TypeRange(lowbit_dtype type, int32_t* lo, int32_t* hi) {
 }
 
 bool PositiveFinite(float x) { return x > 0.0f && std::isfinite(x); }
-
-bool MulOk(size_t a, size_t b, size_t* r) {
-  return !__builtin_mul_overflow(a, b, r);
-}
-bool AddOk(size_t a, size_t b, size_t* r) {
-  return !__builtin_add_overflow(a, b, r);
-}
-
-// Bytes spanned by rows x cols with row stride `stride` (elements of size
-// `elem`), or false on overflow.
-bool SpanOk(size_t rows, size_t cols, size_t stride, size_t elem) {
-  size_t span = 0;
-  return MulOk(rows - 1, stride, &span) && AddOk(span, cols, &span) &&
-         MulOk(span, elem, &span);
-}
 
 int32_t WeightAt(const lowbit_gemm_params& p, size_t n, size_t k) {
   const size_t i = n * p.weight_stride + k;
