@@ -170,6 +170,25 @@ inline void Fill(uint8_t* dst, uint8_t value, size_t n) {
   if (n != 0) std::memset(dst, value, n);
 }
 
+// 16 bytes, the unit of the fast gather: GCC and clang lower it to one
+// vector register where the target has them (SSE2, NEON) and to scalar
+// code elsewhere.
+typedef uint8_t Bytes16 __attribute__((vector_size(16)));
+
+// ceil(n / 16) * 16 bytes from src to dst, each XORed with flip: reads and
+// writes up to 15 bytes past n, which the caller has made safe.
+inline void CopyFlippedOver(uint8_t* dst, const uint8_t* src, size_t n,
+                            Bytes16 flip) {
+  size_t i = 0;
+  do {
+    Bytes16 v;
+    std::memcpy(&v, src + i, sizeof(v));
+    v ^= flip;
+    std::memcpy(dst + i, &v, sizeof(v));
+    i += sizeof(v);
+  } while (i < n);
+}
+
 // Gathers output pixels' patches of one group: kernel_h x kernel_w taps of
 // Cg channels, za for taps in the padding. The taps of a kernel row that
 // fall inside the image form one range of kx; with unit dilation and
@@ -180,6 +199,39 @@ struct Patches {
   size_t in_stride;
   size_t in_h, in_w, out_h, out_w;
   uint8_t za;
+  // The fast path (FastPatch) copies pieces of `piece` bytes, `pieces` per
+  // kernel row, 16 bytes at a time. Its reads stay below read_limit, the
+  // end of the caller's input.
+  // Taps inside the image: start row y0 <= y_last, start column x0 <=
+  // x_last (false fast: the kernel's reach exceeds the image).
+  const uint8_t* read_limit;
+  size_t piece = 0, pieces = 0, piece_step = 0, row_step = 0, reach = 0;
+  size_t y_last = 0, x_last = 0;
+  bool fast = false;
+
+  Patches(const lowbit_conv2d_params* params, const uint8_t* group_input,
+          size_t stride, size_t ih, size_t iw, size_t oh, size_t ow,
+          const uint8_t* limit)
+      : p(params), input(group_input), in_stride(stride), in_h(ih), in_w(iw),
+        out_h(oh), out_w(ow), za(static_cast<uint8_t>(params->input_zero_point)),
+        read_limit(limit) {
+    const size_t cg = p->group_input_channels;
+    const bool contiguous = p->dilation_width == 1 && in_stride == cg;
+    piece = contiguous ? p->kernel_width * cg : cg;
+    pieces = contiguous ? 1 : p->kernel_width;
+    piece_step = p->dilation_width * in_stride;
+    row_step = p->dilation_height * in_w * in_stride;
+    // From a patch's first byte to the end of its last 16-byte read.
+    reach = (p->kernel_height - 1) * row_step + (pieces - 1) * piece_step +
+            (piece + 15) / 16 * 16;
+    const size_t ext_h = (p->kernel_height - 1) * p->dilation_height;
+    const size_t ext_w = (p->kernel_width - 1) * p->dilation_width;
+    fast = ext_h < in_h && ext_w < in_w;
+    if (fast) {
+      y_last = in_h - 1 - ext_h;
+      x_last = in_w - 1 - ext_w;
+    }
+  }
 
   // One pixel's patch at (b, oy, ox) to dst; returns the bytes written.
   size_t Patch(size_t b, size_t oy, size_t ox, uint8_t* dst,
@@ -234,18 +286,109 @@ struct Patches {
     return static_cast<size_t>(dst - start);
   }
 
+  // kChunks > 0: one piece per kernel row, of at most kChunks x 16 bytes;
+  // 0: any pieces. Everything in locals: the uint8_t stores may alias the
+  // struct, and the compiler would reload it after each one.
+  // kKh > 0: the kernel height, known at compile time.
+  template <size_t kChunks, size_t kKh>
+  void FastPixels(const uint8_t* px, size_t n, uint8_t* dst,
+                  size_t dst_stride, Bytes16 flip, size_t pad_to) const {
+    const size_t kh = kKh != 0 ? kKh : p->kernel_height;
+    const size_t k = kh * p->kernel_width * p->group_input_channels;
+    const size_t pixel_step = p->stride_width * in_stride;
+    const size_t rs = row_step, ps = piece_step, len = piece, np = pieces;
+    const Bytes16 zero = {};
+    for (size_t i = 0; i < n; ++i, px += pixel_step, dst += dst_stride) {
+      const uint8_t* row = px;
+      uint8_t* d = dst;
+      for (size_t ky = 0; ky < kh; ++ky, row += rs) {
+        if (kChunks == 0) {
+          const uint8_t* src = row;
+          for (size_t j = 0; j < np; ++j, src += ps, d += len) {
+            CopyFlippedOver(d, src, len, flip);
+          }
+        } else {
+          for (size_t c = 0; c < kChunks; ++c) {
+            Bytes16 v;
+            std::memcpy(&v, row + 16 * c, sizeof(v));
+            v ^= flip;
+            std::memcpy(d + 16 * c, &v, sizeof(v));
+          }
+          d += len;
+        }
+      }
+      if (k < pad_to) {
+        for (size_t j = k; j < pad_to; j += 16) {
+          std::memcpy(dst + j, &zero, sizeof(zero));
+        }
+      }
+    }
+  }
+
+  // Patches of up to n pixels from (b, oy, ox) on along the output row, as
+  // long as every tap is inside the image and every 16-byte read stays
+  // below read_limit; returns how many (0: the slow path takes this one).
+  // Each patch is whole 16-byte copies then zeros up to pad_to, and writes
+  // up to 16 bytes past pad_to.
+  size_t FastRun(size_t b, size_t oy, size_t ox, size_t n, uint8_t* dst,
+                 size_t dst_stride, Bytes16 flip, size_t pad_to) const {
+    if (!fast) return 0;
+    // Unsigned: a start in the padding wraps and fails the same test.
+    const size_t y0 = oy * p->stride_height - p->padding_top;
+    const size_t x0 = ox * p->stride_width - p->padding_left;
+    if (y0 > y_last || x0 > x_last) return 0;
+    n = std::min({n, out_w - ox, (x_last - x0) / p->stride_width + 1});
+    const uint8_t* px = input + ((b * in_h + y0) * in_w + x0) * in_stride;
+    const size_t avail = static_cast<size_t>(read_limit - px);
+    if (avail < reach) return 0;
+    n = std::min(n, (avail - reach) / (p->stride_width * in_stride) + 1);
+    // First layers (C <= 4): 3x3 and 7x7 kernels in one or two chunks.
+    const size_t kh = p->kernel_height;
+    if (pieces == 1 && piece <= 16 && kh == 3) {
+      FastPixels<1, 3>(px, n, dst, dst_stride, flip, pad_to);
+    } else if (pieces == 1 && piece <= 16) {
+      FastPixels<1, 0>(px, n, dst, dst_stride, flip, pad_to);
+    } else if (pieces == 1 && piece <= 32 && kh == 7) {
+      FastPixels<2, 7>(px, n, dst, dst_stride, flip, pad_to);
+    } else if (pieces == 1 && piece <= 32) {
+      FastPixels<2, 0>(px, n, dst, dst_stride, flip, pad_to);
+    } else {
+      FastPixels<0, 0>(px, n, dst, dst_stride, flip, pad_to);
+    }
+    return n;
+  }
+
   static void Gather(const void* context, size_t i0, size_t rows,
                      uint8_t* dst, size_t dst_stride, uint8_t flip,
                      size_t pad_to) {
     const Patches& s = *static_cast<const Patches*>(context);
+    Bytes16 flip16;
+    std::memset(&flip16, flip, sizeof(flip16));
+    // The fast path writes past a row into the next ones, which are
+    // written afterwards; only into the rows of this call. Row r may take
+    // it when r * dst_stride + pad_to + 16 <= rows * dst_stride.
+    size_t fast_rows = 0;
+    if (dst_stride == pad_to) {
+      const size_t over = (pad_to + 16 + dst_stride - 1) / dst_stride;
+      fast_rows = rows + 1 > over ? rows + 1 - over : 0;
+    }
     // Divide once, then step through (b, oy, ox).
     size_t ox = i0 % s.out_w;
     size_t oy = (i0 / s.out_w) % s.out_h;
     size_t b = i0 / s.out_w / s.out_h;
-    for (size_t r = 0; r < rows; ++r, dst += dst_stride) {
-      const size_t written = s.Patch(b, oy, ox, dst, flip);
-      for (size_t j = written; j < pad_to; ++j) dst[j] = 0;
-      if (++ox == s.out_w) {
+    for (size_t r = 0; r < rows;) {
+      size_t done = r < fast_rows ? s.FastRun(b, oy, ox, fast_rows - r, dst,
+                                              dst_stride, flip16, pad_to)
+                                  : 0;
+      if (done == 0) {
+        const size_t written = s.Patch(b, oy, ox, dst, flip);
+        for (size_t j = written; j < pad_to; ++j) dst[j] = 0;
+        done = 1;
+      }
+      r += done;
+      dst += done * dst_stride;
+      ox += done;  // a run stays inside one output row
+      if (ox == s.out_w) {
         ox = 0;
         if (++oy == s.out_h) {
           oy = 0;
@@ -494,8 +637,10 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
     lowbit_gemm_t gemm = conv->group_gemms[g];
     const uint8_t* group_in = in + g * p.group_input_channels;
     uint8_t* group_out = out + g * p.group_output_channels;
-    Patches patches{&p,    group_in, in_stride, in_h, in_w, out_h, out_w,
-                    static_cast<uint8_t>(p.input_zero_point)};
+    // The end of the caller's input: the last pixel's last channel.
+    const uint8_t* in_end = in + (in_pixels - 1) * in_stride + c_in;
+    const Patches patches(&p, group_in, in_stride, in_h, in_w, out_h, out_w,
+                          in_end);
     const GemmRowSource src{&Patches::Gather, &patches};
     const lowbit_status s =
         RunGemm(gemm, out_pixels, group_in, in_stride,
