@@ -4,6 +4,7 @@
 #ifndef LOWBIT_ARCH_KERNELS_H_
 #define LOWBIT_ARCH_KERNELS_H_
 
+#include "kernels/dwconv/dwconv.h"
 #include "kernels/gemm/ukernel.h"
 
 namespace lowbit {
@@ -12,6 +13,9 @@ namespace lowbit {
 extern const GemmKernel kQ8Gemm8x48c4Avx512Vnni;  // arch/x86/
 extern const GemmKernel kQ8Gemm8x32c4Avx512Vnni;
 extern const GemmKernel kQ8Gemm6x16c2Avx2;
+// Row runs on the c4 form (kernels/dwconv/dwconv.h); the rest of a
+// depthwise convolution runs on the AVX3_DL Highway kernel.
+extern const DwconvUkernelFn kQ8Dwconv4x64c4Avx512VnniUkernel;
 #endif
 #if defined(LOWBIT_ARCH_AARCH64)
 extern const GemmKernel kQ8Gemm8x8c8NeonI8mm;  // arch/arm/

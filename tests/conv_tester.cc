@@ -130,8 +130,9 @@ void ConvTester::Test(const GemmKernel& kernel,
   const bool depthwise = groups_ > 1 && cg_ == 1 && ng_ == 1;
   if (depthwise) {
     EXPECT_STREQ(lowbit_conv2d_kernel_name(conv),
-                 dwconv != nullptr ? dwconv->name
-                                   : DwconvKernelFor(kernel).name);
+                 DwconvKernelUsed(
+                     dwconv != nullptr ? *dwconv : DwconvKernelFor(kernel), p)
+                     .name);
   } else {
     EXPECT_STREQ(lowbit_conv2d_kernel_name(conv), kernel.name);
   }

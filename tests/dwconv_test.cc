@@ -114,6 +114,9 @@ TEST_P(DwconvSweep, ThreadCounts) {
   }
 }
 
+// 5x5 with weights of the input's type on the portable kernels; 3x3 with
+// int8 weights and 99 channels on the c4 kernels too (a 64- and a
+// 32-channel block and a tail), from either input type.
 TEST_P(DwconvSweep, Extremes) {
   for (bool u8 : {false, true}) {
     const lowbit_dtype t = u8 ? LOWBIT_DTYPE_UINT8 : LOWBIT_DTYPE_INT8;
@@ -122,19 +125,22 @@ TEST_P(DwconvSweep, Extremes) {
       for (Fill w : {Fill::kMin, Fill::kMax}) {
         for (int32_t z : {lo, hi}) {
           for (lowbit_requant mode : kModes) {
-            Run(Depthwise(35)
-                    .input_size(5, 5)
-                    .kernel_size(5, 5)
-                    .padding(2)
-                    .input_type(t)
-                    .weight_type(t)
-                    .output_type(t)
-                    .input_zero_point(z)
-                    .weight_zero_point(u8 ? hi + lo - z : 0)
-                    .output_zero_point(z)
-                    .input_fill(a)
-                    .weight_fill(w)
-                    .requant(mode));
+            for (size_t k : {3, 5}) {
+              const bool c4 = k == 3;
+              Run(Depthwise(c4 ? 99 : 35)
+                      .input_size(5, c4 ? 9 : 5)
+                      .kernel_size(k, k)
+                      .padding(k / 2)
+                      .input_type(t)
+                      .weight_type(c4 ? LOWBIT_DTYPE_INT8 : t)
+                      .output_type(t)
+                      .input_zero_point(z)
+                      .weight_zero_point(u8 && !c4 ? hi + lo - z : 0)
+                      .output_zero_point(z)
+                      .input_fill(a)
+                      .weight_fill(w)
+                      .requant(mode));
+            }
           }
         }
       }
@@ -145,13 +151,15 @@ TEST_P(DwconvSweep, Extremes) {
 TEST_P(DwconvSweep, RequantAndClamp) {
   for (lowbit_requant mode : kModes) {
     for (bool per_channel : {false, true}) {
-      Run(Depthwise(24).input_size(6, 6).padding(1).per_channel(per_channel)
-              .requant(mode).clamp(-3, 60).output_zero_point(4));
+      for (size_t c : {24, 72}) {
+        Run(Depthwise(c).input_size(6, 7).padding(1).per_channel(per_channel)
+                .requant(mode).clamp(-3, 60).output_zero_point(4));
+      }
     }
   }
   for (lowbit_requant mode : kModes) {
     if (mode == LOWBIT_REQUANT_FP32) continue;  // multipliers are fixed-point
-    Run(Depthwise(24).input_size(6, 6).padding(1).requant(mode)
+    Run(Depthwise(72).input_size(6, 7).padding(1).requant(mode)
             .caller_multipliers(true));
   }
 }

@@ -61,18 +61,72 @@ inline bool DwconvRowRunSpecialized(size_t kernel_w, size_t stride_w,
          dilation_w == 1;
 }
 
+// The c4 form, for the hand-written row-run kernels
+// (lowbit_q8_dwconv_ukernel_4x64c4__avx512vnni): 3x3 kernels, horizontal
+// stride 1 or 2 without horizontal dilation, int8 weights with zero point
+// 0. The three kernel rows of one column of one channel are the bytes of
+// one int32 lane, (w[0][kx], w[1][kx], w[2][kx], 0), so an unsigned x
+// signed byte quad multiply-add (vpdpbusd) does three MACs per lane.
+// It covers channels [0, C4), C4 = C rounded down to 32, in blocks of 64
+// channels (the last one 32 when C4 is not a multiple of 64), each block 64
+// slots of int32:
+//   int32 bias[slots]     bias'[ch] - flip * sum_t W[ch][t]
+//   int32 w[3][slots]     column kx's byte quad
+// with flip 128 for int8 input (the kernel feeds x ^ 0x80 = x + 128 to the
+// unsigned side) and 0 for uint8. Slot k*16 + 4L + i (k, L, i < 4) of a
+// 64-block is channel 16L + 4k + i, the order that byte then word unpacks
+// within 128-bit lanes produce and that saturating packs undo; a 32-block
+// holds channel 16(L % 2) + 4k + i, both halves the same channels, for two
+// pixels at once. The output stage's per-channel arrays are in slot order.
+constexpr size_t kDwconvC4Block = 64;
+inline size_t DwconvC4Channels(size_t channels) { return channels / 32 * 32; }
+inline size_t DwconvC4Slots(size_t channels) {
+  return (DwconvC4Channels(channels) + kDwconvC4Block - 1) / kDwconvC4Block *
+         kDwconvC4Block;
+}
+// The channel of slot `slot` (< DwconvC4Slots(channels)).
+inline size_t DwconvC4SlotChannel(size_t channels, size_t slot) {
+  const size_t block = slot / kDwconvC4Block * kDwconvC4Block;
+  const size_t width = DwconvC4Channels(channels) - block >= kDwconvC4Block
+                           ? kDwconvC4Block
+                           : 32;
+  const size_t s = slot % kDwconvC4Block;
+  const size_t k = s / 16, lane128 = (s % 16) / 4, i = s % 4;
+  return block + 16 * (lane128 % (width / 16)) + 4 * k + i;
+}
+
 struct DwconvKernel {
   const char* name;  // lowbit_q8_dwconv_ukernel_<pixels>x<channels>c__<isa>
-  const char* family;  // the LOWBIT_ISA family it serves: scalar or hwy
-  int64_t hwy_target;
+  const char* family;  // the LOWBIT_ISA family it serves
+  int64_t hwy_target;  // the Highway target whose CPU features it needs
   DwconvUkernelFn ukernel;
+  // Non-null for a c4 row-run kernel: everything else of a convolution
+  // (pixels outside row runs, channels from C4, geometries the c4 form
+  // does not cover) runs on `base`, a kernel of the form above.
+  const DwconvKernel* base = nullptr;
 };
+
+// Whether a c4 kernel takes this depthwise convolution (see the c4 form).
+inline bool DwconvC4Supported(const lowbit_conv2d_params& p) {
+  return p.kernel_height == 3 && p.kernel_width == 3 &&
+         (p.stride_width == 1 || p.stride_width == 2) &&
+         p.dilation_width == 1 && p.weight_type == LOWBIT_DTYPE_INT8 &&
+         p.weight_zero_point == 0 && DwconvC4Channels(p.groups) > 0;
+}
+
+// The kernel that runs a convolution packed for `kernel`.
+inline const DwconvKernel& DwconvKernelUsed(const DwconvKernel& kernel,
+                                            const lowbit_conv2d_params& p) {
+  return kernel.base != nullptr && !DwconvC4Supported(p) ? *kernel.base
+                                                         : kernel;
+}
 
 // Every compiled Highway target's kernel, best first.
 const std::vector<const DwconvKernel*>& DwconvKernels();
 bool CpuSupports(const DwconvKernel& kernel);
 // The kernel convolutions use next to `gemm`: EMU128 when the GEMM kernel is
-// the scalar family (LOWBIT_ISA=scalar), else the best the CPU supports.
+// the scalar family (LOWBIT_ISA=scalar), the best Highway kernel for the hwy
+// family, else the best the CPU supports.
 const DwconvKernel& DwconvKernelFor(const GemmKernel& gemm);
 
 }  // namespace lowbit

@@ -41,6 +41,7 @@ constexpr HwyDwconvTargetInfo kQ8DwconvTargetInfo = {
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "arch/kernels.h"
 #include "kernels/gemm/kernel_table.h"
 
 namespace lowbit {
@@ -76,9 +77,18 @@ const std::vector<const DwconvKernel*>& DwconvKernels() {
       const bool scalar =
           info->target == HWY_EMU128 || info->target == HWY_SCALAR;
       kernels[i] = DwconvKernel{names[i], scalar ? "scalar" : "hwy",
-                                info->target, info->ukernel};
+                                info->target, info->ukernel, nullptr};
       out.push_back(&kernels[i]);
     }
+#if defined(LOWBIT_ARCH_X86_64)
+    // The hand-written c4 kernel, first, on the AVX3_DL kernel (first too).
+    if (out.front()->hwy_target == HWY_AVX3_DL) {
+      static const DwconvKernel vnni{
+          "lowbit_q8_dwconv_ukernel_4x64c4__avx512vnni", "avx512vnni",
+          HWY_AVX3_DL, kQ8Dwconv4x64c4Avx512VnniUkernel, out.front()};
+      out.insert(out.begin(), &vnni);
+    }
+#endif
     return out;
   }();
   return list;
@@ -90,11 +100,10 @@ bool CpuSupports(const DwconvKernel& kernel) {
 
 const DwconvKernel& DwconvKernelFor(const GemmKernel& gemm) {
   const auto& all = DwconvKernels();
-  const bool scalar = std::string(gemm.family) == "scalar";
+  const std::string family = gemm.family;
   for (const DwconvKernel* k : all) {
-    if (scalar ? std::string(k->family) == "scalar" : CpuSupports(*k)) {
-      return *k;
-    }
+    const bool portable = family == "scalar" || family == "hwy";
+    if ((!portable || family == k->family) && CpuSupports(*k)) return *k;
   }
   return *all.back();  // EMU128 or the baseline: always supported
 }

@@ -39,6 +39,12 @@ struct lowbit_conv2d {
   size_t dw_cpad = 0;
   lowbit::OutputStage dw_stage;
   std::vector<uint8_t> zero_row;
+  // With a c4 row-run kernel (dw->base set): its packed form and output
+  // stage in slot order (dwconv.h), and the base form's output stage from
+  // channel C4 on, for the channels past the c4 blocks.
+  std::vector<int32_t> c4_packed;
+  lowbit::OutputStage c4_stage;
+  lowbit::GemmOutput tail_out{};
   uint64_t id = 0;
 
   ~lowbit_conv2d() {
@@ -521,6 +527,10 @@ void DwRows(void* context, size_t row, size_t rows) {
   a.input_type = conv.p.input_type;
   a.out = &conv.dw_stage.out;
   a.out_stride = r.out_stride;
+  const DwconvKernel& base = conv.dw->base != nullptr ? *conv.dw->base
+                                                      : *conv.dw;
+  const size_t c4 = conv.dw->base != nullptr ? DwconvC4Channels(a.channels)
+                                             : 0;
   const auto call = [&](size_t i, size_t x0, size_t pixels, bool run) {
     const size_t b = i / r.out_h;
     const size_t oy = i % r.out_h;
@@ -529,7 +539,24 @@ void DwRows(void* context, size_t row, size_t rows) {
     a.offsets = r.offsets + (oy * r.out_w + x0) * taps;
     a.image = r.input + b * r.image_bytes;
     a.output = r.output + (i * r.out_w + x0) * r.out_stride;
-    conv.dw->ukernel(a);
+    if (!run || c4 == 0) return base.ukernel(a);
+    // Channels [0, C4) on the c4 kernel, the rest on its base.
+    DwconvArgs head = a;
+    head.channels = c4;
+    head.packed = conv.c4_packed.data();
+    head.cpad = DwconvC4Slots(a.channels);
+    head.out = &conv.c4_stage.out;
+    conv.dw->ukernel(head);
+    if (c4 < a.channels) {
+      DwconvArgs tail = a;
+      tail.channels = a.channels - c4;
+      tail.image += c4;
+      tail.zero_row += c4;
+      tail.packed += c4;
+      tail.out = &conv.tail_out;
+      tail.output += c4;
+      base.ukernel(tail);
+    }
   };
   const bool runs = DwconvRowRunSpecialized(a.kernel_w, a.stride_w,
                                             a.dilation_w) &&
@@ -660,6 +687,56 @@ std::atomic<size_t>& IndirectionBuildCount() {
 
 namespace {
 
+// The c4 form (dwconv.h) next to the base form PackDepthwise has built:
+// bias' there, less flip * sum W; weight quads; the output stage's
+// per-channel arrays permuted into slot order.
+void PackC4(const lowbit_gemm_params& all, lowbit_conv2d* c) {
+  const size_t channels = all.n;
+  const size_t slots = DwconvC4Slots(channels);
+  const int64_t flip = all.input_type == LOWBIT_DTYPE_INT8 ? 128 : 0;
+  const auto* w = static_cast<const int8_t*>(all.weights);  // [C][3][3]
+  c->c4_packed.assign(4 * slots, 0);
+  for (size_t slot = 0; slot < slots; ++slot) {
+    const size_t ch = DwconvC4SlotChannel(channels, slot);
+    int64_t sum = 0;
+    for (size_t t = 0; t < 9; ++t) sum += w[ch * 9 + t];
+    c->c4_packed[slot] = static_cast<int32_t>(static_cast<uint32_t>(
+        int64_t{c->dw_packed[ch]} - flip * sum));
+    for (size_t kx = 0; kx < 3; ++kx) {
+      const uint32_t quad = uint32_t{static_cast<uint8_t>(w[ch * 9 + kx])} |
+                            uint32_t{static_cast<uint8_t>(w[ch * 9 + 3 + kx])}
+                                << 8 |
+                            uint32_t{static_cast<uint8_t>(w[ch * 9 + 6 + kx])}
+                                << 16;
+      c->c4_packed[(1 + kx) * slots + slot] = static_cast<int32_t>(quad);
+    }
+  }
+  const OutputStage& base = c->dw_stage;
+  OutputStage& stage = c->c4_stage;
+  const auto permute = [&](const auto& from, auto* to) {
+    to->clear();
+    if (from.empty()) return;
+    to->resize(slots);
+    for (size_t slot = 0; slot < slots; ++slot) {
+      (*to)[slot] = from[DwconvC4SlotChannel(channels, slot)];
+    }
+  };
+  permute(base.scale, &stage.scale);
+  permute(base.multiplier, &stage.multiplier);
+  permute(base.shift, &stage.shift);
+  stage.out = base.out;
+  stage.out.scale = stage.scale.data();
+  stage.out.multiplier = stage.multiplier.data();
+  stage.out.shift = stage.shift.data();
+  const size_t c4 = DwconvC4Channels(channels);
+  c->tail_out = base.out;
+  if (!base.scale.empty()) c->tail_out.scale = base.scale.data() + c4;
+  if (!base.multiplier.empty()) {
+    c->tail_out.multiplier = base.multiplier.data() + c4;
+  }
+  if (!base.shift.empty()) c->tail_out.shift = base.shift.data() + c4;
+}
+
 // Depthwise packing (dwconv.h).
 lowbit_status PackDepthwise(const lowbit_gemm_params& all,
                             const DwconvKernel& dw, lowbit_conv2d* c,
@@ -690,6 +767,7 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
     c->dw_packed[ch] = static_cast<int32_t>(static_cast<uint32_t>(bias));
   }
   c->zero_row.assign(channels, static_cast<uint8_t>(all.input_zero_point));
+  if (dw.base != nullptr) PackC4(all, c);
   return LOWBIT_OK;
 }
 
@@ -726,8 +804,10 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   if (p.groups > 1 && p.group_input_channels == 1 &&
       p.group_output_channels == 1) {
     status = PackDepthwise(
-        all, dwconv != nullptr ? *dwconv : DwconvKernelFor(kernel), c.get(),
-        fn);
+        all,
+        DwconvKernelUsed(
+            dwconv != nullptr ? *dwconv : DwconvKernelFor(kernel), p),
+        c.get(), fn);
     if (status != LOWBIT_OK) return status;
     *conv = c.release();
     return Succeed();
