@@ -32,28 +32,40 @@ namespace {
 
 // Vectors of channels per step: each holds one pixel's 64 channels (kPV =
 // 1) or two pixels' 32 (kPV = 2); kP vectors, kPV * kP pixels.
-constexpr size_t kSteps = 4;
+constexpr size_t kSteps = 3;
 
-// The four c4 vectors of one column: lane bytes (r0, r1, r2, 0) per channel
-// in slot order (dwconv.h).
-HWY_INLINE void Quads(__m512i r0, __m512i r1, __m512i r2, __m512i (&t)[4]) {
-  const __m512i zero = _mm512_setzero_si512();
+// The four c4 vectors of one column: lane bytes (r0, r1, r2, r3) per
+// channel in slot order (dwconv.h); r3 is zero for one output row, the
+// fourth input row for two.
+HWY_INLINE void Quads(__m512i r0, __m512i r1, __m512i r2, __m512i r3,
+                      __m512i (&t)[4]) {
   const __m512i u0 = _mm512_unpacklo_epi8(r0, r1);
   const __m512i u1 = _mm512_unpackhi_epi8(r0, r1);
-  const __m512i v0 = _mm512_unpacklo_epi8(r2, zero);
-  const __m512i v1 = _mm512_unpackhi_epi8(r2, zero);
+  const __m512i v0 = _mm512_unpacklo_epi8(r2, r3);
+  const __m512i v1 = _mm512_unpackhi_epi8(r2, r3);
   t[0] = _mm512_unpacklo_epi16(u0, v0);
   t[1] = _mm512_unpackhi_epi16(u0, v0);
   t[2] = _mm512_unpacklo_epi16(u1, v1);
   t[3] = _mm512_unpackhi_epi16(u1, v1);
 }
 
+// acc + quads . weights, the weights a memory operand: each is read once
+// per vector rather than kept in registers across the step (the 12 or 24
+// weight vectors would crowd out the accumulators and spill).
+HWY_INLINE __m512i DotQuads(__m512i acc, __m512i quads, const int32_t* w) {
+  asm("vpdpbusd %2, %1, %0"
+      : "+v"(acc)
+      : "v"(quads), "m"(*reinterpret_cast<const __m512i*>(w)));
+  return acc;
+}
+
 // 64 bytes of one row at two columns: one load for a 64-channel block, two
-// 32-byte halves (two pixels) for a 32-channel one.
-template <size_t kPV>
+// 32-byte halves (two pixels) for a 32-channel one, or one load when those
+// are adjacent (kAdjacent: 32-byte pixels, col1 = col0 + 1).
+template <size_t kPV, bool kAdjacent>
 HWY_INLINE __m512i LoadColumns(const uint8_t* row, size_t step, size_t col0,
                                size_t col1) {
-  if constexpr (kPV == 1) {
+  if constexpr (kPV == 1 || kAdjacent) {
     (void)col1;
     return _mm512_loadu_si512(row + col0 * step);
   } else {
@@ -65,31 +77,51 @@ HWY_INLINE __m512i LoadColumns(const uint8_t* row, size_t step, size_t col0,
   }
 }
 
-struct Rows {
-  const uint8_t* row[3];  // kernel row ky at the block's first channel
-  size_t step[3];         // bytes per column (0: a padding row of za)
+// One block's view of a run, in locals: the stores through uint8_t
+// pointers may alias anything in memory, and would make the compiler
+// reload each field after every store.
+struct BlockArgs {
+  const uint8_t* row[4];  // input row r at the block's first channel
+  size_t step[4];         // bytes per column (0: a padding row of za)
+  const int32_t* block;  // the block's packed bias and quads (dwconv.h)
+  uint8_t* out;  // pixel 0 at the block's first channel
+  size_t out_stride;
+  size_t out_next;  // bytes from the first output row to the second
+  const GemmOutput* stage;
+  size_t slot;
 };
 
-// kP vectors x 4 of one block (slots at `slot`), pixels p0.. of the run.
-// Vector v holds pixels q0 = p0 + kPV * v and q1 = q0 + 1 (kPV = 2; with
-// kOdd the second half repeats q0 and is not stored). Vector v at kernel
-// column kx reads column q0 * S + kx in its first half, q1 * S + kx in its
-// second: key v * kPV * S + kx relative to p0 * S, and equal keys share
-// one set of quads.
-template <size_t kPV, size_t kP, size_t S, bool kOdd, bool kFlip>
-HWY_INLINE void Step(const DwconvArgs& a, const Rows& rows, size_t p0,
-                     size_t slot, size_t c0) {
+// kR output rows (1 or 2) x kP vectors x 4 of one block, pixels p0.. of
+// the run. Vector v holds pixels q0 = p0 + kPV * v and q1 = q0 + 1 (kPV =
+// 2; with kOdd the second half repeats q0 and is not stored). Vector v at
+// kernel column kx reads column q0 * S + kx in its first half, q1 * S + kx
+// in its second: key v * kPV * S + kx relative to p0 * S, and equal keys
+// share one set of quads. With two output rows the quads hold four input
+// rows, and each serves both: the first row's weights in bytes 0-2, the
+// second's in bytes 1-3.
+template <size_t kR, size_t kPV, size_t kP, size_t S, bool kOdd, bool kFlip,
+          bool kU8, bool kAdjacent>
+HWY_INLINE void Step(const BlockArgs& b, size_t p0) {
   static_assert(!kOdd || (kP == 1 && kPV == 2), "an odd pixel is one vector");
-  const int32_t* bias = a.packed + slot;
-  const int32_t* w = a.packed + a.cpad + slot;
-  __m512i acc[kP][4];
+  static_assert(!kAdjacent || (kPV == 2 && S == 1 && !kOdd),
+                "adjacent halves are consecutive 32-byte pixels");
+  // Opaque to the optimizer at every step: otherwise it hoists the bias
+  // and weight addresses out of the pixel loop into registers of their
+  // own, and spills them.
+  const int32_t* block = b.block;
+  asm("" : "+r"(block));
+  __m512i acc[kR][kP][4];
   LOWBIT_UNROLL
-  for (size_t v = 0; v < kP; ++v) {
+  for (size_t r = 0; r < kR; ++r) {
     LOWBIT_UNROLL
-    for (size_t k = 0; k < 4; ++k) acc[v][k] = _mm512_loadu_si512(bias + 16 * k);
+    for (size_t v = 0; v < kP; ++v) {
+      LOWBIT_UNROLL
+      for (size_t k = 0; k < 4; ++k) {
+        acc[r][v][k] = _mm512_loadu_si512(block + 16 * k);
+      }
+    }
   }
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-  // Relative columns: the first half of vector v at kx is key v*kPV*S + kx.
   constexpr size_t kKeys = (kP - 1) * kPV * S + 3;
   LOWBIT_UNROLL
   for (size_t key = 0; key < kKeys; ++key) {
@@ -104,14 +136,15 @@ HWY_INLINE void Step(const DwconvArgs& a, const Rows& rows, size_t p0,
     // last pixel (kOdd steps are one vector).
     const size_t col0 = p0 * S + key;
     const size_t col1 = kOdd ? col0 : col0 + S;
-    __m512i r[3];
+    __m512i r[4];
     LOWBIT_UNROLL
-    for (size_t ky = 0; ky < 3; ++ky) {
-      r[ky] = LoadColumns<kPV>(rows.row[ky], rows.step[ky], col0, col1);
-      if constexpr (kFlip) r[ky] = _mm512_xor_si512(r[ky], flip);
+    for (size_t i = 0; i < 3 + (kR - 1); ++i) {
+      r[i] = LoadColumns<kPV, kAdjacent>(b.row[i], b.step[i], col0, col1);
+      if constexpr (kFlip) r[i] = _mm512_xor_si512(r[i], flip);
     }
+    if constexpr (kR == 1) r[3] = _mm512_setzero_si512();
     __m512i t[4];
-    Quads(r[0], r[1], r[2], t);
+    Quads(r[0], r[1], r[2], r[3], t);
     LOWBIT_UNROLL
     for (size_t kx = 0; kx < 3; ++kx) {
       if (key < kx || (key - kx) % (kPV * S) != 0 ||
@@ -120,95 +153,185 @@ HWY_INLINE void Step(const DwconvArgs& a, const Rows& rows, size_t p0,
       }
       const size_t v = (key - kx) / (kPV * S);
       LOWBIT_UNROLL
-      for (size_t k = 0; k < 4; ++k) {
-        acc[v][k] = _mm512_dpbusd_epi32(
-            acc[v][k], t[k], _mm512_loadu_si512(w + kx * a.cpad + 16 * k));
+      for (size_t row = 0; row < kR; ++row) {
+        LOWBIT_UNROLL
+        for (size_t k = 0; k < 4; ++k) {
+          acc[row][v][k] = DotQuads(acc[row][v][k], t[k],
+                                    block + (1 + 3 * row + kx) * 64 + 16 * k);
+        }
       }
     }
   }
   // Requantize, pack back to channel order, store.
   const hn::ScalableTag<int32_t> d32;
-  const bool u8 = a.out->type == LOWBIT_DTYPE_UINT8;
-  WithRequantizer(d32, *a.out, [&](const auto& requant) LOWBIT_LAMBDA_INLINE {
+  WithRequantizer(d32, *b.stage, [&](const auto& requant) LOWBIT_LAMBDA_INLINE {
     LOWBIT_UNROLL
-    for (size_t v = 0; v < kP; ++v) {
-      __m512i q[4];
+    for (size_t row = 0; row < kR; ++row) {
       LOWBIT_UNROLL
-      for (size_t k = 0; k < 4; ++k) {
-        q[k] = requant(hn::Vec512<int32_t>{acc[v][k]}, slot + 16 * k).raw;
-      }
-      const __m512i w01 = _mm512_packs_epi32(q[0], q[1]);
-      const __m512i w23 = _mm512_packs_epi32(q[2], q[3]);
-      const __m512i bytes = u8 ? _mm512_packus_epi16(w01, w23)
-                               : _mm512_packs_epi16(w01, w23);
-      const size_t q0 = p0 + kPV * v;
-      uint8_t* dst = a.output + q0 * a.out_stride + c0;
-      if constexpr (kPV == 1) {
-        _mm512_storeu_si512(dst, bytes);
-      } else {
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst),
-                            _mm512_castsi512_si256(bytes));
-        if (!kOdd || v + 1 < kP) {
-          _mm256_storeu_si256(
-              reinterpret_cast<__m256i*>(dst + a.out_stride),
-              _mm512_extracti64x4_epi64(bytes, 1));
+      for (size_t v = 0; v < kP; ++v) {
+        __m512i q[4];
+        LOWBIT_UNROLL
+        for (size_t k = 0; k < 4; ++k) {
+          q[k] =
+              requant(hn::Vec512<int32_t>{acc[row][v][k]}, b.slot + 16 * k).raw;
+        }
+        const __m512i w01 = _mm512_packs_epi32(q[0], q[1]);
+        const __m512i w23 = _mm512_packs_epi32(q[2], q[3]);
+        const __m512i bytes = kU8 ? _mm512_packus_epi16(w01, w23)
+                                  : _mm512_packs_epi16(w01, w23);
+        uint8_t* dst = b.out + row * b.out_next + (p0 + kPV * v) * b.out_stride;
+        if constexpr (kPV == 1) {
+          _mm512_storeu_si512(dst, bytes);
+        } else {
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst),
+                              _mm512_castsi512_si256(bytes));
+          if (!kOdd || v + 1 < kP) {
+            _mm256_storeu_si256(
+                reinterpret_cast<__m256i*>(dst + b.out_stride),
+                _mm512_extracti64x4_epi64(bytes, 1));
+          }
         }
       }
     }
   });
 }
 
-// Every pixel of the run for one block: steps of kSteps vectors, then
-// halving steps; a 32-channel block's last odd pixel alone.
-template <size_t kPV, size_t S, bool kFlip>
-HWY_NOINLINE void Block(const DwconvArgs& a, const Rows& rows, size_t slot,
-                        size_t c0) {
+// Every pixel of the run for one block: steps of kSteps vectors (fewer for
+// two rows, whose accumulators are twice as many), then halving steps; a
+// 32-channel block's last odd pixel alone.
+template <size_t kR, size_t kPV, size_t S, bool kFlip, bool kU8,
+          bool kAdjacent>
+HWY_NOINLINE void Block(const BlockArgs& args, size_t pixels) {
+  const BlockArgs b = args;
+  constexpr size_t kP = kR == 1 ? kSteps : 2;
   size_t p = 0;
-  for (; p + kSteps * kPV <= a.pixels; p += kSteps * kPV) {
-    Step<kPV, kSteps, S, false, kFlip>(a, rows, p, slot, c0);
+  for (; p + kP * kPV <= pixels; p += kP * kPV) {
+    Step<kR, kPV, kP, S, false, kFlip, kU8, kAdjacent>(b, p);
   }
-  if (p + 2 * kPV <= a.pixels) {
-    Step<kPV, 2, S, false, kFlip>(a, rows, p, slot, c0);
-    p += 2 * kPV;
+  if constexpr (kP > 2) {
+    if (p + 2 * kPV <= pixels) {
+      Step<kR, kPV, 2, S, false, kFlip, kU8, kAdjacent>(b, p);
+      p += 2 * kPV;
+    }
   }
-  if (p + kPV <= a.pixels) {
-    Step<kPV, 1, S, false, kFlip>(a, rows, p, slot, c0);
+  if (p + kPV <= pixels) {
+    Step<kR, kPV, 1, S, false, kFlip, kU8, kAdjacent>(b, p);
     p += kPV;
   }
   if constexpr (kPV == 2) {
-    if (p < a.pixels) Step<kPV, 1, S, true, kFlip>(a, rows, p, slot, c0);
+    if (p < pixels) Step<kR, kPV, 1, S, true, kFlip, kU8, false>(b, p);
   }
 }
 
-template <size_t S, bool kFlip>
+template <size_t kR, size_t S, bool kFlip, bool kU8>
 void Run(const DwconvArgs& a) {
   const size_t c4 = DwconvC4Channels(a.channels);
   for (size_t c0 = 0, slot = 0; c0 < c4; slot += kDwconvC4Block) {
-    Rows rows;
-    for (size_t ky = 0; ky < 3; ++ky) {
-      const int64_t offset = a.offsets[ky * 3];  // pixel 0's tap (ky, 0)
-      rows.row[ky] = (offset < 0 ? a.zero_row : a.image + offset) + c0;
-      rows.step[ky] = offset < 0 ? 0 : a.in_stride;
+    BlockArgs b;
+    bool inside = true;
+    for (size_t i = 0; i < 4; ++i) {
+      // Input row i: the first output row's kernel row i, or the second's
+      // kernel row 2 (pixel 0's tap (ky, 0) in both).
+      const int64_t offset = i < 3 ? a.offsets[i * 3]
+                             : kR == 2 ? a.offsets[a.next_row * 9 + 6]
+                                       : 0;
+      b.row[i] = (offset < 0 ? a.zero_row : a.image + offset) + c0;
+      b.step[i] = offset < 0 ? 0 : a.in_stride;
+      inside &= offset >= 0;
     }
+    b.block = a.packed + slot / kDwconvC4Block * kDwconvC4BlockInts;
+    b.out = a.output + c0;
+    b.out_stride = a.out_stride;
+    b.out_next = a.next_row * a.out_stride;
+    b.stage = a.out;
+    b.slot = slot;
     if (c4 - c0 >= 64) {
-      Block<1, S, kFlip>(a, rows, slot, c0);
+      Block<kR, 1, S, kFlip, kU8, false>(b, a.pixels);
       c0 += 64;
     } else {
-      Block<2, S, kFlip>(a, rows, slot, c0);
+      // Two pixels of 32 channels side by side (MobileNet's first
+      // depthwise layer): one load for both halves.
+      if (S == 1 && inside && a.in_stride == 32) {
+        Block<kR, 2, S, kFlip, kU8, S == 1>(b, a.pixels);
+      } else {
+        Block<kR, 2, S, kFlip, kU8, false>(b, a.pixels);
+      }
       c0 += 32;
     }
   }
 }
 
-// Row runs (DwconvArgs::row_run) of a 3x3 kernel, channels [0, C4).
+// Pixels outside row runs (borders, tiny images), one at a time: per block,
+// the 3x3 patch (za where a tap is in the padding) is copied to a buffer
+// laid out as a run's three rows of three columns, then one step runs on it.
+template <size_t kWidth>
+HWY_INLINE void CopyPatch(const DwconvArgs& a, const int64_t* offsets,
+                          size_t c0, uint8_t (&patch)[3][3][64]) {
+  for (size_t t = 0; t < 9; ++t) {
+    const uint8_t* src =
+        (offsets[t] < 0 ? a.zero_row : a.image + offsets[t]) + c0;
+    std::memcpy(patch[t / 3][t % 3], src, kWidth);
+  }
+}
+
+template <bool kFlip, bool kU8>
+HWY_NOINLINE void Pixels(const DwconvArgs& a) {
+  const size_t c4 = DwconvC4Channels(a.channels);
+  alignas(64) uint8_t patch[3][3][64];
+  for (size_t p = 0; p < a.pixels; ++p) {
+    const int64_t* offsets = a.offsets + p * 9;
+    for (size_t c0 = 0, slot = 0; c0 < c4; slot += kDwconvC4Block) {
+      BlockArgs b;
+      for (size_t ky = 0; ky < 3; ++ky) {
+        b.row[ky] = patch[ky][0];
+        b.step[ky] = 64;
+      }
+      b.row[3] = nullptr;
+      b.step[3] = 0;
+      b.out_next = 0;
+      b.block = a.packed + slot / kDwconvC4Block * kDwconvC4BlockInts;
+      b.out = a.output + p * a.out_stride + c0;
+      b.out_stride = a.out_stride;
+      b.stage = a.out;
+      b.slot = slot;
+      if (c4 - c0 >= 64) {
+        CopyPatch<64>(a, offsets, c0, patch);
+        Step<1, 1, 1, 1, false, kFlip, kU8, false>(b, 0);
+        c0 += 64;
+      } else {
+        CopyPatch<32>(a, offsets, c0, patch);
+        Step<1, 2, 1, 1, true, kFlip, kU8, false>(b, 0);
+        c0 += 32;
+      }
+    }
+  }
+}
+
+// Channels [0, C4) of a 3x3 kernel: row runs (DwconvArgs::row_run) and
+// single pixels.
 void Q8Dwconv4x64c4(const DwconvArgs& args) {
   // A local copy: the output stores may alias the caller's struct.
   const DwconvArgs a = args;
   const bool flip = a.input_type == LOWBIT_DTYPE_INT8;
-  if (a.stride_w == 1) {
-    return flip ? Run<1, true>(a) : Run<1, false>(a);
+  const bool u8 = a.out->type == LOWBIT_DTYPE_UINT8;
+  if (!a.row_run) {
+    if (flip) return u8 ? Pixels<true, true>(a) : Pixels<true, false>(a);
+    return u8 ? Pixels<false, true>(a) : Pixels<false, false>(a);
   }
-  return flip ? Run<2, true>(a) : Run<2, false>(a);
+  if (a.row_pair) {  // stride 1 vertically; horizontally 1 or 2
+    if (a.stride_w == 1) {
+      if (flip) return u8 ? Run<2, 1, true, true>(a) : Run<2, 1, true, false>(a);
+      return u8 ? Run<2, 1, false, true>(a) : Run<2, 1, false, false>(a);
+    }
+    if (flip) return u8 ? Run<2, 2, true, true>(a) : Run<2, 2, true, false>(a);
+    return u8 ? Run<2, 2, false, true>(a) : Run<2, 2, false, false>(a);
+  }
+  if (a.stride_w == 1) {
+    if (flip) return u8 ? Run<1, 1, true, true>(a) : Run<1, 1, true, false>(a);
+    return u8 ? Run<1, 1, false, true>(a) : Run<1, 1, false, false>(a);
+  }
+  if (flip) return u8 ? Run<1, 2, true, true>(a) : Run<1, 2, true, false>(a);
+  return u8 ? Run<1, 2, false, true>(a) : Run<1, 2, false, false>(a);
 }
 
 }  // namespace

@@ -35,6 +35,12 @@ constexpr size_t kDwconvChannelAlign = 64;
 // reads it.
 struct DwconvArgs {
   bool row_run;
+  // c4 kernels only: row_run for two output rows at once, the second
+  // next_row pixels after the first (offsets and output), when the
+  // vertical stride and dilation are 1: the first row's kernel rows 1 and 2
+  // are the second's 0 and 1.
+  bool row_pair = false;
+  size_t next_row = 0;
   size_t kernel_w, stride_w, dilation_w, in_stride;
   size_t pixels;
   size_t channels;
@@ -61,17 +67,22 @@ inline bool DwconvRowRunSpecialized(size_t kernel_w, size_t stride_w,
          dilation_w == 1;
 }
 
-// The c4 form, for the hand-written row-run kernels
+// The c4 form, for the hand-written kernels
 // (lowbit_q8_dwconv_ukernel_4x64c4__avx512vnni): 3x3 kernels, horizontal
 // stride 1 or 2 without horizontal dilation, int8 weights with zero point
 // 0. The three kernel rows of one column of one channel are the bytes of
-// one int32 lane, (w[0][kx], w[1][kx], w[2][kx], 0), so an unsigned x
-// signed byte quad multiply-add (vpdpbusd) does three MACs per lane.
+// one int32 lane, so an unsigned x signed byte quad multiply-add
+// (vpdpbusd) does three MACs per lane.
 // It covers channels [0, C4), C4 = C rounded down to 32, in blocks of 64
 // channels (the last one 32 when C4 is not a multiple of 64), each block 64
-// slots of int32:
-//   int32 bias[slots]     bias'[ch] - flip * sum_t W[ch][t]
-//   int32 w[3][slots]     column kx's byte quad
+// slots, packed as 7 x 64 consecutive int32 so that one pointer and
+// constant offsets reach all of it:
+//   int32 bias[64]        bias'[ch] - flip * sum_t W[ch][t]
+//   int32 w[3][64]        column kx's byte quad (w[0][kx], w[1][kx],
+//                         w[2][kx], 0)
+//   int32 w1[3][64]       the same one byte up, (0, w[0][kx], w[1][kx],
+//                         w[2][kx]): the second of two output rows, whose
+//                         four input rows share one quad
 // with flip 128 for int8 input (the kernel feeds x ^ 0x80 = x + 128 to the
 // unsigned side) and 0 for uint8. Slot k*16 + 4L + i (k, L, i < 4) of a
 // 64-block is channel 16L + 4k + i, the order that byte then word unpacks
@@ -79,6 +90,7 @@ inline bool DwconvRowRunSpecialized(size_t kernel_w, size_t stride_w,
 // holds channel 16(L % 2) + 4k + i, both halves the same channels, for two
 // pixels at once. The output stage's per-channel arrays are in slot order.
 constexpr size_t kDwconvC4Block = 64;
+constexpr size_t kDwconvC4BlockInts = 7 * kDwconvC4Block;
 inline size_t DwconvC4Channels(size_t channels) { return channels / 32 * 32; }
 inline size_t DwconvC4Slots(size_t channels) {
   return (DwconvC4Channels(channels) + kDwconvC4Block - 1) / kDwconvC4Block *
@@ -100,9 +112,9 @@ struct DwconvKernel {
   const char* family;  // the LOWBIT_ISA family it serves
   int64_t hwy_target;  // the Highway target whose CPU features it needs
   DwconvUkernelFn ukernel;
-  // Non-null for a c4 row-run kernel: everything else of a convolution
-  // (pixels outside row runs, channels from C4, geometries the c4 form
-  // does not cover) runs on `base`, a kernel of the form above.
+  // Non-null for a c4 kernel, which takes channels [0, C4) of every pixel
+  // (row runs or not): the channels from C4 and the geometries the c4 form
+  // does not cover run on `base`, a kernel of the form above.
   const DwconvKernel* base = nullptr;
 };
 

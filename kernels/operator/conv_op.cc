@@ -531,7 +531,9 @@ void DwRows(void* context, size_t row, size_t rows) {
                                                       : *conv.dw;
   const size_t c4 = conv.dw->base != nullptr ? DwconvC4Channels(a.channels)
                                              : 0;
-  const auto call = [&](size_t i, size_t x0, size_t pixels, bool run) {
+  // Rows i and i + 1 (pair) or row i alone, pixels [x0, x0 + pixels).
+  const auto call = [&](size_t i, size_t x0, size_t pixels, bool run,
+                        bool pair) {
     const size_t b = i / r.out_h;
     const size_t oy = i % r.out_h;
     a.row_run = run;
@@ -539,13 +541,15 @@ void DwRows(void* context, size_t row, size_t rows) {
     a.offsets = r.offsets + (oy * r.out_w + x0) * taps;
     a.image = r.input + b * r.image_bytes;
     a.output = r.output + (i * r.out_w + x0) * r.out_stride;
-    if (!run || c4 == 0) return base.ukernel(a);
+    if (c4 == 0) return base.ukernel(a);
     // Channels [0, C4) on the c4 kernel, the rest on its base.
     DwconvArgs head = a;
     head.channels = c4;
     head.packed = conv.c4_packed.data();
     head.cpad = DwconvC4Slots(a.channels);
     head.out = &conv.c4_stage.out;
+    head.row_pair = pair;
+    head.next_row = r.out_w;
     conv.dw->ukernel(head);
     if (c4 < a.channels) {
       DwconvArgs tail = a;
@@ -556,22 +560,34 @@ void DwRows(void* context, size_t row, size_t rows) {
       tail.out = &conv.tail_out;
       tail.output += c4;
       base.ukernel(tail);
+      if (pair) {
+        tail.offsets += r.out_w * taps;
+        tail.output += r.out_w * r.out_stride;
+        base.ukernel(tail);
+      }
     }
   };
   const bool runs = DwconvRowRunSpecialized(a.kernel_w, a.stride_w,
                                             a.dilation_w) &&
                     r.x_hi > r.x_lo;
+  // Row pairs share three of their four input rows (c4 kernels).
+  const bool pairs = c4 != 0 && conv.p.stride_height == 1 &&
+                     conv.p.dilation_height == 1;
   for (size_t i = row; i < row + rows;) {
     if (!runs) {
       const size_t n = std::min(row + rows - i, r.out_h - i % r.out_h);
-      call(i, 0, n * r.out_w, false);
+      call(i, 0, n * r.out_w, false, false);
       i += n;
       continue;
     }
-    if (r.x_lo > 0) call(i, 0, r.x_lo, false);
-    if (r.x_hi > r.x_lo) call(i, r.x_lo, r.x_hi - r.x_lo, true);
-    if (r.x_hi < r.out_w) call(i, r.x_hi, r.out_w - r.x_hi, false);
-    ++i;
+    const bool pair = pairs && i + 1 < row + rows &&
+                      i % r.out_h + 1 < r.out_h;
+    for (size_t j = i; j < i + (pair ? 2 : 1); ++j) {
+      if (r.x_lo > 0) call(j, 0, r.x_lo, false, false);
+      if (r.x_hi < r.out_w) call(j, r.x_hi, r.out_w - r.x_hi, false, false);
+    }
+    call(i, r.x_lo, r.x_hi - r.x_lo, true, pair);
+    i += pair ? 2 : 1;
   }
 }
 
@@ -610,8 +626,10 @@ lowbit_status RunDepthwise(const lowbit_conv2d& conv, size_t batch,
   const size_t rows = batch * out_h;
   const size_t threads =
       pool != nullptr ? pthreadpool_get_threads_count(pool) : 1;
-  // A few tasks per thread, each a whole number of output rows.
-  const size_t tile = std::max<size_t>(1, rows / (8 * threads));
+  // A few tasks per thread, each a whole number of output rows, and even:
+  // c4 kernels take rows in pairs.
+  const size_t tile =
+      (std::max<size_t>(2, rows / (8 * threads)) + 1) & ~size_t{1};
   pthreadpool_parallelize_1d_tile_1d(pool, DwRows, &r, rows, tile, 0);
   return Succeed();
 }
@@ -695,12 +713,15 @@ void PackC4(const lowbit_gemm_params& all, lowbit_conv2d* c) {
   const size_t slots = DwconvC4Slots(channels);
   const int64_t flip = all.input_type == LOWBIT_DTYPE_INT8 ? 128 : 0;
   const auto* w = static_cast<const int8_t*>(all.weights);  // [C][3][3]
-  c->c4_packed.assign(4 * slots, 0);
+  c->c4_packed.assign(slots / kDwconvC4Block * kDwconvC4BlockInts, 0);
   for (size_t slot = 0; slot < slots; ++slot) {
     const size_t ch = DwconvC4SlotChannel(channels, slot);
     int64_t sum = 0;
     for (size_t t = 0; t < 9; ++t) sum += w[ch * 9 + t];
-    c->c4_packed[slot] = static_cast<int32_t>(static_cast<uint32_t>(
+    int32_t* block = c->c4_packed.data() +
+                     slot / kDwconvC4Block * kDwconvC4BlockInts;
+    const size_t s = slot % kDwconvC4Block;
+    block[s] = static_cast<int32_t>(static_cast<uint32_t>(
         int64_t{c->dw_packed[ch]} - flip * sum));
     for (size_t kx = 0; kx < 3; ++kx) {
       const uint32_t quad = uint32_t{static_cast<uint8_t>(w[ch * 9 + kx])} |
@@ -708,7 +729,8 @@ void PackC4(const lowbit_gemm_params& all, lowbit_conv2d* c) {
                                 << 8 |
                             uint32_t{static_cast<uint8_t>(w[ch * 9 + 6 + kx])}
                                 << 16;
-      c->c4_packed[(1 + kx) * slots + slot] = static_cast<int32_t>(quad);
+      block[(1 + kx) * kDwconvC4Block + s] = static_cast<int32_t>(quad);
+      block[(4 + kx) * kDwconvC4Block + s] = static_cast<int32_t>(quad << 8);
     }
   }
   const OutputStage& base = c->dw_stage;
