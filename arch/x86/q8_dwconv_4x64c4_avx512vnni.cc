@@ -59,20 +59,18 @@ HWY_INLINE __m512i DotQuads(__m512i acc, __m512i quads, const int32_t* w) {
   return acc;
 }
 
-// 64 bytes of one row at two columns: one load for a 64-channel block, two
-// 32-byte halves (two pixels) for a 32-channel one, or one load when those
-// are adjacent (kAdjacent: 32-byte pixels, col1 = col0 + 1).
+// 64 bytes of one row at a column: one load for a 64-channel block; for a
+// 32-channel one, two 32-byte halves (two pixels), the second `second`
+// bytes on, or one load when that is the next 32 bytes (kAdjacent).
 template <size_t kPV, bool kAdjacent>
-HWY_INLINE __m512i LoadColumns(const uint8_t* row, size_t step, size_t col0,
-                               size_t col1) {
+HWY_INLINE __m512i LoadColumns(const uint8_t* at, size_t second) {
   if constexpr (kPV == 1 || kAdjacent) {
-    (void)col1;
-    return _mm512_loadu_si512(row + col0 * step);
+    (void)second;
+    return _mm512_loadu_si512(at);
   } else {
-    const __m256i lo =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + col0 * step));
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
     const __m256i hi =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + col1 * step));
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + second));
     return _mm512_inserti64x4(_mm512_zextsi256_si512(lo), hi, 1);
   }
 }
@@ -123,6 +121,17 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0) {
   }
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   constexpr size_t kKeys = (kP - 1) * kPV * S + 3;
+  // Each row's column at the current key, stepped one column a key. The
+  // barrier below keeps them four registers: left alone, the compiler
+  // derives a pointer for every row and key and spills them.
+  constexpr size_t kRows = 3 + (kR - 1);
+  const uint8_t* at[kRows];
+  size_t second[kRows];
+  LOWBIT_UNROLL
+  for (size_t i = 0; i < kRows; ++i) {
+    at[i] = b.row[i] + p0 * S * b.step[i];
+    second[i] = kOdd ? 0 : S * b.step[i];
+  }
   LOWBIT_UNROLL
   for (size_t key = 0; key < kKeys; ++key) {
     bool used = false;
@@ -131,15 +140,20 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0) {
       used |= key >= kx && (key - kx) % (kPV * S) == 0 &&
               (key - kx) / (kPV * S) < kP;
     }
+    if (key > 0) {
+      LOWBIT_UNROLL
+      for (size_t i = 0; i < kRows; ++i) {
+        at[i] += b.step[i];
+        asm("" : "+r"(at[i]));
+      }
+    }
     if (!used) continue;
     // The second half: pixel q0 + 1's column, or q0's again for the odd
     // last pixel (kOdd steps are one vector).
-    const size_t col0 = p0 * S + key;
-    const size_t col1 = kOdd ? col0 : col0 + S;
     __m512i r[4];
     LOWBIT_UNROLL
-    for (size_t i = 0; i < 3 + (kR - 1); ++i) {
-      r[i] = LoadColumns<kPV, kAdjacent>(b.row[i], b.step[i], col0, col1);
+    for (size_t i = 0; i < kRows; ++i) {
+      r[i] = LoadColumns<kPV, kAdjacent>(at[i], second[i]);
       if constexpr (kFlip) r[i] = _mm512_xor_si512(r[i], flip);
     }
     if constexpr (kR == 1) r[3] = _mm512_setzero_si512();
