@@ -275,62 +275,67 @@ void Run(const DwconvArgs& a) {
   }
 }
 
-// Pixels outside row runs (borders, tiny images), one at a time: per block,
-// the 3x3 patch (za where a tap is in the padding) is copied to a buffer
-// laid out as a run's three rows of three columns, then one step runs on it.
-template <size_t kWidth>
+// Pixels outside row runs (borders, tiny images), one at a time (or one
+// per row of a pair): per block, the patch (za where a tap is in the
+// padding) is copied to a buffer laid out as a run's rows of three
+// columns, then one step runs on it. Input row 3 of a pair is the second
+// output row's kernel row 2.
+template <size_t kR, size_t kWidth>
 HWY_INLINE void CopyPatch(const DwconvArgs& a, const int64_t* offsets,
-                          size_t c0, uint8_t (&patch)[3][3][64]) {
-  for (size_t t = 0; t < 9; ++t) {
-    const uint8_t* src =
-        (offsets[t] < 0 ? a.zero_row : a.image + offsets[t]) + c0;
+                          size_t c0, uint8_t (&patch)[4][3][64]) {
+  for (size_t t = 0; t < 3 * (3 + kR - 1); ++t) {
+    const int64_t offset = t < 9 ? offsets[t] : offsets[a.next_row * 9 + t - 3];
+    const uint8_t* src = (offset < 0 ? a.zero_row : a.image + offset) + c0;
     std::memcpy(patch[t / 3][t % 3], src, kWidth);
   }
 }
 
-template <bool kFlip, bool kU8>
+template <size_t kR, bool kFlip, bool kU8>
 HWY_NOINLINE void Pixels(const DwconvArgs& a) {
   const size_t c4 = DwconvC4Channels(a.channels);
-  alignas(64) uint8_t patch[3][3][64];
+  alignas(64) uint8_t patch[4][3][64];
   for (size_t p = 0; p < a.pixels; ++p) {
     const int64_t* offsets = a.offsets + p * 9;
     for (size_t c0 = 0, slot = 0; c0 < c4; slot += kDwconvC4Block) {
       BlockArgs b;
-      for (size_t ky = 0; ky < 3; ++ky) {
-        b.row[ky] = patch[ky][0];
-        b.step[ky] = 64;
+      for (size_t i = 0; i < 4; ++i) {
+        b.row[i] = patch[i][0];
+        b.step[i] = 64;
       }
-      b.row[3] = nullptr;
-      b.step[3] = 0;
-      b.out_next = 0;
+      b.out_next = a.next_row * a.out_stride;
       b.block = a.packed + slot / kDwconvC4Block * kDwconvC4BlockInts;
       b.out = a.output + p * a.out_stride + c0;
       b.out_stride = a.out_stride;
       b.stage = a.out;
       b.slot = slot;
       if (c4 - c0 >= 64) {
-        CopyPatch<64>(a, offsets, c0, patch);
-        Step<1, 1, 1, 1, false, kFlip, kU8, false>(b, 0);
+        CopyPatch<kR, 64>(a, offsets, c0, patch);
+        Step<kR, 1, 1, 1, false, kFlip, kU8, false>(b, 0);
         c0 += 64;
       } else {
-        CopyPatch<32>(a, offsets, c0, patch);
-        Step<1, 2, 1, 1, true, kFlip, kU8, false>(b, 0);
+        CopyPatch<kR, 32>(a, offsets, c0, patch);
+        Step<kR, 2, 1, 1, true, kFlip, kU8, false>(b, 0);
         c0 += 32;
       }
     }
   }
 }
 
+template <size_t kR>
+void AnyPixels(const DwconvArgs& a, bool flip, bool u8) {
+  if (flip) return u8 ? Pixels<kR, true, true>(a) : Pixels<kR, true, false>(a);
+  return u8 ? Pixels<kR, false, true>(a) : Pixels<kR, false, false>(a);
+}
+
 // Channels [0, C4) of a 3x3 kernel: row runs (DwconvArgs::row_run) and
-// single pixels.
+// single pixels, of one output row or a pair.
 void Q8Dwconv4x64c4(const DwconvArgs& args) {
   // A local copy: the output stores may alias the caller's struct.
   const DwconvArgs a = args;
   const bool flip = a.input_type == LOWBIT_DTYPE_INT8;
   const bool u8 = a.out->type == LOWBIT_DTYPE_UINT8;
   if (!a.row_run) {
-    if (flip) return u8 ? Pixels<true, true>(a) : Pixels<true, false>(a);
-    return u8 ? Pixels<false, true>(a) : Pixels<false, false>(a);
+    return a.row_pair ? AnyPixels<2>(a, flip, u8) : AnyPixels<1>(a, flip, u8);
   }
   if (a.row_pair) {  // stride 1 vertically; horizontally 1 or 2
     if (a.stride_w == 1) {

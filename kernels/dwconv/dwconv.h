@@ -35,8 +35,8 @@ constexpr size_t kDwconvChannelAlign = 64;
 // reads it.
 struct DwconvArgs {
   bool row_run;
-  // c4 kernels only: row_run for two output rows at once, the second
-  // next_row pixels after the first (offsets and output), when the
+  // c4 kernels only: the same pixels of two output rows at once, the
+  // second next_row pixels after the first (offsets and output), when the
   // vertical stride and dilation are 1: the first row's kernel rows 1 and 2
   // are the second's 0 and 1.
   bool row_pair = false;

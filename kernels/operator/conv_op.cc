@@ -582,10 +582,8 @@ void DwRows(void* context, size_t row, size_t rows) {
     }
     const bool pair = pairs && i + 1 < row + rows &&
                       i % r.out_h + 1 < r.out_h;
-    for (size_t j = i; j < i + (pair ? 2 : 1); ++j) {
-      if (r.x_lo > 0) call(j, 0, r.x_lo, false, false);
-      if (r.x_hi < r.out_w) call(j, r.x_hi, r.out_w - r.x_hi, false, false);
-    }
+    if (r.x_lo > 0) call(i, 0, r.x_lo, false, pair);
+    if (r.x_hi < r.out_w) call(i, r.x_hi, r.out_w - r.x_hi, false, pair);
     call(i, r.x_lo, r.x_hi - r.x_lo, true, pair);
     i += pair ? 2 : 1;
   }
