@@ -87,6 +87,7 @@ struct BlockArgs {
   size_t out_next;  // bytes from the first output row to the second
   const GemmOutput* stage;
   size_t slot;
+  bool u8;  // uint8 output
 };
 
 // kR output rows (1 or 2) x kP vectors x 4 of one block, pixels p0.. of
@@ -98,11 +99,11 @@ struct BlockArgs {
 // rows, and each serves both: the first row's weights in bytes 0-2, the
 // second's in bytes 1-3.
 template <size_t kR, size_t kPV, size_t kP, size_t S, bool kOdd, bool kFlip,
-          bool kU8, bool kAdjacent, class WithRequant>
+          bool kInside, bool kAdjacent, class WithRequant>
 HWY_INLINE void Step(const BlockArgs& b, size_t p0,
                      const WithRequant& with_requant) {
   static_assert(!kOdd || (kP == 1 && kPV == 2), "an odd pixel is one vector");
-  static_assert(!kAdjacent || (kPV == 2 && S == 1 && !kOdd),
+  static_assert(!kAdjacent || (kPV == 2 && S == 1 && !kOdd && kInside),
                 "adjacent halves are consecutive 32-byte pixels");
   // Opaque to the optimizer at every step: otherwise it hoists the bias
   // and weight addresses out of the pixel loop into registers of their
@@ -130,8 +131,8 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
   size_t second[kRows];
   LOWBIT_UNROLL
   for (size_t i = 0; i < kRows; ++i) {
-    at[i] = b.row[i] + p0 * S * b.step[i];
-    second[i] = kOdd ? 0 : S * b.step[i];
+    at[i] = b.row[i] + p0 * S * (kInside ? b.step[0] : b.step[i]);
+    second[i] = kOdd ? 0 : S * (kInside ? b.step[0] : b.step[i]);
   }
   LOWBIT_UNROLL
   for (size_t key = 0; key < kKeys; ++key) {
@@ -144,7 +145,7 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
     if (key > 0) {
       LOWBIT_UNROLL
       for (size_t i = 0; i < kRows; ++i) {
-        at[i] += b.step[i];
+        at[i] += kInside ? b.step[0] : b.step[i];
         asm("" : "+r"(at[i]));
       }
     }
@@ -191,8 +192,8 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
         }
         const __m512i w01 = _mm512_packs_epi32(q[0], q[1]);
         const __m512i w23 = _mm512_packs_epi32(q[2], q[3]);
-        const __m512i bytes = kU8 ? _mm512_packus_epi16(w01, w23)
-                                  : _mm512_packs_epi16(w01, w23);
+        const __m512i bytes = b.u8 ? _mm512_packus_epi16(w01, w23)
+                                   : _mm512_packs_epi16(w01, w23);
         uint8_t* dst = b.out + row * b.out_next + (p0 + kPV * v) * b.out_stride;
         if constexpr (kPV == 1) {
           _mm512_storeu_si512(dst, bytes);
@@ -213,7 +214,7 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
 // Every pixel of the run for one block: steps of kSteps vectors (fewer for
 // two rows, whose accumulators are twice as many), then halving steps; a
 // 32-channel block's last odd pixel alone.
-template <size_t kR, size_t kPV, size_t S, bool kFlip, bool kU8,
+template <size_t kR, size_t kPV, size_t S, bool kFlip, bool kInside,
           bool kAdjacent>
 HWY_NOINLINE void Block(const BlockArgs& args, size_t pixels) {
   const BlockArgs b = args;
@@ -224,39 +225,39 @@ HWY_NOINLINE void Block(const BlockArgs& args, size_t pixels) {
   const auto steps = [&](const auto& with_requant) LOWBIT_LAMBDA_INLINE {
     size_t p = 0;
     for (; p + kP * kPV <= pixels; p += kP * kPV) {
-      Step<kR, kPV, kP, S, false, kFlip, kU8, kAdjacent>(b, p, with_requant);
+      Step<kR, kPV, kP, S, false, kFlip, kInside, kAdjacent>(b, p, with_requant);
     }
     if constexpr (kP > 2) {
       if (p + 2 * kPV <= pixels) {
-        Step<kR, kPV, 2, S, false, kFlip, kU8, kAdjacent>(b, p, with_requant);
+        Step<kR, kPV, 2, S, false, kFlip, kInside, kAdjacent>(b, p, with_requant);
         p += 2 * kPV;
       }
     }
     if (p + kPV <= pixels) {
-      Step<kR, kPV, 1, S, false, kFlip, kU8, kAdjacent>(b, p, with_requant);
+      Step<kR, kPV, 1, S, false, kFlip, kInside, kAdjacent>(b, p, with_requant);
       p += kPV;
     }
     if constexpr (kPV == 2) {
       if (p < pixels) {
-        Step<kR, kPV, 1, S, true, kFlip, kU8, false>(b, p, with_requant);
+        Step<kR, kPV, 1, S, true, kFlip, kInside, false>(b, p, with_requant);
       }
     }
   };
-  if constexpr (kR == 1) {
-    // The output constants set up once for the whole run (measured faster).
+  // The output constants set up once for the whole run, or per step where
+  // two rows of 64-channel accumulators leave no registers to keep them in
+  // (each measured faster on the shapes of bench-shapes.md).
+  if constexpr (kR == 1 || kPV == 2) {
     WithRequantizer(d32, *b.stage, [&](const auto& requant) LOWBIT_LAMBDA_INLINE {
       steps([&](const auto& body) LOWBIT_LAMBDA_INLINE { body(requant); });
     });
   } else {
-    // Per step: two rows' accumulators leave no registers to keep them in
-    // (measured faster).
     steps([&](const auto& body) LOWBIT_LAMBDA_INLINE {
       WithRequantizer(d32, *b.stage, body);
     });
   }
 }
 
-template <size_t kR, size_t S, bool kFlip, bool kU8>
+template <size_t kR, size_t S, bool kFlip>
 void Run(const DwconvArgs& a) {
   const size_t c4 = DwconvC4Channels(a.channels);
   for (size_t c0 = 0, slot = 0; c0 < c4; slot += kDwconvC4Block) {
@@ -278,16 +279,25 @@ void Run(const DwconvArgs& a) {
     b.out_next = a.next_row * a.out_stride;
     b.stage = a.out;
     b.slot = slot;
+    b.u8 = a.out->type == LOWBIT_DTYPE_UINT8;
+    // Inside: every kernel row in the image, one column step for all (a
+    // register each saved: the pointer arithmetic spilled without).
     if (c4 - c0 >= 64) {
-      Block<kR, 1, S, kFlip, kU8, false>(b, a.pixels);
+      if (inside) {
+        Block<kR, 1, S, kFlip, true, false>(b, a.pixels);
+      } else {
+        Block<kR, 1, S, kFlip, false, false>(b, a.pixels);
+      }
       c0 += 64;
     } else {
       // Two pixels of 32 channels side by side (MobileNet's first
       // depthwise layer): one load for both halves.
       if (S == 1 && inside && a.in_stride == 32) {
-        Block<kR, 2, S, kFlip, kU8, S == 1>(b, a.pixels);
+        Block<kR, 2, S, kFlip, true, S == 1>(b, a.pixels);
+      } else if (inside) {
+        Block<kR, 2, S, kFlip, true, false>(b, a.pixels);
       } else {
-        Block<kR, 2, S, kFlip, kU8, false>(b, a.pixels);
+        Block<kR, 2, S, kFlip, false, false>(b, a.pixels);
       }
       c0 += 32;
     }
@@ -309,7 +319,7 @@ HWY_INLINE void CopyPatch(const DwconvArgs& a, const int64_t* offsets,
   }
 }
 
-template <size_t kR, bool kFlip, bool kU8>
+template <size_t kR, bool kFlip>
 HWY_NOINLINE void Pixels(const DwconvArgs& a) {
   const size_t c4 = DwconvC4Channels(a.channels);
   alignas(64) uint8_t patch[4][3][64];
@@ -327,17 +337,18 @@ HWY_NOINLINE void Pixels(const DwconvArgs& a) {
       b.out_stride = a.out_stride;
       b.stage = a.out;
       b.slot = slot;
+      b.u8 = a.out->type == LOWBIT_DTYPE_UINT8;
       const hn::ScalableTag<int32_t> d32;
       const auto with_requant = [&](const auto& body) LOWBIT_LAMBDA_INLINE {
         WithRequantizer(d32, *a.out, body);
       };
       if (c4 - c0 >= 64) {
         CopyPatch<kR, 64>(a, offsets, c0, patch);
-        Step<kR, 1, 1, 1, false, kFlip, kU8, false>(b, 0, with_requant);
+        Step<kR, 1, 1, 1, false, kFlip, true, false>(b, 0, with_requant);
         c0 += 64;
       } else {
         CopyPatch<kR, 32>(a, offsets, c0, patch);
-        Step<kR, 2, 1, 1, true, kFlip, kU8, false>(b, 0, with_requant);
+        Step<kR, 2, 1, 1, true, kFlip, true, false>(b, 0, with_requant);
         c0 += 32;
       }
     }
@@ -345,9 +356,8 @@ HWY_NOINLINE void Pixels(const DwconvArgs& a) {
 }
 
 template <size_t kR>
-void AnyPixels(const DwconvArgs& a, bool flip, bool u8) {
-  if (flip) return u8 ? Pixels<kR, true, true>(a) : Pixels<kR, true, false>(a);
-  return u8 ? Pixels<kR, false, true>(a) : Pixels<kR, false, false>(a);
+void AnyPixels(const DwconvArgs& a, bool flip) {
+  return flip ? Pixels<kR, true>(a) : Pixels<kR, false>(a);
 }
 
 // Channels [0, C4) of a 3x3 kernel: row runs (DwconvArgs::row_run) and
@@ -356,24 +366,13 @@ void Q8Dwconv4x64c4(const DwconvArgs& args) {
   // A local copy: the output stores may alias the caller's struct.
   const DwconvArgs a = args;
   const bool flip = a.input_type == LOWBIT_DTYPE_INT8;
-  const bool u8 = a.out->type == LOWBIT_DTYPE_UINT8;
-  if (!a.row_run) {
-    return a.row_pair ? AnyPixels<2>(a, flip, u8) : AnyPixels<1>(a, flip, u8);
-  }
+  if (!a.row_run) return a.row_pair ? AnyPixels<2>(a, flip) : AnyPixels<1>(a, flip);
   if (a.row_pair) {  // stride 1 vertically; horizontally 1 or 2
-    if (a.stride_w == 1) {
-      if (flip) return u8 ? Run<2, 1, true, true>(a) : Run<2, 1, true, false>(a);
-      return u8 ? Run<2, 1, false, true>(a) : Run<2, 1, false, false>(a);
-    }
-    if (flip) return u8 ? Run<2, 2, true, true>(a) : Run<2, 2, true, false>(a);
-    return u8 ? Run<2, 2, false, true>(a) : Run<2, 2, false, false>(a);
+    if (a.stride_w == 1) return flip ? Run<2, 1, true>(a) : Run<2, 1, false>(a);
+    return flip ? Run<2, 2, true>(a) : Run<2, 2, false>(a);
   }
-  if (a.stride_w == 1) {
-    if (flip) return u8 ? Run<1, 1, true, true>(a) : Run<1, 1, true, false>(a);
-    return u8 ? Run<1, 1, false, true>(a) : Run<1, 1, false, false>(a);
-  }
-  if (flip) return u8 ? Run<1, 2, true, true>(a) : Run<1, 2, true, false>(a);
-  return u8 ? Run<1, 2, false, true>(a) : Run<1, 2, false, false>(a);
+  if (a.stride_w == 1) return flip ? Run<1, 1, true>(a) : Run<1, 1, false>(a);
+  return flip ? Run<1, 2, true>(a) : Run<1, 2, false>(a);
 }
 
 }  // namespace
