@@ -87,7 +87,8 @@ struct BlockArgs {
   size_t out_next;  // bytes from the first output row to the second
   const GemmOutput* stage;
   size_t slot;
-  bool u8;  // uint8 output
+  bool u8;       // uint8 output
+  uint8_t flip;  // 0x80 for int8 input (to the unsigned side), else 0
 };
 
 // kR output rows (1 or 2) x kP vectors x 4 of one block, pixels p0.. of
@@ -98,7 +99,7 @@ struct BlockArgs {
 // share one set of quads. With two output rows the quads hold four input
 // rows, and each serves both: the first row's weights in bytes 0-2, the
 // second's in bytes 1-3.
-template <size_t kR, size_t kPV, size_t kP, size_t S, bool kOdd, bool kFlip,
+template <size_t kR, size_t kPV, size_t kP, size_t S, bool kOdd,
           bool kInside, bool kAdjacent, class WithRequant>
 HWY_INLINE void Step(const BlockArgs& b, size_t p0,
                      const WithRequant& with_requant) {
@@ -121,7 +122,7 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
       }
     }
   }
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(b.flip));
   constexpr size_t kKeys = (kP - 1) * kPV * S + 3;
   // Each row's column at the current key, stepped one column a key. The
   // barrier below keeps them four registers: left alone, the compiler
@@ -131,8 +132,11 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
   size_t second[kRows];
   LOWBIT_UNROLL
   for (size_t i = 0; i < kRows; ++i) {
-    at[i] = b.row[i] + p0 * S * (kInside ? b.step[0] : b.step[i]);
-    second[i] = kOdd ? 0 : S * (kInside ? b.step[0] : b.step[i]);
+    // Inside (every kernel row in the image) one column step serves all:
+    // a register each saved, which the pointer arithmetic needs.
+    const size_t step = kInside ? b.step[0] : b.step[i];
+    at[i] = b.row[i] + p0 * S * step;
+    second[i] = kOdd ? 0 : S * step;
   }
   LOWBIT_UNROLL
   for (size_t key = 0; key < kKeys; ++key) {
@@ -156,7 +160,7 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
     LOWBIT_UNROLL
     for (size_t i = 0; i < kRows; ++i) {
       r[i] = LoadColumns<kPV, kAdjacent>(at[i], second[i]);
-      if constexpr (kFlip) r[i] = _mm512_xor_si512(r[i], flip);
+      r[i] = _mm512_xor_si512(r[i], flip);
     }
     if constexpr (kR == 1) r[3] = _mm512_setzero_si512();
     __m512i t[4];
@@ -214,8 +218,7 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
 // Every pixel of the run for one block: steps of kSteps vectors (fewer for
 // two rows, whose accumulators are twice as many), then halving steps; a
 // 32-channel block's last odd pixel alone.
-template <size_t kR, size_t kPV, size_t S, bool kFlip, bool kInside,
-          bool kAdjacent>
+template <size_t kR, size_t kPV, size_t S, bool kInside, bool kAdjacent>
 HWY_NOINLINE void Block(const BlockArgs& args, size_t pixels) {
   const BlockArgs b = args;
   constexpr size_t kP = kR == 1 ? kSteps : 2;
@@ -225,21 +228,21 @@ HWY_NOINLINE void Block(const BlockArgs& args, size_t pixels) {
   const auto steps = [&](const auto& with_requant) LOWBIT_LAMBDA_INLINE {
     size_t p = 0;
     for (; p + kP * kPV <= pixels; p += kP * kPV) {
-      Step<kR, kPV, kP, S, false, kFlip, kInside, kAdjacent>(b, p, with_requant);
+      Step<kR, kPV, kP, S, false, kInside, kAdjacent>(b, p, with_requant);
     }
     if constexpr (kP > 2) {
       if (p + 2 * kPV <= pixels) {
-        Step<kR, kPV, 2, S, false, kFlip, kInside, kAdjacent>(b, p, with_requant);
+        Step<kR, kPV, 2, S, false, kInside, kAdjacent>(b, p, with_requant);
         p += 2 * kPV;
       }
     }
     if (p + kPV <= pixels) {
-      Step<kR, kPV, 1, S, false, kFlip, kInside, kAdjacent>(b, p, with_requant);
+      Step<kR, kPV, 1, S, false, kInside, kAdjacent>(b, p, with_requant);
       p += kPV;
     }
     if constexpr (kPV == 2) {
       if (p < pixels) {
-        Step<kR, kPV, 1, S, true, kFlip, kInside, false>(b, p, with_requant);
+        Step<kR, kPV, 1, S, true, kInside, false>(b, p, with_requant);
       }
     }
   };
@@ -257,7 +260,7 @@ HWY_NOINLINE void Block(const BlockArgs& args, size_t pixels) {
   }
 }
 
-template <size_t kR, size_t S, bool kFlip>
+template <size_t kR, size_t S>
 void Run(const DwconvArgs& a) {
   const size_t c4 = DwconvC4Channels(a.channels);
   for (size_t c0 = 0, slot = 0; c0 < c4; slot += kDwconvC4Block) {
@@ -280,24 +283,23 @@ void Run(const DwconvArgs& a) {
     b.stage = a.out;
     b.slot = slot;
     b.u8 = a.out->type == LOWBIT_DTYPE_UINT8;
-    // Inside: every kernel row in the image, one column step for all (a
-    // register each saved: the pointer arithmetic spilled without).
+    b.flip = a.input_type == LOWBIT_DTYPE_INT8 ? 0x80 : 0;
     if (c4 - c0 >= 64) {
       if (inside) {
-        Block<kR, 1, S, kFlip, true, false>(b, a.pixels);
+        Block<kR, 1, S, true, false>(b, a.pixels);
       } else {
-        Block<kR, 1, S, kFlip, false, false>(b, a.pixels);
+        Block<kR, 1, S, false, false>(b, a.pixels);
       }
       c0 += 64;
     } else {
       // Two pixels of 32 channels side by side (MobileNet's first
       // depthwise layer): one load for both halves.
       if (S == 1 && inside && a.in_stride == 32) {
-        Block<kR, 2, S, kFlip, true, S == 1>(b, a.pixels);
+        Block<kR, 2, S, true, S == 1>(b, a.pixels);
       } else if (inside) {
-        Block<kR, 2, S, kFlip, true, false>(b, a.pixels);
+        Block<kR, 2, S, true, false>(b, a.pixels);
       } else {
-        Block<kR, 2, S, kFlip, false, false>(b, a.pixels);
+        Block<kR, 2, S, false, false>(b, a.pixels);
       }
       c0 += 32;
     }
@@ -319,7 +321,7 @@ HWY_INLINE void CopyPatch(const DwconvArgs& a, const int64_t* offsets,
   }
 }
 
-template <size_t kR, bool kFlip>
+template <size_t kR>
 HWY_NOINLINE void Pixels(const DwconvArgs& a) {
   const size_t c4 = DwconvC4Channels(a.channels);
   alignas(64) uint8_t patch[4][3][64];
@@ -338,41 +340,38 @@ HWY_NOINLINE void Pixels(const DwconvArgs& a) {
       b.stage = a.out;
       b.slot = slot;
       b.u8 = a.out->type == LOWBIT_DTYPE_UINT8;
+      b.flip = a.input_type == LOWBIT_DTYPE_INT8 ? 0x80 : 0;
+    b.flip = a.input_type == LOWBIT_DTYPE_INT8 ? 0x80 : 0;
       const hn::ScalableTag<int32_t> d32;
       const auto with_requant = [&](const auto& body) LOWBIT_LAMBDA_INLINE {
         WithRequantizer(d32, *a.out, body);
       };
       if (c4 - c0 >= 64) {
         CopyPatch<kR, 64>(a, offsets, c0, patch);
-        Step<kR, 1, 1, 1, false, kFlip, true, false>(b, 0, with_requant);
+        Step<kR, 1, 1, 1, false, true, false>(b, 0, with_requant);
         c0 += 64;
       } else {
         CopyPatch<kR, 32>(a, offsets, c0, patch);
-        Step<kR, 2, 1, 1, true, kFlip, true, false>(b, 0, with_requant);
+        Step<kR, 2, 1, 1, true, true, false>(b, 0, with_requant);
         c0 += 32;
       }
     }
   }
 }
 
-template <size_t kR>
-void AnyPixels(const DwconvArgs& a, bool flip) {
-  return flip ? Pixels<kR, true>(a) : Pixels<kR, false>(a);
-}
-
 // Channels [0, C4) of a 3x3 kernel: row runs (DwconvArgs::row_run) and
-// single pixels, of one output row or a pair.
+// single pixels, of one output row or a pair. The input type is a run-time
+// XOR mask and the output type a run-time pack choice: as template
+// parameters each doubled the instantiations (compile time, sanitizer
+// builds above all) for no measurable speed.
 void Q8Dwconv4x64c4(const DwconvArgs& args) {
   // A local copy: the output stores may alias the caller's struct.
   const DwconvArgs a = args;
-  const bool flip = a.input_type == LOWBIT_DTYPE_INT8;
-  if (!a.row_run) return a.row_pair ? AnyPixels<2>(a, flip) : AnyPixels<1>(a, flip);
+  if (!a.row_run) return a.row_pair ? Pixels<2>(a) : Pixels<1>(a);
   if (a.row_pair) {  // stride 1 vertically; horizontally 1 or 2
-    if (a.stride_w == 1) return flip ? Run<2, 1, true>(a) : Run<2, 1, false>(a);
-    return flip ? Run<2, 2, true>(a) : Run<2, 2, false>(a);
+    return a.stride_w == 1 ? Run<2, 1>(a) : Run<2, 2>(a);
   }
-  if (a.stride_w == 1) return flip ? Run<1, 1, true>(a) : Run<1, 1, false>(a);
-  return flip ? Run<1, 2, true>(a) : Run<1, 2, false>(a);
+  return a.stride_w == 1 ? Run<1, 1>(a) : Run<1, 2>(a);
 }
 
 }  // namespace
