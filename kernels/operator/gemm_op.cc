@@ -570,6 +570,15 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                                       mr));
   }
   tile_m = std::min(tile_m, RoundUp(m, mr));
+  // No sliver of a last panel: its tasks would each stream a whole block
+  // of weights for a row or two (M = 49 in 24 + 24 + 1).
+  while (tile_m > mr && m > tile_m && m % tile_m != 0 &&
+         m % tile_m < tile_m / 2) {
+    const size_t fewer = (m + tile_m - 1) / tile_m - 1;
+    const size_t wider = RoundUp((m + fewer - 1) / fewer, mr);
+    if (wider == tile_m) break;
+    tile_m = wider;
+  }
   const size_t panels = (m + tile_m - 1) / tile_m;
   if (!scratch.panel_state.Reserve(panels)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
