@@ -342,15 +342,20 @@ struct RunContext {
   std::atomic<bool>* slot_busy;
   size_t slots;
   const GemmOutput* raw;  // the output stage of every part but the last
+  // PanelTask: a panel buffer per slot (panel_bytes each).
+  uint8_t* panels;
+  size_t panel_bytes;
 };
 
-void WidenTask(const RunContext& ctx, size_t i0, size_t rows, size_t slot) {
+// Rows [i0, i0 + rows) into the kernel's form at `a` (row i0's first
+// element).
+void WidenTask(const RunContext& ctx, size_t i0, size_t rows, size_t slot,
+               uint8_t* a) {
   const lowbit_gemm& g = *ctx.g;
   if (ctx.src != nullptr && g.kernel->layout.act != ActFormat::kInt16 &&
       ctx.row_offset == nullptr) {
     // 8-bit forms without row sums: straight into the panel.
-    ctx.src->gather(ctx.src->context, i0, rows,
-                    ctx.a_prepared + i0 * ctx.kpad, ctx.kpad,
+    ctx.src->gather(ctx.src->context, i0, rows, a, ctx.kpad,
                     FormatFlip(g.kernel->layout.act, g.input_type), ctx.kpad);
   } else if (ctx.src != nullptr) {
     // Through the slot's gather buffer, a few rows at a time so that they
@@ -361,7 +366,7 @@ void WidenTask(const RunContext& ctx, size_t i0, size_t rows, size_t slot) {
       const size_t n = std::min(step, i0 + rows - i);
       ctx.src->gather(ctx.src->context, i, n, buffer, g.k, 0, g.k);
       g.kernel->prepare(g.input_type, buffer, g.k, g.input_zero_point, n, g.k,
-                        ctx.kpad, ctx.a_prepared + i * ctx.kpad * ctx.act_bytes,
+                        ctx.kpad, a + (i - i0) * ctx.kpad * ctx.act_bytes,
                         ctx.row_offset != nullptr ? ctx.row_offset + i
                                                   : nullptr);
     }
@@ -369,8 +374,7 @@ void WidenTask(const RunContext& ctx, size_t i0, size_t rows, size_t slot) {
     g.kernel->prepare(
         g.input_type, static_cast<const uint8_t*>(ctx.a) + i0 * ctx.lda,
         ctx.lda, g.input_zero_point, rows, g.k, ctx.kpad,
-        ctx.a_prepared + i0 * ctx.kpad * ctx.act_bytes,
-        ctx.row_offset != nullptr ? ctx.row_offset + i0 : nullptr);
+        a, ctx.row_offset != nullptr ? ctx.row_offset + i0 : nullptr);
   }
   if (ctx.row_offset != nullptr) {
     for (size_t i = i0; i < i0 + rows; ++i) {
@@ -393,7 +397,8 @@ void PreparePanel(RunContext& ctx, size_t i0, size_t rows, size_t slot) {
   uint32_t expected = kTodo;
   if (state.compare_exchange_strong(expected, kBusy,
                                     std::memory_order_acquire)) {
-    WidenTask(ctx, i0, rows, slot);
+    WidenTask(ctx, i0, rows, slot,
+              ctx.a_prepared + i0 * ctx.kpad * ctx.act_bytes);
     state.store(kDone, std::memory_order_release);
     return;
   }
@@ -420,9 +425,11 @@ size_t ClaimSlot(const RunContext& ctx) {
 // part applies the output stage. The sums are the same modulo 2^32 however K
 // is cut, so the result is bit-identical. A kernel with an expanded form
 // gets each part's weights widened once, for all the task's row tiles.
-void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
-              size_t cols) {
-  auto& ctx = *static_cast<RunContext*>(context);
+//
+// panel_a: null, or the task's rows already in the kernel's form there
+// (row i0 first), with the slot the caller claimed for them (PanelTask).
+void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
+                size_t cols, const uint8_t* panel_a, size_t panel_slot) {
   const GemmKernel& kernel = *ctx.g->kernel;
   const size_t nr = kernel.layout.nr;
   const size_t group_bytes = kernel.layout.GroupBytes();
@@ -435,9 +442,15 @@ void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
   const size_t nc = std::min(nr, cols);
   const bool split = ctx.part_groups < kgroups;
   const bool expand = ctx.expand && rows > kernel.mr;
-  const bool claim = split || expand || ctx.src != nullptr;
-  const size_t slot = claim ? ClaimSlot(ctx) : 0;
-  PreparePanel(ctx, i0, rows, slot);
+  const bool claim =
+      panel_a == nullptr && (split || expand || ctx.src != nullptr);
+  const size_t slot = panel_a != nullptr ? panel_slot
+                      : claim            ? ClaimSlot(ctx)
+                                         : 0;
+  if (panel_a == nullptr) {
+    PreparePanel(ctx, i0, rows, slot);
+    panel_a = ctx.a_prepared + i0 * ctx.kpad * ctx.act_bytes;
+  }
   int32_t* partial = split ? ctx.partial + slot * ctx.tile_m * nr : nullptr;
   for (size_t g0 = 0; g0 < kgroups; g0 += ctx.part_groups) {
     const size_t groups = std::min(ctx.part_groups, kgroups - g0);
@@ -456,7 +469,7 @@ void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
       int32_t* part_c = split ? partial + (i - i0) * nr : nullptr;
       ukernel(
           mr, nc, groups,
-          ctx.a_prepared + (i * ctx.kpad + g0 * group_elems) * ctx.act_bytes,
+          panel_a + ((i - i0) * ctx.kpad + g0 * group_elems) * ctx.act_bytes,
           ctx.kpad,
           first && ctx.row_offset != nullptr ? ctx.row_offset + i : nullptr,
           first ? bias : part_c, first ? 0 : nr, w,
@@ -472,15 +485,29 @@ void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
 }
 
 // One panel of rows by every column block.
+void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
+              size_t cols) {
+  GemmTaskOn(*static_cast<RunContext*>(context), i0, j0, rows, cols, nullptr,
+             0);
+}
+
+// One panel of rows by every column block, converted into the slot's own
+// panel buffer: reused from panel to panel, it stays in cache, where a
+// panel of the whole-M buffer is written cold (for a convolution's
+// gathered patches, M x K bytes: 1.8 MB for rn50-3x3-56).
 void PanelTask(void* context, size_t panel) {
   auto& ctx = *static_cast<RunContext*>(context);
   const size_t m = ctx.rows;
   const size_t i0 = panel * ctx.tile_m;
   const size_t rows = std::min(ctx.tile_m, m - i0);
   const size_t nr = ctx.g->kernel->layout.nr;
+  const size_t slot = ClaimSlot(ctx);
+  uint8_t* a = ctx.panels + slot * ctx.panel_bytes;
+  WidenTask(ctx, i0, rows, slot, a);
   for (size_t j0 = 0; j0 < ctx.g->n; j0 += nr) {
-    GemmTask(context, i0, j0, rows, std::min(nr, ctx.g->n - j0));
+    GemmTaskOn(ctx, i0, j0, rows, std::min(nr, ctx.g->n - j0), a, slot);
   }
+  ctx.slot_busy[slot].store(false, std::memory_order_release);
 }
 
 std::atomic<size_t> g_part_groups_for_testing{0};
@@ -525,14 +552,10 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                 "any allocation can hold",
                 fn, m, a_bytes);
   }
-  const size_t a16_elems = a_bytes / 2 + 1;
   Scratch& scratch = ThreadScratch();
-  if (!scratch.a.Reserve(a16_elems) ||
-      (g->weight_offset != 0 && !scratch.row_offset.Reserve(m))) {
+  if (g->weight_offset != 0 && !scratch.row_offset.Reserve(m)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
-                "%s: cannot allocate %zu bytes of activation scratch for m = "
-                "%zu",
-                fn, a_bytes, m);
+                "%s: cannot allocate %zu row offsets", fn, m);
   }
   const size_t threads = pool != nullptr ? pthreadpool_get_threads_count(pool)
                                          : 1;
@@ -569,6 +592,12 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
     tile_m = std::min(tile_m, RoundUp((m + want_m_tiles - 1) / want_m_tiles,
                                       mr));
   }
+  // One thread gathers a convolution's rows panel by panel into a buffer
+  // small enough to stay in L2 next to the input it reads.
+  if (src != nullptr && threads == 1) {
+    tile_m = std::min(tile_m, std::max(mr, L2CacheBytes() / 8 /
+                                               (kpad * act_bytes) / mr * mr));
+  }
   tile_m = std::min(tile_m, RoundUp(m, mr));
   // No sliver of a last panel: its tasks would each stream a whole block
   // of weights for a row or two (M = 49 in 24 + 24 + 1).
@@ -580,6 +609,31 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
     tile_m = wider;
   }
   const size_t panels = (m + tile_m - 1) / tile_m;
+  // Gathered rows go panel by panel into per-slot buffers (PanelTask) on
+  // one thread, and with few column blocks on several, which then take a
+  // whole panel each: otherwise neighbouring tasks of one panel would go
+  // to different threads, and all but one would wait while it gathers.
+  const size_t n_blocks = (g->n + nr - 1) / nr;
+  const bool panel_tasks =
+      src != nullptr &&
+      (threads == 1 || (n_blocks <= 4 && panels >= 4 * threads));
+  size_t panel_bytes = 0, scratch_bytes = a_bytes;
+  if (panel_tasks &&
+      (!MulOk(tile_m, kpad * act_bytes, &panel_bytes) ||
+       !AddOk(panel_bytes, 63, &panel_bytes) ||
+       !MulOk(panel_bytes / 64 * 64, threads, &scratch_bytes) ||
+       scratch_bytes > kMaxBytes)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: %zu threads' panels of %zu rows overflow", fn, threads,
+                tile_m);
+  }
+  panel_bytes = panel_bytes / 64 * 64;
+  if (!scratch.a.Reserve(scratch_bytes / 2 + 1)) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate %zu bytes of activation scratch for m = "
+                "%zu",
+                fn, scratch_bytes, m);
+  }
   if (!scratch.panel_state.Reserve(panels)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu panel flags", fn, panels);
@@ -644,13 +698,10 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  split || expand || src != nullptr ? scratch.slot_busy.data()
                                                    : nullptr,
                  threads,
-                 &raw};
-  // With few column blocks, neighbouring tasks of one panel would go to
-  // different threads, and all but one would wait while it converts the
-  // panel's rows (costly for a convolution's gathered patches): then a task
-  // is a whole panel, all its column blocks on one thread.
-  const size_t n_blocks = (g->n + nr - 1) / nr;
-  if (threads > 1 && n_blocks <= 4 && panels >= 4 * threads) {
+                 &raw,
+                 reinterpret_cast<uint8_t*>(scratch.a.data()),
+                 panel_bytes};
+  if (panel_tasks) {
     pthreadpool_parallelize_1d(pool, PanelTask, &ctx, panels, 0);
   } else {
     pthreadpool_parallelize_2d_tile_2d(pool, GemmTask, &ctx, m, g->n, tile_m,
