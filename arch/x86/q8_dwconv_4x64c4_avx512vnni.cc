@@ -32,7 +32,7 @@ namespace {
 
 // Vectors of channels per step: each holds one pixel's 64 channels (kPV =
 // 1) or two pixels' 32 (kPV = 2); kP vectors, kPV * kP pixels.
-constexpr size_t kSteps = 3;
+constexpr size_t kSteps = 4;
 
 // The four c4 vectors of one column: lane bytes (r0, r1, r2, r3) per
 // channel in slot order (dwconv.h); r3 is zero for one output row, the
