@@ -91,6 +91,21 @@ struct BlockArgs {
   uint8_t flip;  // 0x80 for int8 input (to the unsigned side), else 0
 };
 
+// Everything of block `slot` but its input rows, whose first output pixel
+// is at `out`.
+BlockArgs BlockAt(const DwconvArgs& a, size_t slot, uint8_t* out) {
+  BlockArgs b;
+  b.block = a.packed + slot / kDwconvC4Block * kDwconvC4BlockInts;
+  b.out = out;
+  b.out_stride = a.out_stride;
+  b.out_next = a.next_row * a.out_stride;
+  b.stage = a.out;
+  b.slot = slot;
+  b.u8 = a.out->type == LOWBIT_DTYPE_UINT8;
+  b.flip = a.input_type == LOWBIT_DTYPE_INT8 ? 0x80 : 0;
+  return b;
+}
+
 // kR output rows (1 or 2) x kP vectors x 4 of one block, pixels p0.. of
 // the run. Vector v holds pixels q0 = p0 + kPV * v and q1 = q0 + 1 (kPV =
 // 2; with kOdd the second half repeats q0 and is not stored). Vector v at
@@ -264,7 +279,7 @@ template <size_t kR, size_t S>
 void Run(const DwconvArgs& a) {
   const size_t c4 = DwconvC4Channels(a.channels);
   for (size_t c0 = 0, slot = 0; c0 < c4; slot += kDwconvC4Block) {
-    BlockArgs b;
+    BlockArgs b = BlockAt(a, slot, a.output + c0);
     bool inside = true;
     for (size_t i = 0; i < 4; ++i) {
       // Input row i: the first output row's kernel row i, or the second's
@@ -276,14 +291,6 @@ void Run(const DwconvArgs& a) {
       b.step[i] = offset < 0 ? 0 : a.in_stride;
       inside &= offset >= 0;
     }
-    b.block = a.packed + slot / kDwconvC4Block * kDwconvC4BlockInts;
-    b.out = a.output + c0;
-    b.out_stride = a.out_stride;
-    b.out_next = a.next_row * a.out_stride;
-    b.stage = a.out;
-    b.slot = slot;
-    b.u8 = a.out->type == LOWBIT_DTYPE_UINT8;
-    b.flip = a.input_type == LOWBIT_DTYPE_INT8 ? 0x80 : 0;
     if (c4 - c0 >= 64) {
       if (inside) {
         Block<kR, 1, S, true, false>(b, a.pixels);
@@ -328,20 +335,11 @@ HWY_NOINLINE void Pixels(const DwconvArgs& a) {
   for (size_t p = 0; p < a.pixels; ++p) {
     const int64_t* offsets = a.offsets + p * 9;
     for (size_t c0 = 0, slot = 0; c0 < c4; slot += kDwconvC4Block) {
-      BlockArgs b;
+      BlockArgs b = BlockAt(a, slot, a.output + p * a.out_stride + c0);
       for (size_t i = 0; i < 4; ++i) {
         b.row[i] = patch[i][0];
         b.step[i] = 64;
       }
-      b.out_next = a.next_row * a.out_stride;
-      b.block = a.packed + slot / kDwconvC4Block * kDwconvC4BlockInts;
-      b.out = a.output + p * a.out_stride + c0;
-      b.out_stride = a.out_stride;
-      b.stage = a.out;
-      b.slot = slot;
-      b.u8 = a.out->type == LOWBIT_DTYPE_UINT8;
-      b.flip = a.input_type == LOWBIT_DTYPE_INT8 ? 0x80 : 0;
-    b.flip = a.input_type == LOWBIT_DTYPE_INT8 ? 0x80 : 0;
       const hn::ScalableTag<int32_t> d32;
       const auto with_requant = [&](const auto& body) LOWBIT_LAMBDA_INLINE {
         WithRequantizer(d32, *a.out, body);

@@ -484,7 +484,6 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
   }
 }
 
-// One panel of rows by every column block.
 void GemmTask(void* context, size_t i0, size_t j0, size_t rows,
               size_t cols) {
   GemmTaskOn(*static_cast<RunContext*>(context), i0, j0, rows, cols, nullptr,
@@ -618,16 +617,20 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
       src != nullptr &&
       (threads == 1 || (n_blocks <= 4 && panels >= 4 * threads));
   size_t panel_bytes = 0, scratch_bytes = a_bytes;
-  if (panel_tasks &&
-      (!MulOk(tile_m, kpad * act_bytes, &panel_bytes) ||
-       !AddOk(panel_bytes, 63, &panel_bytes) ||
-       !MulOk(panel_bytes / 64 * 64, threads, &scratch_bytes) ||
-       scratch_bytes > kMaxBytes)) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "%s: %zu threads' panels of %zu rows overflow", fn, threads,
-                tile_m);
+  if (panel_tasks) {
+    // Each panel starts on a cache line of its own.
+    if (!MulOk(tile_m, kpad * act_bytes, &panel_bytes) ||
+        panel_bytes > kMaxBytes) {
+      return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                  "%s: panels of %zu rows overflow", fn, tile_m);
+    }
+    panel_bytes = RoundUp(panel_bytes, 64);
+    if (!MulOk(panel_bytes, threads, &scratch_bytes) ||
+        scratch_bytes > kMaxBytes) {
+      return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                  "%s: %zu threads' panels overflow", fn, threads);
+    }
   }
-  panel_bytes = panel_bytes / 64 * 64;
   if (!scratch.a.Reserve(scratch_bytes / 2 + 1)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu bytes of activation scratch for m = "
