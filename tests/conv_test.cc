@@ -5,6 +5,7 @@
 // GEMM microkernel in the table: exact equality with the 7-loop reference.
 #include <gtest/gtest.h>
 
+#include "kernels/operator/gemm_op.h"
 #include "tests/conv_tester.h"
 #include "tests/kernel_test.h"
 
@@ -223,6 +224,61 @@ TEST_P(ConvSweep, RequantAndClamp) {
       .output_zero_point(10)
       .clamp(10, 10)
       .Test(kernel());
+}
+
+// Group input channels that are whole K groups, at least kMinTapGroups of
+// them: kernels with an indirect form read the patches in place through
+// tap offsets (padded taps from a row of za) instead of gathering them;
+// every geometry against the reference, and gathered too.
+TEST_P(ConvSweep, TapsReadInPlace) {
+  const size_t kr = kernel().layout.kr;
+  const size_t nr = kernel().layout.nr;
+  const size_t cg0 = kMinTapGroups * kr;
+  for (bool converted : {false, true}) {
+    for (size_t cg : {cg0, cg0 + kr, 4 * cg0}) {
+      for (size_t k : {1, 3, 5}) {
+        for (size_t stride : {1, 2, 3}) {
+          ConvTester().input_size(7, 6).kernel_size(k, k == 5 ? 3 : k)
+              .stride(stride, stride).padding(k / 2, k / 2, k / 2 + 1, 0)
+              .group_input_channels(cg).group_output_channels(nr + 3)
+              .converted(converted).Test(kernel());
+        }
+      }
+      ConvTester().input_size(9, 8).kernel_size(3, 3).dilation(2, 3)
+          .padding(2, 4, 1, 3).group_input_channels(cg)
+          .group_output_channels(2 * nr - 1).input_type(LOWBIT_DTYPE_UINT8)
+          .input_zero_point(201).converted(converted).Test(kernel());
+      ConvTester().input_size(2, 3).kernel_size(7, 7).padding(5, 4, 6, 3)
+          .group_input_channels(cg).group_output_channels(5)
+          .converted(converted).Test(kernel());
+      ConvTester().batch(3).input_size(5, 4).kernel_size(3, 2).padding(1)
+          .groups(2).group_input_channels(cg).group_output_channels(nr + 1)
+          .input_stride(2 * cg + 5).output_stride(2 * nr + 9)
+          .converted(converted).Test(kernel());
+      for (size_t parts : {size_t{1}, cg / kr - 1, cg / kr + 1, 3 * cg / kr}) {
+        for (lowbit_requant mode : kModes) {
+          ConvTester().input_size(6, 5).kernel_size(3, 3).padding(1)
+              .group_input_channels(cg).group_output_channels(2 * nr + 3)
+              .requant(mode).k_part_groups(parts).converted(converted)
+              .Test(kernel());
+        }
+      }
+    }
+    for (Fill a : {Fill::kMin, Fill::kMax}) {
+      for (Fill w : {Fill::kMin, Fill::kMax}) {
+        for (lowbit_dtype in : {LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_UINT8}) {
+          const int32_t lo = in == LOWBIT_DTYPE_UINT8 ? 0 : -128;
+          for (int32_t z : {lo, lo + 255}) {
+            ConvTester().input_size(4, 5).kernel_size(3, 3)
+                .padding(2, 1, 0, 2).group_input_channels(cg0 + kr)
+                .group_output_channels(nr + 2).input_type(in)
+                .input_zero_point(z).input_fill(a).weight_fill(w)
+                .converted(converted).Test(kernel());
+          }
+        }
+      }
+    }
+  }
 }
 
 // Named for the qemu stages, which leave out tests that start threads.

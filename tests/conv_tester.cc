@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels/operator/conv_op.h"
+#include "kernels/operator/gemm_op.h"
 #include "kernels/operator/scratch.h"
 #include "kernels/reference/conv.h"
 #include "kernels/reference/requant.h"
@@ -116,7 +117,21 @@ void ConvTester::Test(const GemmKernel& kernel,
           << weight_type_ << "/" << output_type_ << " za=" << za_
           << " zw=" << zw_ << " zo=" << zo_ << " clamp=[" << p.output_min
           << "," << p.output_max << "] threads=" << threads_
-          << " caller_multipliers=" << caller_multipliers_;
+          << " caller_multipliers=" << caller_multipliers_
+          << " k_part_groups=" << k_part_groups_
+          << " converted=" << converted_;
+
+  // Both runs with the test switches; restored however the test ends.
+  struct Switches {
+    Switches(size_t parts, bool converted) {
+      SetGemmKPartGroupsForTesting(parts);
+      SetGemmNoDirectForTesting(converted);
+    }
+    ~Switches() {
+      SetGemmKPartGroupsForTesting(0);
+      SetGemmNoDirectForTesting(false);
+    }
+  } switches(k_part_groups_, converted_);
 
   lowbit_conv2d_t conv = nullptr;
   ASSERT_EQ(PackConv2d(&p, kernel, &conv, dwconv), LOWBIT_OK)

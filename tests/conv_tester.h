@@ -52,6 +52,11 @@ class ConvTester {
   ConvTester& caller_multipliers(bool v) { caller_multipliers_ = v; return *this; }
   ConvTester& threads(size_t v) { threads_ = v; return *this; }
   ConvTester& seed(uint32_t v) { seed_ = v; return *this; }
+  // The GEMM path's test switches (kernels/operator/gemm_op.h): K cut into
+  // parts of v K groups, and rows gathered even where the kernel could
+  // read them in place.
+  ConvTester& k_part_groups(size_t v) { k_part_groups_ = v; return *this; }
+  ConvTester& converted(bool v) { converted_ = v; return *this; }
 
   // Depthwise convolutions (multiplier 1) run on `dwconv`, or on the one
   // the operator pairs with `kernel` when it is null.
@@ -73,6 +78,8 @@ class ConvTester {
   int32_t qmin_ = 0, qmax_ = 0;
   bool has_clamp_ = false;
   Fill a_fill_ = Fill::kRandom, w_fill_ = Fill::kRandom;
+  size_t k_part_groups_ = 0;
+  bool converted_ = false;
   bool caller_multipliers_ = false;
   size_t threads_ = 1;
   uint32_t seed_ = 0xC0411;

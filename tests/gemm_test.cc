@@ -247,6 +247,37 @@ TEST_P(GemmSweep, ThreadCountsGiveTheSameBytes) {
   }
 }
 
+// Whole K groups with symmetric weights: a kernel with ukernel_flip reads
+// the caller's rows in place (XORed as it reads them where the input type
+// is not its form); the same problems through converted rows must give
+// the same bytes, at the extremes, with row strides and K blocking.
+TEST_P(GemmSweep, RowsInPlaceAndConverted) {
+  for (bool converted : {false, true}) {
+    for (lowbit_dtype in : {LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_UINT8}) {
+      const int32_t za_lo = in == LOWBIT_DTYPE_UINT8 ? 0 : -128;
+      for (size_t k : {kr(), 4 * kr(), 16 * kr(), 37 * kr()}) {
+        for (lowbit_requant mode : kModes) {
+          GemmTester().m(2 * mr() + 3).n(2 * nr() + 5).k(k).input_type(in)
+              .a_zero_point(za_lo + 77).requant(mode).converted(converted)
+              .Test(kernel());
+        }
+        GemmTester().m(mr() + 1).n(nr()).k(k).input_type(in)
+            .a_stride(k + 3).converted(converted).Test(kernel());
+        GemmTester().m(3 * mr()).n(nr() + 1).k(k).input_type(in)
+            .k_part_groups(3).converted(converted).Test(kernel());
+        for (Fill af : {Fill::kMin, Fill::kMax}) {
+          for (Fill wf : {Fill::kMin, Fill::kMax}) {
+            GemmTester().m(mr()).n(nr() + 2).k(k).input_type(in)
+                .a_fill(af).w_fill(wf)
+                .a_zero_point(af == Fill::kMin ? za_lo + 255 : za_lo)
+                .converted(converted).Test(kernel());
+          }
+        }
+      }
+    }
+  }
+}
+
 LOWBIT_INSTANTIATE_FOR_ALL_KERNELS(GemmSweep);
 
 }  // namespace

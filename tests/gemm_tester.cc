@@ -116,7 +116,8 @@ void GemmTester::Test(const GemmKernel& kernel) const {
           << " zw=" << zw_ << " zo=" << zo_ << " clamp=[" << p.output_min
           << "," << p.output_max << "] raw=" << raw_int32_
           << " threads=" << threads_ << " k_part_groups=" << k_part_groups_
-          << " caller_multipliers=" << caller_multipliers_;
+          << " caller_multipliers=" << caller_multipliers_
+          << " converted=" << converted_;
 
   lowbit_gemm_t gemm = nullptr;
   ASSERT_EQ(PackGemm(&p, kernel, &gemm), LOWBIT_OK)
@@ -130,6 +131,7 @@ void GemmTester::Test(const GemmKernel& kernel) const {
   std::unique_ptr<pthreadpool, PoolDeleter> pool(
       threads_ > 1 ? pthreadpool_create(threads_) : nullptr);
   SetGemmKPartGroupsForTesting(k_part_groups_);
+  SetGemmNoDirectForTesting(converted_);
   const lowbit_status status =
       raw_int32_ ? lowbit_gemm_run_int32(gemm, m_, a.data(), lda,
                                          reinterpret_cast<int32_t*>(c_data),
@@ -137,6 +139,7 @@ void GemmTester::Test(const GemmKernel& kernel) const {
                  : lowbit_gemm_run(gemm, m_, a.data(), lda, c_data, ldc,
                                    pool.get());
   SetGemmKPartGroupsForTesting(0);
+  SetGemmNoDirectForTesting(false);
   ASSERT_EQ(status, LOWBIT_OK) << problem.str() << ": " << lowbit_last_error();
 
   // The reference writes into its own buffer; gaps between rows keep the

@@ -71,6 +71,9 @@ class GemmTester {
   // Forces the operator's K blocking to parts of v K groups (0: the
   // cache-derived default, which splits only very large K).
   GemmTester& k_part_groups(size_t v) { k_part_groups_ = v; return *this; }
+  // true: rows are converted into the kernel's form even where the kernel
+  // could read them in place (GemmKernel::ukernel_flip).
+  GemmTester& converted(bool v) { converted_ = v; return *this; }
   GemmTester& seed(uint32_t v) { seed_ = v; return *this; }
 
   // Runs the problem with `kernel`; reports a gtest failure naming the
@@ -95,6 +98,7 @@ class GemmTester {
   bool caller_multipliers_ = false;
   size_t threads_ = 1;
   size_t k_part_groups_ = 0;
+  bool converted_ = false;
   uint32_t seed_ = 0x10B17;
 };
 

@@ -31,8 +31,11 @@ namespace {
 constexpr size_t kMR = 8;
 constexpr size_t kKR = 4;
 
-// kNV vectors of 16 channels per block.
-template <size_t kNV>
+// kNV vectors of 16 channels per block. kFlip: activations arrive as the
+// caller's int8 bytes, turned into A_u by the XOR that broadcasts them
+// (one EVEX instruction with an embedded broadcast, like the plain
+// broadcast it replaces), so a GEMM with int8 input reads it in place.
+template <size_t kNV, bool kFlip = false>
 struct Tile {
   static constexpr size_t kNR = kNV * 16;
   static constexpr size_t kGroupBytes = kNR * kKR;
@@ -65,6 +68,13 @@ struct Tile {
         }
       }
     }
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    const auto broadcast = [&](const uint8_t* p) {
+      int32_t quad;
+      std::memcpy(&quad, p, sizeof(quad));
+      const __m512i v = _mm512_set1_epi32(quad);
+      return kFlip ? _mm512_xor_si512(v, flip) : v;
+    };
     const uint8_t* wk = w;
     size_t g = 0;
     for (; g + S <= kgroups; g += S) {
@@ -83,9 +93,7 @@ struct Tile {
         for (size_t j = 0; j < NV; ++j) wv[j] = _mm512_loadu_si512(wg + 64 * j);
         LOWBIT_UNROLL
         for (size_t m = 0; m < MR; ++m) {
-          int32_t quad;
-          std::memcpy(&quad, a + m * a_stride + (g + s) * kKR, sizeof(quad));
-          const __m512i av = _mm512_set1_epi32(quad);
+          const __m512i av = broadcast(a + m * a_stride + (g + s) * kKR);
           LOWBIT_UNROLL
           for (size_t j = 0; j < NV; ++j) {
             acc[s][m][j] = _mm512_dpbusd_epi32(acc[s][m][j], av, wv[j]);
@@ -97,9 +105,7 @@ struct Tile {
       const uint8_t* wg = wk + g * kGroupBytes;
       LOWBIT_UNROLL
       for (size_t m = 0; m < MR; ++m) {
-        int32_t quad;
-        std::memcpy(&quad, a + m * a_stride + g * kKR, sizeof(quad));
-        const __m512i av = _mm512_set1_epi32(quad);
+        const __m512i av = broadcast(a + m * a_stride + g * kKR);
         LOWBIT_UNROLL
         for (size_t j = 0; j < NV; ++j) {
           acc[0][m][j] = _mm512_dpbusd_epi32(acc[0][m][j], av,
@@ -121,6 +127,97 @@ struct Tile {
     FinishRawTile<MR, NV>(hn::ScalableTag<int32_t>(), acc[0], row_offset, out,
                           n0, nc, c, ldc);
   }
+
+  // The same loop on rows read through tap offsets (GemmIndirectUkernelFn):
+  // per tap, each row's pointer once, then the tap's K groups as in Run.
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void RunIndirect(
+      size_t nc, size_t taps, size_t tap_groups, const int64_t* offsets,
+      size_t offsets_stride, const uint8_t* base, const uint8_t* zero,
+      const int32_t* init, size_t init_stride, const uint8_t* w,
+      const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+    constexpr size_t S = MR == 1 ? 4 : MR == 2 ? 2 : 1;
+    __m512i acc[S][MR][NV];
+    LOWBIT_UNROLL
+    for (size_t s = 0; s < S; ++s) {
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          acc[s][m][j] =
+              s == 0 ? _mm512_loadu_si512(init + m * init_stride + 16 * j)
+                     : _mm512_setzero_si512();
+        }
+      }
+    }
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    const auto broadcast = [&](const uint8_t* p) {
+      int32_t quad;
+      std::memcpy(&quad, p, sizeof(quad));
+      const __m512i v = _mm512_set1_epi32(quad);
+      return kFlip ? _mm512_xor_si512(v, flip) : v;
+    };
+    const uint8_t* wg = w;
+    for (size_t t = 0; t < taps; ++t) {
+      const uint8_t* rows[MR];
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        const int64_t off = offsets[m * offsets_stride + t];
+        rows[m] = off < 0 ? zero : base + off;
+      }
+      size_t g = 0;
+      for (; g + S <= tap_groups; g += S) {
+        LOWBIT_UNROLL
+        for (size_t s = 0; s < S; ++s, wg += kGroupBytes) {
+          if constexpr (S == 1) {
+            LOWBIT_UNROLL
+            for (size_t j = 0; j < NV; ++j) {
+              _mm_prefetch(
+                  reinterpret_cast<const char*>(wg + kPrefetchBytes) + 64 * j,
+                  _MM_HINT_T0);
+            }
+          }
+          __m512i wv[NV];
+          LOWBIT_UNROLL
+          for (size_t j = 0; j < NV; ++j) {
+            wv[j] = _mm512_loadu_si512(wg + 64 * j);
+          }
+          LOWBIT_UNROLL
+          for (size_t m = 0; m < MR; ++m) {
+            const __m512i av = broadcast(rows[m] + (g + s) * kKR);
+            LOWBIT_UNROLL
+            for (size_t j = 0; j < NV; ++j) {
+              acc[s][m][j] = _mm512_dpbusd_epi32(acc[s][m][j], av, wv[j]);
+            }
+          }
+        }
+      }
+      for (; g < tap_groups; ++g, wg += kGroupBytes) {  // only when S > 1
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          const __m512i av = broadcast(rows[m] + g * kKR);
+          LOWBIT_UNROLL
+          for (size_t j = 0; j < NV; ++j) {
+            acc[0][m][j] = _mm512_dpbusd_epi32(
+                acc[0][m][j], av, _mm512_loadu_si512(wg + 64 * j));
+          }
+        }
+      }
+    }
+
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        LOWBIT_UNROLL
+        for (size_t s = 1; s < S; ++s) {
+          acc[0][m][j] = _mm512_add_epi32(acc[0][m][j], acc[s][m][j]);
+        }
+      }
+    }
+    FinishRawTile<MR, NV>(hn::ScalableTag<int32_t>(), acc[0], nullptr, out,
+                          n0, nc, c, ldc);
+  }
 };
 
 }  // namespace
@@ -138,7 +235,14 @@ constexpr GemmKernel kQ8Gemm8x32c4Avx512Vnni = {
     GemmLayout{target::Tile<2>::kNR, target::kKR, ActFormat::kUint8},
     &TileUkernel<target::Tile<2>, target::kMR, 2, 16, uint8_t>,
     &target::PrepareActivations8<ActFormat::kUint8>,
-    &target::RequantizeFullVectors};
+    &target::RequantizeFullVectors,
+    nullptr,
+    0,
+    nullptr,
+    nullptr,
+    &TileUkernel<target::Tile<2, true>, target::kMR, 2, 16, uint8_t>,
+    &TileIndirectUkernel<target::Tile<2>, target::kMR, 2, 16>,
+    &TileIndirectUkernel<target::Tile<2, true>, target::kMR, 2, 16>};
 constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -153,6 +257,9 @@ constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     nullptr,
     0,
     nullptr,
-    &kQ8Gemm8x32c4Avx512Vnni};
+    &kQ8Gemm8x32c4Avx512Vnni,
+    &TileUkernel<target::Tile<3, true>, target::kMR, 3, 16, uint8_t>,
+    &TileIndirectUkernel<target::Tile<3>, target::kMR, 3, 16>,
+    &TileIndirectUkernel<target::Tile<3, true>, target::kMR, 3, 16>};
 
 }  // namespace lowbit

@@ -35,6 +35,28 @@ void TileUkernel(size_t mr, size_t nc, size_t kgroups, const void* a,
                              init, init_stride, w, out, n0, c, ldc);
 }
 
+// The GemmIndirectUkernelFn of a tiled kernel whose Tile also has
+// RunIndirect<MR, NV>.
+template <class Tile>
+struct IndirectTile {
+  template <size_t MR, size_t NV, class... Args>
+  static void Run(const Args&... args) {
+    Tile::template RunIndirect<MR, NV>(args...);
+  }
+};
+
+template <class Tile, size_t MR, size_t NV, size_t Lanes>
+void TileIndirectUkernel(size_t mr, size_t nc, size_t taps, size_t tap_groups,
+                         const int64_t* offsets, size_t offsets_stride,
+                         const uint8_t* base, const uint8_t* zero,
+                         const int32_t* init, size_t init_stride,
+                         const uint8_t* w, const GemmOutput& out, size_t n0,
+                         void* c, size_t ldc) {
+  DispatchTile<IndirectTile<Tile>, MR, NV>(
+      mr, (nc + Lanes - 1) / Lanes, nc, taps, tap_groups, offsets,
+      offsets_stride, base, zero, init, init_stride, w, out, n0, c, ldc);
+}
+
 }  // namespace lowbit
 
 #endif  // LOWBIT_KERNELS_GEMM_TILE_DISPATCH_H_

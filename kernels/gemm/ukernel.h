@@ -44,6 +44,19 @@ using GemmUkernelFn = void (*)(size_t mr, size_t nc, size_t kgroups,
                                const GemmOutput& out, size_t n0, void* c,
                                size_t ldc);
 
+// A tile whose rows are read in place through tap offsets (a
+// convolution's output pixels, kernels/operator/conv_op.cc): row m's K is
+// `taps` runs of tap_groups K groups, run t at base + offsets[m *
+// offsets_stride + t], or at `zero` when that offset is negative (a tap in
+// the padding). The bytes are the caller's input type, which the kernel
+// turns into its ActFormat itself (GemmKernel::ukernel_indirect_flip).
+// Weights, init, out and c as for GemmUkernelFn; symmetric weights only.
+using GemmIndirectUkernelFn = void (*)(
+    size_t mr, size_t nc, size_t taps, size_t tap_groups,
+    const int64_t* offsets, size_t offsets_stride, const uint8_t* base,
+    const uint8_t* zero, const int32_t* init, size_t init_stride,
+    const uint8_t* w, const GemmOutput& out, size_t n0, void* c, size_t ldc);
+
 // Converts rows [0, m) of A to the layout's ActFormat, padded to kpad
 // elements per row. row_sums: nullptr, or receives each row's sum of
 // A - za over the K real columns (modulo 2^32).
@@ -95,6 +108,19 @@ struct GemmKernel {
   // (KernelForChannels, kernel_table.h). Listed in the table too, so the
   // sweep runs it.
   const GemmKernel* narrow = nullptr;
+  // Optional: the kernel reading the caller's rows in place. A kernel that
+  // has it reads exactly KR bytes per row and K group (nothing past
+  // kgroups * KR, no alignment), so when K is a whole number of groups and
+  // the weights are symmetric, the operator hands it the caller's rows
+  // (a_stride = lda) instead of converting them: through `ukernel` when the
+  // input type is already the layout's ActFormat, through `ukernel_flip`
+  // (which XORs every byte with 0x80 as it reads it) when it is the other
+  // 8-bit type.
+  GemmUkernelFn ukernel_flip = nullptr;
+  // Optional: the indirect form of ukernel and of ukernel_flip, for
+  // convolutions whose group input channels are a whole number of K groups.
+  GemmIndirectUkernelFn ukernel_indirect = nullptr;
+  GemmIndirectUkernelFn ukernel_indirect_flip = nullptr;
 };
 
 }  // namespace lowbit

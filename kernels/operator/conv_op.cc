@@ -733,6 +733,38 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
                          p.padding_bottom == 0 && p.padding_right == 0;
   const auto* in = static_cast<const uint8_t*>(input);
   auto* out = static_cast<uint8_t*>(output);
+  // Kernels that read rows in place through tap offsets (GemmTapSource)
+  // take one image at a time, on the depthwise path's offsets.
+  const GemmKernel& kernel = GemmKernelOf(conv->group_gemms[0]);
+  const size_t kr = kernel.layout.kr;
+  const size_t cg = p.group_input_channels;
+  if (!pointwise && kernel.ukernel_indirect != nullptr && cg % kr == 0 &&
+      cg / kr >= kMinTapGroups) {
+    lowbit_status status = LOWBIT_OK;
+    const int64_t* offsets = DwIndirection(*conv, in_h, in_w, in_stride,
+                                           out_h, out_w, fn, &status);
+    if (offsets == nullptr) return status;
+    const size_t image_in = in_h * in_w * in_stride;
+    const size_t image_out = out_h * out_w * out_stride;
+    for (size_t b = 0; b < batch; ++b) {
+      for (size_t g = 0; g < p.groups; ++g) {
+        lowbit_gemm_t gemm = conv->group_gemms[g];
+        const uint8_t* group_in = in + b * image_in + g * cg;
+        const uint8_t* in_end = in + (in_pixels - 1) * in_stride + c_in;
+        const Patches patches(&p, group_in, in_stride, in_h, in_w, out_h,
+                              out_w, in_end);
+        const GemmTapSource taps{offsets, p.kernel_height * p.kernel_width,
+                                 group_in, conv->zero_row.data()};
+        const GemmRowSource src{&Patches::Gather, &patches, &taps};
+        const lowbit_status s = RunGemm(
+            gemm, out_h * out_w, group_in, in_stride, &src,
+            out + b * image_out + g * p.group_output_channels, out_stride,
+            GemmOutputOf(gemm), 1, pool, fn);
+        if (s != LOWBIT_OK) return s;
+      }
+    }
+    return Succeed();
+  }
   for (size_t g = 0; g < p.groups; ++g) {
     lowbit_gemm_t gemm = conv->group_gemms[g];
     const uint8_t* group_in = in + g * p.group_input_channels;
@@ -897,6 +929,9 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
     if (status != LOWBIT_OK) return status;
     c->group_gemms.push_back(gemm);
   }
+  // What a padded tap reads on the indirect path (GemmTapSource::zero).
+  c->zero_row.assign(p.group_input_channels,
+                     static_cast<uint8_t>(p.input_zero_point));
   *conv = c.release();
   return Succeed();
 }

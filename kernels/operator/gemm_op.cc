@@ -322,6 +322,14 @@ struct RunContext {
   size_t gathered_bytes;
   uint8_t* a_prepared;  // rows of kpad elements of act_bytes each
   size_t kpad;
+  // Not null: the kernel reads the caller's rows in place (a, lda) through
+  // this function (GemmKernel::ukernel_flip), and nothing is prepared.
+  GemmUkernelFn direct;
+  // Not null: rows read in place through tap offsets (GemmRowSource::taps)
+  // by this function, tap_groups K groups per tap; nothing is gathered.
+  GemmIndirectUkernelFn indirect;
+  const GemmTapSource* taps;
+  size_t tap_groups;
   size_t act_bytes;
   int32_t* row_offset;  // nullptr when the weights are symmetric
   uint8_t* c;
@@ -447,7 +455,13 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
   const size_t slot = panel_a != nullptr ? panel_slot
                       : claim            ? ClaimSlot(ctx)
                                          : 0;
-  if (panel_a == nullptr) {
+  size_t a_stride = ctx.kpad;
+  if (ctx.indirect != nullptr) {
+    panel_a = nullptr;  // unused
+  } else if (panel_a == nullptr && ctx.direct != nullptr) {
+    panel_a = static_cast<const uint8_t*>(ctx.a) + i0 * ctx.lda;
+    a_stride = ctx.lda;
+  } else if (panel_a == nullptr) {
     PreparePanel(ctx, i0, rows, slot);
     panel_a = ctx.a_prepared + i0 * ctx.kpad * ctx.act_bytes;
   }
@@ -457,7 +471,8 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
     const bool first = g0 == 0;
     const bool last = g0 + groups == kgroups;
     const uint8_t* w = weights + g0 * group_bytes;
-    GemmUkernelFn ukernel = kernel.ukernel;
+    GemmUkernelFn ukernel =
+        ctx.direct != nullptr ? ctx.direct : kernel.ukernel;
     if (expand) {
       uint8_t* wide = ctx.expanded + slot * ctx.expanded_slot_bytes;
       kernel.expand_weights(w, groups, wide);
@@ -467,16 +482,25 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
     for (size_t i = i0; i < i0 + rows; i += kernel.mr) {
       const size_t mr = std::min(kernel.mr, i0 + rows - i);
       int32_t* part_c = split ? partial + (i - i0) * nr : nullptr;
+      void* part_out =
+          last ? static_cast<void*>(ctx.c + (i * ctx.ldc + j0) * ctx.c_elem)
+               : part_c;
+      if (ctx.indirect != nullptr) {
+        const size_t taps = ctx.taps->taps;
+        ctx.indirect(mr, nc, groups / ctx.tap_groups, ctx.tap_groups,
+                     ctx.taps->offsets + i * taps + g0 / ctx.tap_groups, taps,
+                     ctx.taps->base, ctx.taps->zero, first ? bias : part_c,
+                     first ? 0 : nr, w, last ? *ctx.out : *ctx.raw, j0,
+                     part_out, last ? ctx.ldc : nr);
+        continue;
+      }
       ukernel(
           mr, nc, groups,
-          panel_a + ((i - i0) * ctx.kpad + g0 * group_elems) * ctx.act_bytes,
-          ctx.kpad,
+          panel_a + ((i - i0) * a_stride + g0 * group_elems) * ctx.act_bytes,
+          a_stride,
           first && ctx.row_offset != nullptr ? ctx.row_offset + i : nullptr,
           first ? bias : part_c, first ? 0 : nr, w,
-          last ? *ctx.out : *ctx.raw, j0,
-          last ? static_cast<void*>(ctx.c + (i * ctx.ldc + j0) * ctx.c_elem)
-               : part_c,
-          last ? ctx.ldc : nr);
+          last ? *ctx.out : *ctx.raw, j0, part_out, last ? ctx.ldc : nr);
     }
   }
   if (claim) {
@@ -510,6 +534,7 @@ void PanelTask(void* context, size_t panel) {
 }
 
 std::atomic<size_t> g_part_groups_for_testing{0};
+std::atomic<bool> g_no_direct_for_testing{false};
 
 size_t RoundUp(size_t x, size_t q) { return (x + q - 1) / q * q; }
 
@@ -558,6 +583,26 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   }
   const size_t threads = pool != nullptr ? pthreadpool_get_threads_count(pool)
                                          : 1;
+  // Rows in place through tap offsets: from here on like rows without a
+  // source (no gather, no panels), read by the indirect kernel.
+  GemmIndirectUkernelFn indirect = nullptr;
+  const GemmTapSource* taps = src != nullptr ? src->taps : nullptr;
+  size_t tap_groups = 0;
+  if (taps != nullptr && kernel.ukernel_indirect != nullptr &&
+      g->weight_offset == 0 && kernel.layout.act != ActFormat::kInt16 &&
+      g->k % taps->taps == 0 && g->k / taps->taps % kernel.layout.kr == 0 &&
+      g->k / taps->taps / kernel.layout.kr >= kMinTapGroups &&
+      !g_no_direct_for_testing.load()) {
+    indirect = FormatFlip(kernel.layout.act, g->input_type) != 0
+                   ? kernel.ukernel_indirect_flip
+                   : kernel.ukernel_indirect;
+    tap_groups = g->k / taps->taps / kernel.layout.kr;
+  }
+  if (indirect != nullptr) {
+    src = nullptr;
+  } else {
+    taps = nullptr;
+  }
   // Tiles: one NR block of columns; as many rows as keep their converted
   // activations within half the L2 cache, cut further so every thread gets
   // several tiles.
@@ -576,9 +621,14 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   const size_t forced_parts = g_part_groups_for_testing.load();
   if (forced_parts != 0) part_groups = forced_parts;
   // A single row tile (GEMV) reads each weight once whatever the cut.
+  // Indirect rows: parts of whole taps.
+  const size_t part_unit = indirect != nullptr ? tap_groups : 1;
+  part_groups = std::max(part_groups / part_unit, size_t{1}) * part_unit;
   if (part_groups < kgroups && (m > mr || forced_parts)) {
-    const size_t parts = (kgroups + part_groups - 1) / part_groups;
-    part_groups = (kgroups + parts - 1) / parts;  // even parts
+    const size_t units = kgroups / part_unit;
+    const size_t parts = (units + part_groups / part_unit - 1) /
+                         (part_groups / part_unit);
+    part_groups = (units + parts - 1) / parts * part_unit;  // even parts
   } else {
     part_groups = kgroups;
   }
@@ -596,6 +646,16 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   if (src != nullptr && threads == 1) {
     tile_m = std::min(tile_m, std::max(mr, L2CacheBytes() / 8 /
                                                (kpad * act_bytes) / mr * mr));
+  }
+  // Rows read in place or converted whole: a panel's rows and its outputs
+  // stay in cache while every column block passes over them. Otherwise a
+  // small K (a 1x1 convolution's channels) makes panels of all of M, and
+  // each block's pass writes its part of every output line after the
+  // last pass has pushed that line out (mnv1-pw1: 12544 rows).
+  if (src == nullptr) {
+    const size_t row_bytes = kpad * act_bytes + g->n * c_elem;
+    tile_m = std::min(tile_m,
+                      std::max(mr, L2CacheBytes() / 8 / row_bytes / mr * mr));
   }
   tile_m = std::min(tile_m, RoundUp(m, mr));
   // No sliver of a last panel: its tasks would each stream a whole block
@@ -616,7 +676,17 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   const bool panel_tasks =
       src != nullptr &&
       (threads == 1 || (n_blocks <= 4 && panels >= 4 * threads));
-  size_t panel_bytes = 0, scratch_bytes = a_bytes;
+  // The caller's rows in place (GemmKernel::ukernel_flip): no conversion,
+  // no activation scratch.
+  GemmUkernelFn direct = nullptr;
+  if (src == nullptr && indirect == nullptr && kernel.ukernel_flip != nullptr &&
+      kernel.layout.act != ActFormat::kInt16 && g->k % kernel.layout.kr == 0 &&
+      g->weight_offset == 0 && !g_no_direct_for_testing.load()) {
+    direct = FormatFlip(kernel.layout.act, g->input_type) != 0
+                 ? kernel.ukernel_flip
+                 : kernel.ukernel;
+  }
+  size_t panel_bytes = 0, scratch_bytes = direct != nullptr ? 0 : a_bytes;
   if (panel_tasks) {
     // Each panel starts on a cache line of its own.
     if (!MulOk(tile_m, kpad * act_bytes, &panel_bytes) ||
@@ -684,6 +754,10 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  gathered_bytes,
                  reinterpret_cast<uint8_t*>(scratch.a.data()),
                  kpad,
+                 direct,
+                 indirect,
+                 taps,
+                 tap_groups,
                  act_bytes,
                  g->weight_offset != 0 ? scratch.row_offset.data() : nullptr,
                  static_cast<uint8_t*>(c),
@@ -774,7 +848,13 @@ void SetGemmKPartGroupsForTesting(size_t groups) {
   g_part_groups_for_testing.store(groups);
 }
 
+void SetGemmNoDirectForTesting(bool no_direct) {
+  g_no_direct_for_testing.store(no_direct);
+}
+
 const GemmOutput& GemmOutputOf(lowbit_gemm_t gemm) { return gemm->out; }
+
+const GemmKernel& GemmKernelOf(lowbit_gemm_t gemm) { return *gemm->kernel; }
 
 lowbit_status MakeOutputStage(const lowbit_gemm_params& p, size_t padded,
                               OutputStage* stage, const char* fn) {

@@ -35,11 +35,27 @@ lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
 // row sums) the operator gathers straight into the kernel's form (flip =
 // FormatFlip, pad_to = the padded row); for the others it gathers raw rows
 // (flip 0, pad_to K) and converts them.
+//
+// `taps`, when not null, describes the same rows in place: row i's K is
+// taps->taps equal runs, run t at taps->base + taps->offsets[i * taps->taps
+// + t] (taps->zero, a run of za bytes, where the offset is negative). A
+// kernel with an indirect form (GemmKernel::ukernel_indirect) then reads
+// them there and nothing is gathered, when each run is a whole number of
+// its K groups (at least kMinTapGroups) and the weights are symmetric.
+struct GemmTapSource {
+  const int64_t* offsets;
+  size_t taps;
+  const uint8_t* base;
+  const uint8_t* zero;
+};
 struct GemmRowSource {
   void (*gather)(const void* context, size_t i0, size_t rows, uint8_t* dst,
                  size_t dst_stride, uint8_t flip, size_t pad_to);
   const void* context;
+  const GemmTapSource* taps = nullptr;
 };
+// Shorter runs spend more on their pointers than gathering costs.
+constexpr size_t kMinTapGroups = 4;
 
 // lowbit_gemm_run with the output stage `out` (the handle's, or kRawInt32
 // with c_elem = 4), and rows from `src` when it is not null (a and lda are
@@ -63,6 +79,7 @@ lowbit_status MakeOutputStage(const lowbit_gemm_params& p, size_t padded,
 
 // The handle's output stage (per-channel parameters padded to blocks).
 const GemmOutput& GemmOutputOf(lowbit_gemm_t gemm);
+const GemmKernel& GemmKernelOf(lowbit_gemm_t gemm);
 
 // The packed weight bytes of a handle (layout of its kernel).
 const uint8_t* PackedWeights(lowbit_gemm_t gemm, size_t* bytes);
@@ -71,6 +88,11 @@ const uint8_t* PackedWeights(lowbit_gemm_t gemm, size_t* bytes);
 // instead of the cache-derived size, so tests reach the K-blocked path with
 // small K. 0 restores the default. Not thread-safe against running GEMMs.
 void SetGemmKPartGroupsForTesting(size_t groups);
+
+// true: rows are converted even where the kernel could read them in place
+// (GemmKernel::ukernel_flip), so tests compare both forms. Not thread-safe
+// against running GEMMs.
+void SetGemmNoDirectForTesting(bool no_direct);
 
 }  // namespace lowbit
 
