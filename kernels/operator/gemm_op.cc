@@ -647,16 +647,6 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
     tile_m = std::min(tile_m, std::max(mr, L2CacheBytes() / 8 /
                                                (kpad * act_bytes) / mr * mr));
   }
-  // Rows read in place or converted whole: a panel's rows and its outputs
-  // stay in cache while every column block passes over them. Otherwise a
-  // small K (a 1x1 convolution's channels) makes panels of all of M, and
-  // each block's pass writes its part of every output line after the
-  // last pass has pushed that line out (mnv1-pw1: 12544 rows).
-  if (src == nullptr) {
-    const size_t row_bytes = kpad * act_bytes + g->n * c_elem;
-    tile_m = std::min(tile_m,
-                      std::max(mr, L2CacheBytes() / 8 / row_bytes / mr * mr));
-  }
   tile_m = std::min(tile_m, RoundUp(m, mr));
   // No sliver of a last panel: its tasks would each stream a whole block
   // of weights for a row or two (M = 49 in 24 + 24 + 1).
