@@ -234,7 +234,17 @@ TEST_P(ConvSweep, TapsReadInPlace) {
   const size_t kr = kernel().layout.kr;
   const size_t nr = kernel().layout.nr;
   const size_t cg0 = kMinTapGroups * kr;
+  if (kernel().ukernel_indirect != nullptr) {
+    ASSERT_NE(kernel().ukernel_indirect_flip, nullptr);
+    ASSERT_GT(kernel().indirect_mr, 0u);
+  }
   for (bool converted : {false, true}) {
+    // Output pixels around multiples of the indirect tile's rows.
+    for (size_t w : {size_t{4}, size_t{5}, size_t{6}}) {
+      ConvTester().input_size(5, w).kernel_size(3, 3).padding(1)
+          .group_input_channels(cg0).group_output_channels(nr)
+          .converted(converted).Test(kernel());
+    }
     for (size_t cg : {cg0, cg0 + kr, 4 * cg0}) {
       for (size_t k : {1, 3, 5}) {
         for (size_t stride : {1, 2, 3}) {

@@ -121,6 +121,8 @@ struct GemmKernel {
   // convolutions whose group input channels are a whole number of K groups.
   GemmIndirectUkernelFn ukernel_indirect = nullptr;
   GemmIndirectUkernelFn ukernel_indirect_flip = nullptr;
+  // Rows per tile of the indirect form (its own register budget).
+  size_t indirect_mr = 0;
 };
 
 }  // namespace lowbit

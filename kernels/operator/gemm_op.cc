@@ -479,8 +479,10 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
       w = wide;
       ukernel = kernel.ukernel_expanded;
     }
-    for (size_t i = i0; i < i0 + rows; i += kernel.mr) {
-      const size_t mr = std::min(kernel.mr, i0 + rows - i);
+    const size_t tile_rows =
+        ctx.indirect != nullptr ? kernel.indirect_mr : kernel.mr;
+    for (size_t i = i0; i < i0 + rows; i += tile_rows) {
+      const size_t mr = std::min(tile_rows, i0 + rows - i);
       int32_t* part_c = split ? partial + (i - i0) * nr : nullptr;
       void* part_out =
           last ? static_cast<void*>(ctx.c + (i * ctx.ldc + j0) * ctx.c_elem)
@@ -606,7 +608,7 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // Tiles: one NR block of columns; as many rows as keep their converted
   // activations within half the L2 cache, cut further so every thread gets
   // several tiles.
-  const size_t mr = kernel.mr;
+  const size_t mr = indirect != nullptr ? kernel.indirect_mr : kernel.mr;
   const size_t nr = kernel.layout.nr;
   // K blocking: when one block's weights (KGroups x GroupBytes) outgrow
   // a quarter of L2, K is cut into parts that fit, so that they stay cached
