@@ -23,16 +23,35 @@ inline void DispatchTile(size_t mr, size_t nv, const Args&... args) {
   Tile::template Run<MR, NV>(args...);
 }
 
+// Bytes of one element of C under `out`.
+inline size_t OutputBytes(const GemmOutput& out) {
+  return out.requant == kRawInt32 ? sizeof(int32_t) : 1;
+}
+
 // The GemmUkernelFn of a tiled kernel: activations read as Act, channels in
-// vectors of Lanes, so a tile of nc channels runs ceil(nc / Lanes) of them.
+// vectors of Lanes, so a tile of nc channels runs ceil(nc / Lanes) of them;
+// rows in tiles of MR, the last one shorter.
 template <class Tile, size_t MR, size_t NV, size_t Lanes, typename Act>
-void TileUkernel(size_t mr, size_t nc, size_t kgroups, const void* a,
+void TileUkernel(size_t m, size_t nc, size_t kgroups, const void* a,
                  size_t a_stride, const int32_t* row_offset,
                  const int32_t* init, size_t init_stride, const uint8_t* w,
                  const GemmOutput& out, size_t n0, void* c, size_t ldc) {
-  DispatchTile<Tile, MR, NV>(mr, (nc + Lanes - 1) / Lanes, nc, kgroups,
-                             static_cast<const Act*>(a), a_stride, row_offset,
-                             init, init_stride, w, out, n0, c, ldc);
+  const size_t nv = (nc + Lanes - 1) / Lanes;
+  const auto* ap = static_cast<const Act*>(a);
+  auto* cp = static_cast<uint8_t*>(c);
+  const size_t c_step = MR * ldc * OutputBytes(out);
+  for (; m > MR; m -= MR) {
+    DispatchTile<Tile, MR, NV>(MR, nv, nc, kgroups, ap, a_stride, row_offset,
+                               init, init_stride, w, out, n0,
+                               static_cast<void*>(cp), ldc);
+    ap += MR * a_stride;
+    if (row_offset != nullptr) row_offset += MR;
+    init += MR * init_stride;
+    cp += c_step;
+  }
+  DispatchTile<Tile, MR, NV>(m, nv, nc, kgroups, ap, a_stride, row_offset,
+                             init, init_stride, w, out, n0,
+                             static_cast<void*>(cp), ldc);
 }
 
 // The GemmIndirectUkernelFn of a tiled kernel whose Tile also has
@@ -52,9 +71,20 @@ void TileIndirectUkernel(size_t mr, size_t nc, size_t taps, size_t tap_groups,
                          const int32_t* init, size_t init_stride,
                          const uint8_t* w, const GemmOutput& out, size_t n0,
                          void* c, size_t ldc) {
+  const size_t nv = (nc + Lanes - 1) / Lanes;
+  auto* cp = static_cast<uint8_t*>(c);
+  const size_t c_step = MR * ldc * OutputBytes(out);
+  for (; mr > MR; mr -= MR) {
+    DispatchTile<IndirectTile<Tile>, MR, NV>(
+        MR, nv, nc, taps, tap_groups, offsets, offsets_stride, base, zero,
+        init, init_stride, w, out, n0, static_cast<void*>(cp), ldc);
+    offsets += MR * offsets_stride;
+    init += MR * init_stride;
+    cp += c_step;
+  }
   DispatchTile<IndirectTile<Tile>, MR, NV>(
-      mr, (nc + Lanes - 1) / Lanes, nc, taps, tap_groups, offsets,
-      offsets_stride, base, zero, init, init_stride, w, out, n0, c, ldc);
+      mr, nv, nc, taps, tap_groups, offsets, offsets_stride, base, zero, init,
+      init_stride, w, out, n0, static_cast<void*>(cp), ldc);
 }
 
 }  // namespace lowbit

@@ -25,7 +25,9 @@ struct GemmOutput {
 };
 constexpr int kRawInt32 = 0;
 
-// One tile: rows [0, mr) x columns [0, nc) of C from `kgroups` K groups.
+// Rows [0, mr) x columns [0, nc) of C from `kgroups` K groups, in tiles of
+// the kernel's MR rows (the last one shorter): one call per task and K part,
+// not per tile.
 // a: activations in the layout's ActFormat (layout.h), row stride a_stride
 //    elements, padded to kgroups * KR columns.
 // row_offset: nullptr, or one value per row subtracted from its accumulators

@@ -479,31 +479,24 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
       w = wide;
       ukernel = kernel.ukernel_expanded;
     }
-    const size_t tile_rows =
-        ctx.indirect != nullptr ? kernel.indirect_mr : kernel.mr;
-    for (size_t i = i0; i < i0 + rows; i += tile_rows) {
-      const size_t mr = std::min(tile_rows, i0 + rows - i);
-      int32_t* part_c = split ? partial + (i - i0) * nr : nullptr;
-      void* part_out =
-          last ? static_cast<void*>(ctx.c + (i * ctx.ldc + j0) * ctx.c_elem)
-               : part_c;
-      if (ctx.indirect != nullptr) {
-        const size_t taps = ctx.taps->taps;
-        ctx.indirect(mr, nc, groups / ctx.tap_groups, ctx.tap_groups,
-                     ctx.taps->offsets + i * taps + g0 / ctx.tap_groups, taps,
-                     ctx.taps->base, ctx.taps->zero, first ? bias : part_c,
-                     first ? 0 : nr, w, last ? *ctx.out : *ctx.raw, j0,
-                     part_out, last ? ctx.ldc : nr);
-        continue;
-      }
-      ukernel(
-          mr, nc, groups,
-          panel_a + ((i - i0) * a_stride + g0 * group_elems) * ctx.act_bytes,
-          a_stride,
-          first && ctx.row_offset != nullptr ? ctx.row_offset + i : nullptr,
-          first ? bias : part_c, first ? 0 : nr, w,
-          last ? *ctx.out : *ctx.raw, j0, part_out, last ? ctx.ldc : nr);
+    // All the task's rows in one call; the kernel steps through its tiles.
+    void* part_out =
+        last ? static_cast<void*>(ctx.c + (i0 * ctx.ldc + j0) * ctx.c_elem)
+             : partial;
+    if (ctx.indirect != nullptr) {
+      const size_t taps = ctx.taps->taps;
+      ctx.indirect(rows, nc, groups / ctx.tap_groups, ctx.tap_groups,
+                   ctx.taps->offsets + i0 * taps + g0 / ctx.tap_groups, taps,
+                   ctx.taps->base, ctx.taps->zero, first ? bias : partial,
+                   first ? 0 : nr, w, last ? *ctx.out : *ctx.raw, j0,
+                   part_out, last ? ctx.ldc : nr);
+      continue;
     }
+    ukernel(rows, nc, groups, panel_a + g0 * group_elems * ctx.act_bytes,
+            a_stride,
+            first && ctx.row_offset != nullptr ? ctx.row_offset + i0 : nullptr,
+            first ? bias : partial, first ? 0 : nr, w,
+            last ? *ctx.out : *ctx.raw, j0, part_out, last ? ctx.ldc : nr);
   }
   if (claim) {
     ctx.slot_busy[slot].store(false, std::memory_order_release);
