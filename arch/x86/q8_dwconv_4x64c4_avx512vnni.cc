@@ -89,6 +89,9 @@ struct BlockArgs {
   size_t slot;
   bool u8;       // uint8 output
   uint8_t flip;  // 0x80 for int8 input (to the unsigned side), else 0
+  // Single pixels (Step's kTaps): input row r's column kx at taps[3 r +
+  // kx], at the block's first channel (row and step unused).
+  const uint8_t* const* taps;
 };
 
 // Everything of block `slot` but its input rows, whose first output pixel
@@ -103,6 +106,7 @@ BlockArgs BlockAt(const DwconvArgs& a, size_t slot, uint8_t* out) {
   b.slot = slot;
   b.u8 = a.out->type == LOWBIT_DTYPE_UINT8;
   b.flip = a.input_type == LOWBIT_DTYPE_INT8 ? 0x80 : 0;
+  b.taps = nullptr;
   return b;
 }
 
@@ -114,11 +118,15 @@ BlockArgs BlockAt(const DwconvArgs& a, size_t slot, uint8_t* out) {
 // share one set of quads. With two output rows the quads hold four input
 // rows, and each serves both: the first row's weights in bytes 0-2, the
 // second's in bytes 1-3.
+// kTaps: one pixel whose columns are read through b.taps (the border
+// pixels, whose padded columns read the za row), no copy of its patch.
 template <size_t kR, size_t kPV, size_t kP, size_t S, bool kOdd,
-          bool kInside, bool kAdjacent, class WithRequant>
+          bool kInside, bool kAdjacent, bool kTaps = false, class WithRequant>
 HWY_INLINE void Step(const BlockArgs& b, size_t p0,
                      const WithRequant& with_requant) {
   static_assert(!kOdd || (kP == 1 && kPV == 2), "an odd pixel is one vector");
+  static_assert(!kTaps || (kP == 1 && S == 1 && (kPV == 1 || kOdd)),
+                "taps are one pixel's");
   static_assert(!kAdjacent || (kPV == 2 && S == 1 && !kOdd && kInside),
                 "adjacent halves are consecutive 32-byte pixels");
   // Opaque to the optimizer at every step: otherwise it hoists the bias
@@ -149,8 +157,8 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
   for (size_t i = 0; i < kRows; ++i) {
     // Inside (every kernel row in the image) one column step serves all:
     // a register each saved, which the pointer arithmetic needs.
-    const size_t step = kInside ? b.step[0] : b.step[i];
-    at[i] = b.row[i] + p0 * S * step;
+    const size_t step = kTaps ? 0 : kInside ? b.step[0] : b.step[i];
+    at[i] = kTaps ? b.taps[3 * i] : b.row[i] + p0 * S * step;
     second[i] = kOdd ? 0 : S * step;
   }
   LOWBIT_UNROLL
@@ -164,7 +172,11 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
     if (key > 0) {
       LOWBIT_UNROLL
       for (size_t i = 0; i < kRows; ++i) {
-        at[i] += kInside ? b.step[0] : b.step[i];
+        if constexpr (kTaps) {
+          at[i] = b.taps[3 * i + key];
+        } else {
+          at[i] += kInside ? b.step[0] : b.step[i];
+        }
         asm("" : "+r"(at[i]));
       }
     }
@@ -314,43 +326,36 @@ void Run(const DwconvArgs& a) {
 }
 
 // Pixels outside row runs (borders, tiny images), one at a time (or one
-// per row of a pair): per block, the patch (za where a tap is in the
-// padding) is copied to a buffer laid out as a run's rows of three
-// columns, then one step runs on it. Input row 3 of a pair is the second
-// output row's kernel row 2.
-template <size_t kR, size_t kWidth>
-HWY_INLINE void CopyPatch(const DwconvArgs& a, const int64_t* offsets,
-                          size_t c0, uint8_t (&patch)[4][3][64]) {
-  for (size_t t = 0; t < 3 * (3 + kR - 1); ++t) {
-    const int64_t offset = t < 9 ? offsets[t] : offsets[a.next_row * 9 + t - 3];
-    const uint8_t* src = (offset < 0 ? a.zero_row : a.image + offset) + c0;
-    std::memcpy(patch[t / 3][t % 3], src, kWidth);
-  }
-}
-
+// per row of a pair): per block, one step reads each tap where it is (the
+// za row for a tap in the padding) through BlockArgs::taps. Input row 3 of
+// a pair is the second output row's kernel row 2. (A copy of each patch
+// into a buffer laid out as a run's rows cost more than the steps on it.)
 template <size_t kR>
 HWY_NOINLINE void Pixels(const DwconvArgs& a) {
   const size_t c4 = DwconvC4Channels(a.channels);
-  alignas(64) uint8_t patch[4][3][64];
+  constexpr size_t kTapCount = 3 * (3 + kR - 1);
+  const uint8_t* tap[12];
   for (size_t p = 0; p < a.pixels; ++p) {
     const int64_t* offsets = a.offsets + p * 9;
+    const uint8_t* base[12];
+    for (size_t t = 0; t < kTapCount; ++t) {
+      const int64_t offset =
+          t < 9 ? offsets[t] : offsets[a.next_row * 9 + t - 3];
+      base[t] = offset < 0 ? a.zero_row : a.image + offset;
+    }
     for (size_t c0 = 0, slot = 0; c0 < c4; slot += kDwconvC4Block) {
       BlockArgs b = BlockAt(a, slot, a.output + p * a.out_stride + c0);
-      for (size_t i = 0; i < 4; ++i) {
-        b.row[i] = patch[i][0];
-        b.step[i] = 64;
-      }
+      for (size_t t = 0; t < kTapCount; ++t) tap[t] = base[t] + c0;
+      b.taps = tap;
       const hn::ScalableTag<int32_t> d32;
       const auto with_requant = [&](const auto& body) LOWBIT_LAMBDA_INLINE {
         WithRequantizer(d32, *a.out, body);
       };
       if (c4 - c0 >= 64) {
-        CopyPatch<kR, 64>(a, offsets, c0, patch);
-        Step<kR, 1, 1, 1, false, true, false>(b, 0, with_requant);
+        Step<kR, 1, 1, 1, false, true, false, true>(b, 0, with_requant);
         c0 += 64;
       } else {
-        CopyPatch<kR, 32>(a, offsets, c0, patch);
-        Step<kR, 2, 1, 1, true, true, false>(b, 0, with_requant);
+        Step<kR, 2, 1, 1, true, true, false, true>(b, 0, with_requant);
         c0 += 32;
       }
     }
