@@ -51,12 +51,16 @@ struct Tile {
   // which measured faster on their purely sequential weight stream.
   static constexpr size_t kPrefetchBytes = 64 * kGroupBytes;
 
-  template <size_t MR, size_t NV>
-  static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const uint8_t* a,
-                               size_t a_stride, const int32_t* row_offset,
-                               const int32_t* init, size_t init_stride,
-                               const uint8_t* w, const GemmOutput& out,
-                               size_t n0, void* c, size_t ldc) {
+  // The loop of both forms: `taps` runs of tap_groups K groups, row m of
+  // run t at row_at(t, m) (one run of all K groups, rows a_stride apart,
+  // for Run). The body is written inline: accumulator arrays handed to a
+  // helper by reference end up in memory instead of registers.
+  template <size_t MR, size_t NV, class RowAt>
+  static HWY_INLINE void Loop(size_t taps, size_t tap_groups,
+                              const RowAt& row_at, const int32_t* row_offset,
+                              const int32_t* init, size_t init_stride,
+                              const uint8_t* w, const GemmOutput& out,
+                              size_t n0, size_t nc, void* c, size_t ldc) {
     // One or two rows leave too few independent accumulators to cover the
     // multiply-add latency: alternate K groups between S sets.
     constexpr size_t S = MR == 1 ? 4 : MR == 2 ? 2 : 1;
@@ -82,96 +86,11 @@ struct Tile {
       const __m512i v = _mm512_set1_epi32(quad);
       return kFlip ? _mm512_xor_si512(v, flip) : v;
     };
-    const uint8_t* wk = w;
-    size_t g = 0;
-    for (; g + S <= kgroups; g += S) {
-      LOWBIT_UNROLL
-      for (size_t s = 0; s < S; ++s) {
-        const uint8_t* wg = wk + (g + s) * kGroupBytes;
-        if constexpr (S == 1) {
-          LOWBIT_UNROLL
-          for (size_t j = 0; j < NV; ++j) {
-            _mm_prefetch(reinterpret_cast<const char*>(wg + kPrefetchBytes) +
-                             64 * j, _MM_HINT_T0);
-          }
-        }
-        __m512i wv[NV];
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) wv[j] = _mm512_loadu_si512(wg + 64 * j);
-        LOWBIT_UNROLL
-        for (size_t m = 0; m < MR; ++m) {
-          const __m512i av = broadcast(a + m * a_stride + (g + s) * kKR);
-          LOWBIT_UNROLL
-          for (size_t j = 0; j < NV; ++j) {
-            acc[s][m][j] = _mm512_dpbusd_epi32(acc[s][m][j], av, wv[j]);
-          }
-        }
-      }
-    }
-    for (; g < kgroups; ++g) {  // only when S > 1
-      const uint8_t* wg = wk + g * kGroupBytes;
-      LOWBIT_UNROLL
-      for (size_t m = 0; m < MR; ++m) {
-        const __m512i av = broadcast(a + m * a_stride + g * kKR);
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) {
-          acc[0][m][j] = _mm512_dpbusd_epi32(acc[0][m][j], av,
-                                             _mm512_loadu_si512(wg + 64 * j));
-        }
-      }
-    }
-
-    LOWBIT_UNROLL
-    for (size_t m = 0; m < MR; ++m) {
-      LOWBIT_UNROLL
-      for (size_t j = 0; j < NV; ++j) {
-        LOWBIT_UNROLL
-        for (size_t s = 1; s < S; ++s) {
-          acc[0][m][j] = _mm512_add_epi32(acc[0][m][j], acc[s][m][j]);
-        }
-      }
-    }
-    FinishRawTile<MR, NV>(hn::ScalableTag<int32_t>(), acc[0], row_offset, out,
-                          n0, nc, c, ldc);
-  }
-
-  // The same loop on rows read through tap offsets (GemmIndirectUkernelFn):
-  // per tap, each row's pointer once, then the tap's K groups as in Run.
-  template <size_t MR, size_t NV>
-  static HWY_NOINLINE void RunIndirect(
-      size_t nc, size_t taps, size_t tap_groups, const int64_t* offsets,
-      size_t offsets_stride, const uint8_t* base, const uint8_t* zero,
-      const int32_t* init, size_t init_stride, const uint8_t* w,
-      const GemmOutput& out, size_t n0, void* c, size_t ldc) {
-    constexpr size_t S = MR == 1 ? 4 : MR == 2 ? 2 : 1;
-    __m512i acc[S][MR][NV];
-    LOWBIT_UNROLL
-    for (size_t s = 0; s < S; ++s) {
-      LOWBIT_UNROLL
-      for (size_t m = 0; m < MR; ++m) {
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) {
-          acc[s][m][j] =
-              s == 0 ? _mm512_loadu_si512(init + m * init_stride + 16 * j)
-                     : _mm512_setzero_si512();
-        }
-      }
-    }
-    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-    const auto broadcast = [&](const uint8_t* p) {
-      int32_t quad;
-      std::memcpy(&quad, p, sizeof(quad));
-      const __m512i v = _mm512_set1_epi32(quad);
-      return kFlip ? _mm512_xor_si512(v, flip) : v;
-    };
     const uint8_t* wg = w;
     for (size_t t = 0; t < taps; ++t) {
       const uint8_t* rows[MR];
       LOWBIT_UNROLL
-      for (size_t m = 0; m < MR; ++m) {
-        const int64_t off = offsets[m * offsets_stride + t];
-        rows[m] = off < 0 ? zero : base + off;
-      }
+      for (size_t m = 0; m < MR; ++m) rows[m] = row_at(t, m);
       size_t g = 0;
       for (; g + S <= tap_groups; g += S) {
         LOWBIT_UNROLL
@@ -222,8 +141,37 @@ struct Tile {
         }
       }
     }
-    FinishRawTile<MR, NV>(hn::ScalableTag<int32_t>(), acc[0], nullptr, out,
+    FinishRawTile<MR, NV>(hn::ScalableTag<int32_t>(), acc[0], row_offset, out,
                           n0, nc, c, ldc);
+  }
+
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const uint8_t* a,
+                               size_t a_stride, const int32_t* row_offset,
+                               const int32_t* init, size_t init_stride,
+                               const uint8_t* w, const GemmOutput& out,
+                               size_t n0, void* c, size_t ldc) {
+    Loop<MR, NV>(
+        1, kgroups,
+        [&](size_t, size_t m) LOWBIT_LAMBDA_INLINE { return a + m * a_stride; },
+        row_offset, init, init_stride, w, out, n0, nc, c, ldc);
+  }
+
+  // The same loop on rows read through tap offsets (GemmIndirectUkernelFn):
+  // per tap, each row's pointer once, then the tap's K groups.
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void RunIndirect(
+      size_t nc, size_t taps, size_t tap_groups, const int64_t* offsets,
+      size_t offsets_stride, const uint8_t* base, const uint8_t* zero,
+      const int32_t* init, size_t init_stride, const uint8_t* w,
+      const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+    Loop<MR, NV>(
+        taps, tap_groups,
+        [&](size_t t, size_t m) LOWBIT_LAMBDA_INLINE {
+          const int64_t off = offsets[m * offsets_stride + t];
+          return off < 0 ? zero : base + off;
+        },
+        nullptr, init, init_stride, w, out, n0, nc, c, ldc);
   }
 };
 
