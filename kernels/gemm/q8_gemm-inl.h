@@ -145,22 +145,9 @@ void Q8GemmUkernel(size_t mr, size_t nc, size_t kgroups, const void* a,
                    const int32_t* init, size_t init_stride, const uint8_t* w,
                    const GemmOutput& out, size_t n0, void* c, size_t ldc) {
   const size_t lanes = hn::Lanes(D32());
-  const size_t nv = (nc + lanes - 1) / lanes;
-  const auto* ap = static_cast<const int16_t*>(a);
-  auto* cp = static_cast<uint8_t*>(c);
-  const size_t c_step = kQ8MR * ldc * OutputBytes(out);
-  for (; mr > kQ8MR; mr -= kQ8MR) {
-    DispatchTile<Q8Tile, kQ8MR, kQ8NV>(kQ8MR, nv, nc, kgroups, ap, a_stride,
-                                       row_offset, init, init_stride, w, out,
-                                       n0, static_cast<void*>(cp), ldc);
-    ap += kQ8MR * a_stride;
-    if (row_offset != nullptr) row_offset += kQ8MR;
-    init += kQ8MR * init_stride;
-    cp += c_step;
-  }
-  DispatchTile<Q8Tile, kQ8MR, kQ8NV>(mr, nv, nc, kgroups, ap, a_stride,
-                                     row_offset, init, init_stride, w, out, n0,
-                                     static_cast<void*>(cp), ldc);
+  DispatchRows<Q8Tile, kQ8MR, kQ8NV>(
+      mr, (nc + lanes - 1) / lanes, nc, kgroups, static_cast<const int16_t*>(a),
+      a_stride, row_offset, init, init_stride, w, out, n0, c, ldc);
 }
 
 }  // namespace

@@ -28,30 +28,41 @@ inline size_t OutputBytes(const GemmOutput& out) {
   return out.requant == kRawInt32 ? sizeof(int32_t) : 1;
 }
 
+// Rows [0, m) in tiles of MR (the last one shorter) of nv vectors: what
+// every GemmUkernelFn of a tiled kernel does with its arguments.
+template <class Tile, size_t MR, size_t NV, typename Act>
+inline void DispatchRows(size_t m, size_t nv, size_t nc, size_t kgroups,
+                         const Act* a, size_t a_stride,
+                         const int32_t* row_offset, const int32_t* init,
+                         size_t init_stride, const uint8_t* w,
+                         const GemmOutput& out, size_t n0, void* c,
+                         size_t ldc) {
+  auto* cp = static_cast<uint8_t*>(c);
+  const size_t c_step = MR * ldc * OutputBytes(out);
+  for (; m > MR; m -= MR) {
+    DispatchTile<Tile, MR, NV>(MR, nv, nc, kgroups, a, a_stride, row_offset,
+                               init, init_stride, w, out, n0,
+                               static_cast<void*>(cp), ldc);
+    a += MR * a_stride;
+    if (row_offset != nullptr) row_offset += MR;
+    init += MR * init_stride;
+    cp += c_step;
+  }
+  DispatchTile<Tile, MR, NV>(m, nv, nc, kgroups, a, a_stride, row_offset,
+                             init, init_stride, w, out, n0,
+                             static_cast<void*>(cp), ldc);
+}
+
 // The GemmUkernelFn of a tiled kernel: activations read as Act, channels in
-// vectors of Lanes, so a tile of nc channels runs ceil(nc / Lanes) of them;
-// rows in tiles of MR, the last one shorter.
+// vectors of Lanes, so a tile of nc channels runs ceil(nc / Lanes) of them.
 template <class Tile, size_t MR, size_t NV, size_t Lanes, typename Act>
 void TileUkernel(size_t m, size_t nc, size_t kgroups, const void* a,
                  size_t a_stride, const int32_t* row_offset,
                  const int32_t* init, size_t init_stride, const uint8_t* w,
                  const GemmOutput& out, size_t n0, void* c, size_t ldc) {
-  const size_t nv = (nc + Lanes - 1) / Lanes;
-  const auto* ap = static_cast<const Act*>(a);
-  auto* cp = static_cast<uint8_t*>(c);
-  const size_t c_step = MR * ldc * OutputBytes(out);
-  for (; m > MR; m -= MR) {
-    DispatchTile<Tile, MR, NV>(MR, nv, nc, kgroups, ap, a_stride, row_offset,
-                               init, init_stride, w, out, n0,
-                               static_cast<void*>(cp), ldc);
-    ap += MR * a_stride;
-    if (row_offset != nullptr) row_offset += MR;
-    init += MR * init_stride;
-    cp += c_step;
-  }
-  DispatchTile<Tile, MR, NV>(m, nv, nc, kgroups, ap, a_stride, row_offset,
-                             init, init_stride, w, out, n0,
-                             static_cast<void*>(cp), ldc);
+  DispatchRows<Tile, MR, NV>(m, (nc + Lanes - 1) / Lanes, nc, kgroups,
+                             static_cast<const Act*>(a), a_stride, row_offset,
+                             init, init_stride, w, out, n0, c, ldc);
 }
 
 // The GemmIndirectUkernelFn of a tiled kernel whose Tile also has

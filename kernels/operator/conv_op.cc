@@ -733,6 +733,8 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
                          p.padding_bottom == 0 && p.padding_right == 0;
   const auto* in = static_cast<const uint8_t*>(input);
   auto* out = static_cast<uint8_t*>(output);
+  // The end of the caller's input: the last pixel's last channel.
+  const uint8_t* in_end = in + (in_pixels - 1) * in_stride + c_in;
   // Kernels that read rows in place through tap offsets (GemmTapSource)
   // take one image at a time, on the depthwise path's offsets.
   const GemmKernel& kernel = GemmKernelOf(conv->group_gemms[0]);
@@ -750,7 +752,6 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
       for (size_t g = 0; g < p.groups; ++g) {
         lowbit_gemm_t gemm = conv->group_gemms[g];
         const uint8_t* group_in = in + b * image_in + g * cg;
-        const uint8_t* in_end = in + (in_pixels - 1) * in_stride + c_in;
         const Patches patches(&p, group_in, in_stride, in_h, in_w, out_h,
                               out_w, in_end);
         const GemmTapSource taps{offsets, p.kernel_height * p.kernel_width,
@@ -769,8 +770,6 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
     lowbit_gemm_t gemm = conv->group_gemms[g];
     const uint8_t* group_in = in + g * p.group_input_channels;
     uint8_t* group_out = out + g * p.group_output_channels;
-    // The end of the caller's input: the last pixel's last channel.
-    const uint8_t* in_end = in + (in_pixels - 1) * in_stride + c_in;
     const Patches patches(&p, group_in, in_stride, in_h, in_w, out_h, out_w,
                           in_end);
     const GemmRowSource src{&Patches::Gather, &patches};
