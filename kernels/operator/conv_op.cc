@@ -23,6 +23,7 @@
 #include <immintrin.h>
 #endif
 #include "kernels/gemm/kernel_table.h"
+#include "kernels/operator/aligned_vector.h"
 #include "kernels/operator/checked_size.h"
 #include "kernels/operator/error.h"
 #include "kernels/operator/gemm_op.h"
@@ -38,14 +39,14 @@ struct lowbit_conv2d {
   // The depthwise path: kernel, packed weights (dwconv.h), output stage,
   // a row of za for padded taps, and an id for per-thread shape caches.
   const lowbit::DwconvKernel* dw = nullptr;
-  std::vector<int32_t> dw_packed;
+  lowbit::AlignedVector<int32_t> dw_packed;
   size_t dw_cpad = 0;
   lowbit::OutputStage dw_stage;
-  std::vector<uint8_t> zero_row;
+  lowbit::AlignedVector<uint8_t> zero_row;
   // With a c4 row-run kernel (dw->base set): its packed form and output
   // stage in slot order (dwconv.h), and the base form's output stage from
   // channel C4 on, for the channels past the c4 blocks.
-  std::vector<int32_t> c4_packed;
+  lowbit::AlignedVector<int32_t> c4_packed;
   lowbit::OutputStage c4_stage;
   lowbit::GemmOutput tail_out{};
   uint64_t id = 0;

@@ -38,9 +38,9 @@ struct lowbit_gemm {
   int32_t weight_offset = 0;
   const lowbit::GemmKernel* kernel = nullptr;
   lowbit::GemmOutput out{};
-  std::vector<float> scale;
-  std::vector<int32_t> multiplier;
-  std::vector<int32_t> shift;
+  lowbit::AlignedVector<float> scale;
+  lowbit::AlignedVector<int32_t> multiplier;
+  lowbit::AlignedVector<int32_t> shift;
   uint8_t* packed = nullptr;
   size_t packed_bytes = 0;
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/gemm/ukernel.h"
+#include "kernels/operator/aligned_vector.h"
 #include "lowbit/lowbit.h"
 
 struct pthreadpool;
@@ -69,9 +70,9 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
 // multipliers), padded to `padded` channels, and the output stage that
 // points at them.
 struct OutputStage {
-  std::vector<float> scale;
-  std::vector<int32_t> multiplier;
-  std::vector<int32_t> shift;
+  AlignedVector<float> scale;
+  AlignedVector<int32_t> multiplier;
+  AlignedVector<int32_t> shift;
   GemmOutput out{};
 };
 lowbit_status MakeOutputStage(const lowbit_gemm_params& p, size_t padded,

@@ -24,7 +24,11 @@ class ScratchArray {
     if (count <= capacity_) return true;
     std::free(data_);
     capacity_ = 0;
-    data_ = static_cast<T*>(std::malloc(count * sizeof(T)));
+    // On a cache line, as the kernels' vector loads of it expect; the
+    // size rounded up to whole lines, as aligned_alloc requires.
+    if (count > (static_cast<size_t>(-1) - 63) / sizeof(T)) return false;
+    const size_t bytes = (count * sizeof(T) + 63) & ~size_t{63};
+    data_ = static_cast<T*>(std::aligned_alloc(64, bytes));
     if (data_ == nullptr) return false;
     ScratchAllocations().fetch_add(1, std::memory_order_relaxed);
     std::uninitialized_default_construct_n(data_, count);  // trivial types
