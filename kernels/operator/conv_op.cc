@@ -26,6 +26,7 @@
 #include "kernels/operator/aligned_vector.h"
 #include "kernels/operator/checked_size.h"
 #include "kernels/operator/error.h"
+#include "kernels/operator/gather_pairs.h"
 #include "kernels/operator/gemm_op.h"
 #include "kernels/operator/guard.h"
 #include "kernels/operator/scratch.h"
@@ -387,7 +388,8 @@ struct Patches {
   // Each patch is whole 16- or 32-byte copies then zeros up to pad_to, and
   // writes less than kGatherOver bytes past pad_to.
   size_t FastRun(size_t b, size_t oy, size_t ox, size_t n, uint8_t* dst,
-                 size_t dst_stride, Bytes16 flip, size_t pad_to) const {
+                 size_t dst_stride, Bytes16 flip, size_t pad_to,
+                 const PairGather* pairs) const {
     if (!fast) return 0;
     // Unsigned: a start in the padding wraps and fails the same test.
     const size_t y0 = oy * p->stride_height - p->padding_top;
@@ -400,7 +402,10 @@ struct Patches {
     n = std::min(n, (avail - reach) / (p->stride_width * in_stride) + 1);
     // First layers (C <= 4): 3x3 and 7x7 kernels in one or two chunks.
     const size_t kh = p->kernel_height;
-    if (pieces == 1 && piece <= 16 && kh == 3) {
+    if (pairs != nullptr) {
+      FastPairs(*pairs, px, n, p->stride_width * in_stride, row_step, dst,
+                flip[0]);
+    } else if (pieces == 1 && piece <= 16 && kh == 3) {
       FastPixels<1, 3>(px, n, dst, dst_stride, flip, pad_to);
     } else if (pieces == 1 && piece <= 16) {
       FastPixels<1, 0>(px, n, dst, dst_stride, flip, pad_to);
@@ -436,13 +441,24 @@ struct Patches {
           (pad_to + kGatherOver + dst_stride - 1) / dst_stride;
       fast_rows = rows + 1 > over ? rows + 1 - over : 0;
     }
+    // First layers on AVX-512 VBMI: two patches per byte permute.
+    PairGather pair_gather;
+    const PairGather* pairs = nullptr;
+    if (s.fast && s.pieces == 1 && dst_stride == pad_to &&
+        PairGatherAvailable() &&
+        MakePairGather(s.p->kernel_height, s.piece,
+                       s.p->stride_width * s.in_stride, pad_to,
+                       &pair_gather)) {
+      pairs = &pair_gather;
+    }
     // Divide once, then step through (b, oy, ox).
     size_t ox = i0 % s.out_w;
     size_t oy = (i0 / s.out_w) % s.out_h;
     size_t b = i0 / s.out_w / s.out_h;
     for (size_t r = 0; r < rows;) {
       size_t done = r < fast_rows ? s.FastRun(b, oy, ox, fast_rows - r, dst,
-                                              dst_stride, flip16, pad_to)
+                                              dst_stride, flip16, pad_to,
+                                              pairs)
                                   : 0;
       if (done == 0) {
         const size_t written = s.Patch(b, oy, ox, dst, flip);
