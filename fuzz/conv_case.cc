@@ -25,7 +25,7 @@ Geometry Decode(const ConvSpec& s) {
   Geometry g;
   g.groups = s.groups % (s.depthwise ? 71 : 7);
   g.cg = s.depthwise ? 1 : s.cg;
-  g.ng = s.depthwise ? 1 : s.ng;
+  g.ng = s.depthwise ? 1 + s.ng % 4 : s.ng;  // depthwise: multiplier 1..4
   g.batch = s.batch;
   g.in_h = s.in_h;
   g.in_w = s.in_w;
@@ -186,7 +186,7 @@ bool CheckConv(const ConvSpec& spec) {
     }
   }
 
-  const bool depthwise = g.groups > 1 && g.cg == 1 && g.ng == 1;
+  const bool depthwise = g.groups > 1 && g.cg == 1;
   std::vector<const DwconvKernel*> dws = {nullptr};
   if (depthwise) {
     dws.clear();
@@ -255,6 +255,7 @@ std::vector<ConvSpec> ConvSeeds() {
     seeds.push_back(s);
     s.depthwise = 1;
     s.groups = 19;
+    s.ng = requant == 0 ? 0 : 7;  // multiplier 1, or 4
     s.quant.input_type = s.quant.weight_type = s.quant.output_type = 3;
     s.quant.za_mode = 3;
     s.quant.zw_mode = 2;

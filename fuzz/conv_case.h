@@ -19,7 +19,7 @@ struct ConvSpec {
   uint8_t sh = 0, sw = 0;      // strides, 0 invalid
   uint8_t dh = 0, dw = 0;      // dilations, 0 invalid
   uint8_t pt = 0, pl = 0, pb = 0, pr = 0;
-  uint8_t depthwise = 0;       // 1: Cg = Ng = 1, groups = channels
+  uint8_t depthwise = 0;       // 1: Cg = 1, Ng = 1 + ng % 4, groups = C
   uint8_t groups = 0, cg = 0, ng = 0;
   uint8_t batch = 0, in_h = 0, in_w = 0;
   int8_t in_extra = 0, out_extra = 0;  // pixel strides; < 0 too small

@@ -142,7 +142,7 @@ void ConvTester::Test(const GemmKernel& kernel,
   ASSERT_EQ(lowbit_conv2d_output_size(conv, in_h_, in_w_, &oh, &ow),
             LOWBIT_OK);
   ASSERT_EQ(oh, out_h);
-  const bool depthwise = groups_ > 1 && cg_ == 1 && ng_ == 1;
+  const bool depthwise = groups_ > 1 && cg_ == 1;
   if (depthwise) {
     EXPECT_STREQ(lowbit_conv2d_kernel_name(conv),
                  DwconvKernelUsed(

@@ -58,7 +58,7 @@ class ConvTester {
   ConvTester& k_part_groups(size_t v) { k_part_groups_ = v; return *this; }
   ConvTester& converted(bool v) { converted_ = v; return *this; }
 
-  // Depthwise convolutions (multiplier 1) run on `dwconv`, or on the one
+  // Depthwise convolutions (any multiplier) run on `dwconv`, or on the one
   // the operator pairs with `kernel` when it is null.
   void Test(const GemmKernel& kernel,
             const DwconvKernel* dwconv = nullptr) const;

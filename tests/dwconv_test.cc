@@ -1,8 +1,8 @@
 // The depthwise sweep on every depthwise kernel compiled in: 3x3 and 5x5
 // and other sizes, strides 1 and 2, dilation, padding of every kind,
-// channel counts around each vector and block width, batches and pixel
-// strides, extremes, every requantization mode: exact equality with the
-// 7-loop reference.
+// channel counts around each vector and block width, channel multipliers,
+// batches and pixel strides, extremes, every requantization mode: exact
+// equality with the 7-loop reference.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -89,6 +89,36 @@ TEST_P(DwconvSweep, Channels) {
   }
 }
 
+// Channel multipliers: input channel c feeds outputs c * M .. c * M + M - 1
+// (run as multiplier 1 on the input's channels repeated M times), on the
+// row runs, the border pixels and the c4 blocks, with batches, pixel
+// strides wider than the channels and uint8 input (threads: ThreadCounts).
+TEST_P(DwconvSweep, Multiplier) {
+  for (size_t m : {2, 3, 4, 8}) {
+    for (size_t c : {1, 5, 16, 33}) {
+      for (size_t s : {1, 2}) {
+        Run(Depthwise(c)
+                .group_output_channels(m)
+                .input_size(6, 19)
+                .stride(s, s)
+                .padding(1)
+                .per_channel(true)
+                .requant(kModes[(m + c) % 3]));
+      }
+    }
+  }
+  Run(Depthwise(20)
+          .group_output_channels(2)
+          .batch(2)
+          .input_size(7, 5)
+          .kernel_size(5, 3)
+          .padding(2, 1, 1, 2)
+          .input_stride(23)
+          .output_stride(45)
+          .input_type(LOWBIT_DTYPE_UINT8)
+          .input_zero_point(201));
+}
+
 TEST_P(DwconvSweep, Padding) {
   struct Pad { size_t t, l, b, r; };
   for (Pad pad : {Pad{0, 0, 0, 0}, Pad{2, 0, 1, 3}, Pad{5, 5, 5, 5}}) {
@@ -111,6 +141,8 @@ TEST_P(DwconvSweep, ThreadCounts) {
   for (size_t threads : {2, 3}) {
     Run(Depthwise(33).batch(3).input_size(7, 6).padding(1).input_stride(41)
             .output_stride(50).threads(threads));
+    Run(Depthwise(20).group_output_channels(3).batch(2).input_size(9, 7)
+            .padding(1).input_stride(23).threads(threads));
   }
 }
 
