@@ -1,5 +1,6 @@
-// Depthwise convolution microkernels (multiplier 1): what they are and the
-// packed form they read.
+// Depthwise convolution microkernels (one output channel per input channel;
+// the operator runs a channel multiplier on repeated input channels): what
+// they are and the packed form they read.
 //
 // Packed weights for C channels, T = kernel_h * kernel_w taps, cpad = C
 // rounded up to kDwconvChannelAlign:

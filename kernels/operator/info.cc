@@ -63,7 +63,7 @@ std::string Report() {
   if (chosen != nullptr) {
     s += "operation q8 conv2d (NHWC, indirect GEMM): " +
          std::string(chosen->name) + "\n";
-    s += "operation q8 depthwise conv2d (multiplier 1): " +
+    s += "operation q8 depthwise conv2d: " +
          std::string(DwconvKernelFor(*chosen).name) + "\n";
   }
   return s;
