@@ -52,6 +52,13 @@ struct lowbit_conv2d {
   lowbit::OutputStage c4_stage;
   lowbit::GemmOutput tail_out{};
   uint64_t id = 0;
+  // Int8 weights on the GEMM path: per group, the packed bias
+  // (GemmPackedBias) and each kernel row's weight sums over (kx, c) in the
+  // same layout, [group][ky][n], for the bands of output rows whose top or
+  // bottom kernel rows lie in the padding and are skipped.
+  size_t bias_count = 0;
+  lowbit::AlignedVector<int32_t> packed_bias;
+  lowbit::AlignedVector<int32_t> row_sums;
 
   ~lowbit_conv2d() {
     for (lowbit_gemm_t g : group_gemms) lowbit_gemm_destroy(g);
@@ -264,6 +271,7 @@ struct Patches {
   size_t y_last = 0, x_last = 0;
   bool fast = false;
   bool wide = false;  // pieces longer than 32 bytes in 32-byte chunks
+  size_t row0 = 0;    // Gather's row i is output pixel row0 + i
 
   Patches(const lowbit_conv2d_params* params, const uint8_t* group_input,
           size_t stride, size_t ih, size_t iw, size_t oh, size_t ow,
@@ -453,6 +461,7 @@ struct Patches {
       pairs = &pair_gather;
     }
     // Divide once, then step through (b, oy, ox).
+    i0 += s.row0;
     size_t ox = i0 % s.out_w;
     size_t oy = (i0 / s.out_w) % s.out_h;
     size_t b = i0 / s.out_w / s.out_h;
@@ -811,20 +820,73 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
     if (offsets == nullptr) return status;
     const size_t image_in = in_h * in_w * in_stride;
     const size_t image_out = out_h * out_w * out_stride;
+    const size_t kh = p.kernel_height, taps_all = kh * p.kernel_width;
+    // Kernel rows of output row oy in the padding: `top` before the image,
+    // `bottom` past it (they are a prefix and a suffix of ky).
+    const auto padded_rows = [&](size_t oy, size_t* top, size_t* bottom) {
+      *top = *bottom = 0;
+      for (size_t ky = 0; ky < kh; ++ky) {
+        const size_t reach = oy * p.stride_height + ky * p.dilation_height;
+        if (reach < p.padding_top) {
+          ++*top;
+        } else if (reach - p.padding_top >= in_h) {
+          ++*bottom;
+        }
+      }
+      if (*top + *bottom == kh || conv->bias_count == 0) *top = *bottom = 0;
+    };
+    thread_local ScratchArray<int32_t> band_bias;
+    if (!band_bias.Reserve(std::max<size_t>(conv->bias_count, 1))) {
+      return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: out of memory", fn);
+    }
+    // za as the kernel reads it from the za row (its activation form).
+    const int32_t za_form = static_cast<uint8_t>(
+        p.input_zero_point ^ FormatFlip(kernel.layout.act, p.input_type));
     for (size_t b = 0; b < batch; ++b) {
       for (size_t g = 0; g < p.groups; ++g) {
         lowbit_gemm_t gemm = conv->group_gemms[g];
         const uint8_t* group_in = in + b * image_in + g * cg;
-        const Patches patches(&p, group_in, in_stride, in_h, in_w, out_h,
-                              out_w, in_end);
-        const GemmTapSource taps{offsets, p.kernel_height * p.kernel_width,
-                                 group_in, conv->zero_row.data()};
-        const GemmRowSource src{&Patches::Gather, &patches, &taps};
-        const lowbit_status s = RunGemm(
-            gemm, out_h * out_w, group_in, in_stride, &src,
-            out + b * image_out + g * p.group_output_channels, out_stride,
-            GemmOutputOf(gemm), 1, pool, fn);
-        if (s != LOWBIT_OK) return s;
+        Patches patches(&p, group_in, in_stride, in_h, in_w, out_h, out_w,
+                        in_end);
+        // Bands of output rows with the same kernel rows in the padding:
+        // those rows are skipped, their za terms moved into the bias.
+        for (size_t oy0 = 0, oy1 = 0; oy0 < out_h; oy0 = oy1) {
+          size_t top = 0, bottom = 0, t = 0, u = 0;
+          padded_rows(oy0, &top, &bottom);
+          for (oy1 = oy0 + 1; oy1 < out_h; ++oy1) {
+            padded_rows(oy1, &t, &u);
+            if (t != top || u != bottom) break;
+          }
+          GemmTapSource taps{offsets + oy0 * out_w * taps_all, taps_all,
+                             group_in, conv->zero_row.data()};
+          if (top + bottom > 0) {
+            const size_t nb = conv->bias_count;
+            const int32_t* sums = conv->row_sums.data() + g * kh * nb;
+            int32_t* bias = band_bias.data();
+            for (size_t n = 0; n < nb; ++n) {
+              uint32_t v = static_cast<uint32_t>(
+                  conv->packed_bias[g * nb + n]);
+              for (size_t ky = 0; ky < kh; ++ky) {
+                if (ky < top || ky >= kh - bottom) {
+                  v += static_cast<uint32_t>(za_form) *
+                       static_cast<uint32_t>(sums[ky * nb + n]);
+                }
+              }
+              bias[n] = static_cast<int32_t>(v);
+            }
+            taps.first_tap = top * p.kernel_width;
+            taps.used_taps = (kh - top - bottom) * p.kernel_width;
+            taps.bias = bias;
+          }
+          patches.row0 = oy0 * out_w;  // when RunGemm gathers instead
+          const GemmRowSource src{&Patches::Gather, &patches, &taps};
+          const lowbit_status s = RunGemm(
+              gemm, (oy1 - oy0) * out_w, group_in, in_stride, &src,
+              out + b * image_out + oy0 * out_w * out_stride +
+                  g * p.group_output_channels,
+              out_stride, GemmOutputOf(gemm), 1, pool, fn);
+          if (s != LOWBIT_OK) return s;
+        }
       }
     }
     return Succeed();
@@ -993,6 +1055,26 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   // What a padded tap reads on the indirect path (GemmTapSource::zero).
   c->zero_row.assign(p.group_input_channels,
                      static_cast<uint8_t>(p.input_zero_point));
+  if (p.weight_type == LOWBIT_DTYPE_INT8 && p.kernel_height > 1) {
+    const size_t nb = GemmPackedBiasCount(c->group_gemms[0]);
+    const size_t kh = p.kernel_height, ng = p.group_output_channels;
+    const size_t row = p.kernel_width * p.group_input_channels;
+    c->bias_count = nb;
+    c->packed_bias.assign(p.groups * nb, 0);
+    c->row_sums.assign(p.groups * kh * nb, 0);
+    const auto* w = static_cast<const int8_t*>(p.weights);
+    for (size_t g = 0; g < p.groups; ++g) {
+      GemmPackedBias(c->group_gemms[g], c->packed_bias.data() + g * nb);
+      for (size_t n = 0; n < ng; ++n) {
+        for (size_t ky = 0; ky < kh; ++ky) {
+          const int8_t* wr = w + ((g * ng + n) * kh + ky) * row;
+          int32_t sum = 0;
+          for (size_t i = 0; i < row; ++i) sum += wr[i];
+          c->row_sums[(g * kh + ky) * nb + n] = sum;
+        }
+      }
+    }
+  }
   *conv = c.release();
   return Succeed();
 }

@@ -330,6 +330,7 @@ struct RunContext {
   GemmIndirectUkernelFn indirect;
   const GemmTapSource* taps;
   size_t tap_groups;
+  size_t kgroups;  // K groups the kernel runs (the used taps' when indirect)
   size_t act_bytes;
   int32_t* row_offset;  // nullptr when the weights are symmetric
   uint8_t* c;
@@ -446,7 +447,11 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
       ctx.g->packed + (j0 / nr) * kernel.layout.BlockBytes(ctx.g->k);
   const int32_t* bias = reinterpret_cast<const int32_t*>(block);
   const uint8_t* weights = block + nr * sizeof(int32_t);
-  const size_t kgroups = kernel.layout.KGroups(ctx.g->k);
+  const size_t kgroups = ctx.kgroups;
+  if (ctx.indirect != nullptr) {  // skipped taps
+    weights += ctx.taps->first_tap * ctx.tap_groups * group_bytes;
+    if (ctx.taps->bias != nullptr) bias = ctx.taps->bias + j0;
+  }
   const size_t nc = std::min(nr, cols);
   const bool split = ctx.part_groups < kgroups;
   const bool expand = ctx.expand && rows > kernel.mr;
@@ -486,7 +491,9 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
     if (ctx.indirect != nullptr) {
       const size_t taps = ctx.taps->taps;
       ctx.indirect(rows, nc, groups / ctx.tap_groups, ctx.tap_groups,
-                   ctx.taps->offsets + i0 * taps + g0 / ctx.tap_groups, taps,
+                   ctx.taps->offsets + i0 * taps + ctx.taps->first_tap +
+                       g0 / ctx.tap_groups,
+                   taps,
                    ctx.taps->base, ctx.taps->zero, first ? bias : partial,
                    first ? 0 : nr, w, last ? *ctx.out : *ctx.raw, j0,
                    part_out, last ? ctx.ldc : nr);
@@ -607,7 +614,10 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // a quarter of L2, K is cut into parts that fit, so that they stay cached
   // while the panel's row tiles reuse them, and the panel is sized from the
   // part's K.
-  const size_t kgroups = kernel.layout.KGroups(g->k);
+  const size_t kgroups =
+      indirect != nullptr
+          ? (taps->used_taps != 0 ? taps->used_taps : taps->taps) * tap_groups
+          : kernel.layout.KGroups(g->k);
   // Tasks of several row tiles read the expanded form when there is one.
   const bool can_expand = kernel.ukernel_expanded != nullptr && m > mr;
   const size_t group_bytes = can_expand ? kernel.expanded_group_bytes
@@ -743,6 +753,7 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  indirect,
                  taps,
                  tap_groups,
+                 kgroups,
                  act_bytes,
                  g->weight_offset != 0 ? scratch.row_offset.data() : nullptr,
                  static_cast<uint8_t*>(c),
@@ -770,6 +781,19 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                                        nr, 0);
   }
   return Succeed();
+}
+
+size_t GemmPackedBiasCount(lowbit_gemm_t g) {
+  const GemmLayout& layout = g->kernel->layout;
+  return layout.Blocks(g->n) * layout.nr;
+}
+
+void GemmPackedBias(lowbit_gemm_t g, int32_t* bias) {
+  const GemmLayout& layout = g->kernel->layout;
+  for (size_t b = 0; b < layout.Blocks(g->n); ++b) {
+    std::memcpy(bias + b * layout.nr, g->packed + b * layout.BlockBytes(g->k),
+                layout.nr * sizeof(int32_t));
+  }
 }
 
 lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,

@@ -48,7 +48,17 @@ struct GemmTapSource {
   size_t taps;
   const uint8_t* base;
   const uint8_t* zero;
+  // Taps [first_tap, first_tap + used_taps) of each row (used_taps 0: all
+  // of them). The others are in the padding for every row and skipped;
+  // `bias` (the packed bias plus their za terms, GemmPackedBias's layout)
+  // then stands for the packed one.
+  size_t first_tap = 0, used_taps = 0;
+  const int32_t* bias = nullptr;
 };
+// The packed bias of every block (Blocks(n) * nr values): what the kernels'
+// accumulators start from, za terms included.
+void GemmPackedBias(lowbit_gemm_t g, int32_t* bias);
+size_t GemmPackedBiasCount(lowbit_gemm_t g);
 struct GemmRowSource {
   void (*gather)(const void* context, size_t i0, size_t rows, uint8_t* dst,
                  size_t dst_stride, uint8_t flip, size_t pad_to);
