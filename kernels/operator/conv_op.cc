@@ -52,12 +52,11 @@ struct lowbit_conv2d {
   lowbit::OutputStage c4_stage;
   lowbit::GemmOutput tail_out{};
   uint64_t id = 0;
-  // Int8 weights on the GEMM path: per group, the packed bias
-  // (GemmPackedBias) and each kernel row's weight sums over (kx, c) in the
-  // same layout, [group][ky][n], for the bands of output rows whose top or
-  // bottom kernel rows lie in the padding and are skipped.
+  // Int8 weights on the GEMM path: each kernel row's weight sums over
+  // (kx, c), [group][ky][n] with n in GemmPackedBias's layout (bias_count
+  // per group), for the bands of output rows whose top or bottom kernel
+  // rows lie in the padding and are skipped (BandBias).
   size_t bias_count = 0;
-  lowbit::AlignedVector<int32_t> packed_bias;
   lowbit::AlignedVector<int32_t> row_sums;
 
   ~lowbit_conv2d() {
@@ -673,6 +672,46 @@ void DwRows(void* context, size_t row, size_t rows) {
   }
 }
 
+// Kernel rows of output row oy in the padding: `top` before the image,
+// `bottom` past it (a prefix and a suffix of ky). None when every row is
+// (nothing would be left to run) or when the convolution keeps no row sums.
+void PaddedKernelRows(const lowbit_conv2d& conv, size_t in_h, size_t oy,
+                      size_t* top, size_t* bottom) {
+  const lowbit_conv2d_params& p = conv.p;
+  *top = *bottom = 0;
+  for (size_t ky = 0; ky < p.kernel_height; ++ky) {
+    const size_t reach = oy * p.stride_height + ky * p.dilation_height;
+    if (reach < p.padding_top) {
+      ++*top;
+    } else if (reach - p.padding_top >= in_h) {
+      ++*bottom;
+    }
+  }
+  if (*top + *bottom == p.kernel_height || conv.bias_count == 0) {
+    *top = *bottom = 0;
+  }
+}
+
+// The accumulators' start for a band of group g that skips its top and
+// bottom kernel rows: the packed bias plus what those rows would have added
+// reading the za row (za_form, the za byte in the kernel's activation
+// form), modulo 2^32 like the kernel.
+void BandBias(const lowbit_conv2d& conv, size_t g, size_t top, size_t bottom,
+              int32_t za_form, int32_t* bias) {
+  const size_t kh = conv.p.kernel_height, nb = conv.bias_count;
+  const int32_t* sums = conv.row_sums.data() + g * kh * nb;
+  GemmPackedBias(conv.group_gemms[g], bias);
+  for (size_t ky = 0; ky < kh; ++ky) {
+    if (ky >= top && ky < kh - bottom) continue;
+    for (size_t n = 0; n < nb; ++n) {
+      bias[n] = static_cast<int32_t>(
+          static_cast<uint32_t>(bias[n]) +
+          static_cast<uint32_t>(za_form) *
+              static_cast<uint32_t>(sums[ky * nb + n]));
+    }
+  }
+}
+
 // A depthwise multiplier M > 1 runs as multiplier 1 on C * M channels,
 // channel c * M + j a copy of input channel c: one pass over the input
 // into per-thread scratch, where the grouped GEMM path would run C GEMMs of
@@ -821,23 +860,11 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
     const size_t image_in = in_h * in_w * in_stride;
     const size_t image_out = out_h * out_w * out_stride;
     const size_t kh = p.kernel_height, taps_all = kh * p.kernel_width;
-    // Kernel rows of output row oy in the padding: `top` before the image,
-    // `bottom` past it (they are a prefix and a suffix of ky).
-    const auto padded_rows = [&](size_t oy, size_t* top, size_t* bottom) {
-      *top = *bottom = 0;
-      for (size_t ky = 0; ky < kh; ++ky) {
-        const size_t reach = oy * p.stride_height + ky * p.dilation_height;
-        if (reach < p.padding_top) {
-          ++*top;
-        } else if (reach - p.padding_top >= in_h) {
-          ++*bottom;
-        }
-      }
-      if (*top + *bottom == kh || conv->bias_count == 0) *top = *bottom = 0;
-    };
     thread_local ScratchArray<int32_t> band_bias;
     if (!band_bias.Reserve(std::max<size_t>(conv->bias_count, 1))) {
-      return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: out of memory", fn);
+      return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                  "%s: cannot allocate %zu band bias values", fn,
+                  conv->bias_count);
     }
     // za as the kernel reads it from the za row (its activation form).
     const int32_t za_form = static_cast<uint8_t>(
@@ -852,31 +879,18 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
         // those rows are skipped, their za terms moved into the bias.
         for (size_t oy0 = 0, oy1 = 0; oy0 < out_h; oy0 = oy1) {
           size_t top = 0, bottom = 0, t = 0, u = 0;
-          padded_rows(oy0, &top, &bottom);
+          PaddedKernelRows(*conv, in_h, oy0, &top, &bottom);
           for (oy1 = oy0 + 1; oy1 < out_h; ++oy1) {
-            padded_rows(oy1, &t, &u);
+            PaddedKernelRows(*conv, in_h, oy1, &t, &u);
             if (t != top || u != bottom) break;
           }
           GemmTapSource taps{offsets + oy0 * out_w * taps_all, taps_all,
                              group_in, conv->zero_row.data()};
           if (top + bottom > 0) {
-            const size_t nb = conv->bias_count;
-            const int32_t* sums = conv->row_sums.data() + g * kh * nb;
-            int32_t* bias = band_bias.data();
-            for (size_t n = 0; n < nb; ++n) {
-              uint32_t v = static_cast<uint32_t>(
-                  conv->packed_bias[g * nb + n]);
-              for (size_t ky = 0; ky < kh; ++ky) {
-                if (ky < top || ky >= kh - bottom) {
-                  v += static_cast<uint32_t>(za_form) *
-                       static_cast<uint32_t>(sums[ky * nb + n]);
-                }
-              }
-              bias[n] = static_cast<int32_t>(v);
-            }
+            BandBias(*conv, g, top, bottom, za_form, band_bias.data());
             taps.first_tap = top * p.kernel_width;
             taps.used_taps = (kh - top - bottom) * p.kernel_width;
-            taps.bias = bias;
+            taps.bias = band_bias.data();
           }
           patches.row0 = oy0 * out_w;  // when RunGemm gathers instead
           const GemmRowSource src{&Patches::Gather, &patches, &taps};
@@ -1060,11 +1074,9 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
     const size_t kh = p.kernel_height, ng = p.group_output_channels;
     const size_t row = p.kernel_width * p.group_input_channels;
     c->bias_count = nb;
-    c->packed_bias.assign(p.groups * nb, 0);
     c->row_sums.assign(p.groups * kh * nb, 0);
     const auto* w = static_cast<const int8_t*>(p.weights);
     for (size_t g = 0; g < p.groups; ++g) {
-      GemmPackedBias(c->group_gemms[g], c->packed_bias.data() + g * nb);
       for (size_t n = 0; n < ng; ++n) {
         for (size_t ky = 0; ky < kh; ++ky) {
           const int8_t* wr = w + ((g * ng + n) * kh + ky) * row;
