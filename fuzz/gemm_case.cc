@@ -429,8 +429,8 @@ std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p) {
   // (with the zero points as given, even out of range: the check's order
   // is lowbit's, so any violated condition is an allowed answer).
   const int64_t max_a =
-      std::max<int64_t>(Hi(p.input_type) - p.input_zero_point,
-                        p.input_zero_point - Lo(p.input_type));
+      std::max<int64_t>(int64_t{Hi(p.input_type)} - p.input_zero_point,
+                        int64_t{p.input_zero_point} - Lo(p.input_type));
   for (size_t n = 0; n < p.n; ++n) {
     int64_t bound = p.bias != nullptr ? std::llabs(p.bias[n]) : 0;
     for (size_t k = 0; k < p.k && bound <= kInt32Max; ++k) {
