@@ -44,14 +44,14 @@ void ConvTester::Test(const GemmKernel& kernel,
   const std::vector<uint8_t> weights =
       Fill8(c_out * k, weight_type_, w_fill_, rng);
   std::vector<int32_t> bias(c_out);
-  std::uniform_int_distribution<int32_t> bias_dist(-20000, 20000);
+  std::uniform_int_distribution<int32_t> bias_dist(bias_lo_, bias_hi_);
   for (auto& b : bias) b = bias_dist(rng);
   const float input_scale = 0.5f;
   std::vector<float> weight_scales(per_channel_ ? c_out : 1);
   std::uniform_real_distribution<float> ws_dist(0.5f, 2.0f);
   for (auto& s : weight_scales) s = ws_dist(rng);
   const float spread = 75.0f * 75.0f * std::sqrt(static_cast<float>(k));
-  const float output_scale = input_scale * spread / 60.0f;
+  const float output_scale = input_scale * spread / 60.0f / scale_factor_;
 
   lowbit_conv2d_params p;
   lowbit_conv2d_params_init(&p);

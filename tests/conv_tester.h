@@ -47,6 +47,14 @@ class ConvTester {
     has_clamp_ = true;
     return *this;
   }
+  // The requantization scale times v (the output scale divided by it).
+  ConvTester& output_scale_factor(float v) { scale_factor_ = v; return *this; }
+  // Bias drawn from [lo, hi] (default +-20000).
+  ConvTester& bias_range(int32_t lo, int32_t hi) {
+    bias_lo_ = lo;
+    bias_hi_ = hi;
+    return *this;
+  }
   ConvTester& input_fill(Fill v) { a_fill_ = v; return *this; }
   ConvTester& weight_fill(Fill v) { w_fill_ = v; return *this; }
   ConvTester& caller_multipliers(bool v) { caller_multipliers_ = v; return *this; }
@@ -78,6 +86,8 @@ class ConvTester {
   int32_t qmin_ = 0, qmax_ = 0;
   bool has_clamp_ = false;
   Fill a_fill_ = Fill::kRandom, w_fill_ = Fill::kRandom;
+  float scale_factor_ = 1.0f;
+  int32_t bias_lo_ = -20000, bias_hi_ = 20000;
   size_t k_part_groups_ = 0;
   bool converted_ = false;
   bool caller_multipliers_ = false;

@@ -180,12 +180,42 @@ TEST_P(DwconvSweep, Extremes) {
   }
 }
 
+// Products far outside the output range, both signs: bias up to 2^30
+// and requantization scales up to ~200 (products to ~2^38, beyond int32
+// and int16), with the output zero point at either end, so an epilogue
+// that lets a conversion or a zero-point addition wrap fails here.
+TEST_P(DwconvSweep, SaturatedProducts) {
+  for (bool u8 : {false, true}) {
+    const lowbit_dtype t = u8 ? LOWBIT_DTYPE_UINT8 : LOWBIT_DTYPE_INT8;
+    const int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+    for (int32_t z : {lo, hi}) {
+      for (lowbit_requant mode : kModes) {
+        for (float factor : {28000.0f, 300.0f}) {
+          Run(Depthwise(99)
+                  .input_size(4, 9)
+                  .padding(1)
+                  .input_type(t)
+                  .output_type(t)
+                  .input_zero_point(z)
+                  .output_zero_point(z)
+                  .bias_range(-(1 << 30), 1 << 30)
+                  .output_scale_factor(factor)
+                  .requant(mode));
+        }
+      }
+    }
+  }
+}
+
 TEST_P(DwconvSweep, RequantAndClamp) {
   for (lowbit_requant mode : kModes) {
     for (bool per_channel : {false, true}) {
       for (size_t c : {24, 72}) {
         Run(Depthwise(c).input_size(6, 7).padding(1).per_channel(per_channel)
                 .requant(mode).clamp(-3, 60).output_zero_point(4));
+        Run(Depthwise(c).input_size(6, 7).padding(1).per_channel(per_channel)
+                .requant(mode).output_type(LOWBIT_DTYPE_UINT8)
+                .clamp(100, 180).output_zero_point(140));
       }
     }
   }

@@ -16,6 +16,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <type_traits>
 
 #include "arch/kernels.h"
 #include "hwy/highway.h"
@@ -75,6 +76,85 @@ HWY_INLINE __m512i LoadColumns(const uint8_t* at, size_t second) {
   }
 }
 
+// The requantized bytes of one pixel's 64 channels (four vectors of
+// accumulators in slot order) in channel order: the packs restore the
+// order the unpacks permuted.
+// Any mode: the shared requantizer, whose results are already in the
+// output range, then exact packs.
+template <class Requant>
+struct RequantNarrow {
+  const Requant& requant;
+  bool u8;
+  HWY_INLINE __m512i operator()(const __m512i (&acc)[4], size_t slot) const {
+    __m512i q[4];
+    LOWBIT_UNROLL
+    for (size_t k = 0; k < 4; ++k) {
+      q[k] = requant(hn::Vec512<int32_t>{acc[k]}, slot + 16 * k).raw;
+    }
+    const __m512i w01 = _mm512_packs_epi32(q[0], q[1]);
+    const __m512i w23 = _mm512_packs_epi32(q[2], q[3]);
+    return u8 ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+  }
+};
+
+// The fp32 mode with its lower clamp and zero point moved past the
+// narrowing: r = round(min(acc * scale, qmax - zp)) (nearest even, as the
+// magic-bias addition of the shared requantizer), then saturation to 16
+// bits, + zp saturating, saturation to 8 bits and max(., qmin) per byte.
+// Every step after the rounding is monotone and the identity plus zp on
+// [qmin - zp, qmax - zp], so r below qmin - zp (even the 0x80000000 of an
+// out-of-range conversion) still ends at qmin: the shared requantizer's
+// bytes, with a third of its per-vector instructions folded into per-byte
+// ones. The min keeps a large positive product from converting to
+// 0x80000000, and makes the upper clamp (r <= qmax - zp) exact already.
+struct Fp32Narrow {
+  const float* scale;
+  __m512 hi;          // qmax - zp
+  __m512i zp16;       // zp in int16 lanes
+  __m512i qmin;  // per byte
+  bool u8;
+
+  explicit Fp32Narrow(const GemmOutput& out)
+      : scale(out.scale),
+        hi(_mm512_set1_ps(static_cast<float>(out.qmax - out.zero_point))),
+        zp16(_mm512_set1_epi16(static_cast<int16_t>(out.zero_point))),
+        qmin(_mm512_set1_epi8(static_cast<char>(out.qmin))),
+        u8(out.type == LOWBIT_DTYPE_UINT8) {}
+
+  HWY_INLINE __m512i operator()(const __m512i (&acc)[4], size_t slot) const {
+    __m512i q[4];
+    LOWBIT_UNROLL
+    for (size_t k = 0; k < 4; ++k) {
+      const __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[k]),
+                                     _mm512_loadu_ps(scale + slot + 16 * k));
+      q[k] = _mm512_cvt_roundps_epi32(_mm512_min_ps(f, hi),
+                                      _MM_FROUND_TO_NEAREST_INT |
+                                          _MM_FROUND_NO_EXC);
+    }
+    const __m512i w01 = _mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), zp16);
+    const __m512i w23 = _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), zp16);
+    if (u8) {
+      const __m512i bytes = _mm512_packus_epi16(w01, w23);
+      return _mm512_max_epu8(bytes, qmin);
+    }
+    const __m512i bytes = _mm512_packs_epi16(w01, w23);
+    return _mm512_max_epi8(bytes, qmin);
+  }
+};
+
+// Calls body(narrow) with the narrower for `out`'s mode; the mode is chosen
+// here, once, outside the caller's loop.
+template <class Body>
+HWY_INLINE void WithNarrow(const GemmOutput& out, const Body& body) {
+  if (out.requant == LOWBIT_REQUANT_FP32) return body(Fp32Narrow(out));
+  const hn::ScalableTag<int32_t> d32;
+  const bool u8 = out.type == LOWBIT_DTYPE_UINT8;
+  WithRequantizer(d32, out, [&](const auto& requant) LOWBIT_LAMBDA_INLINE {
+    using R = std::remove_reference_t<decltype(requant)>;
+    body(RequantNarrow<R>{requant, u8});
+  });
+}
+
 // One block's view of a run, in locals: the stores through uint8_t
 // pointers may alias anything in memory, and would make the compiler
 // reload each field after every store.
@@ -87,7 +167,6 @@ struct BlockArgs {
   size_t out_next;  // bytes from the first output row to the second
   const GemmOutput* stage;
   size_t slot;
-  bool u8;       // uint8 output
   uint8_t flip;  // 0x80 for int8 input (to the unsigned side), else 0
   // Single pixels (Step's kTaps): input row r's column kx at taps[3 r +
   // kx], at the block's first channel (row and step unused).
@@ -104,7 +183,6 @@ BlockArgs BlockAt(const DwconvArgs& a, size_t slot, uint8_t* out) {
   b.out_next = a.next_row * a.out_stride;
   b.stage = a.out;
   b.slot = slot;
-  b.u8 = a.out->type == LOWBIT_DTYPE_UINT8;
   b.flip = a.input_type == LOWBIT_DTYPE_INT8 ? 0x80 : 0;
   b.taps = nullptr;
   return b;
@@ -121,9 +199,9 @@ BlockArgs BlockAt(const DwconvArgs& a, size_t slot, uint8_t* out) {
 // kTaps: one pixel whose columns are read through b.taps (the border
 // pixels, whose padded columns read the za row), no copy of its patch.
 template <size_t kR, size_t kPV, size_t kP, size_t S, bool kOdd,
-          bool kInside, bool kAdjacent, bool kTaps = false, class WithRequant>
+          bool kInside, bool kAdjacent, bool kTaps = false, class WithNarrowFn>
 HWY_INLINE void Step(const BlockArgs& b, size_t p0,
-                     const WithRequant& with_requant) {
+                     const WithNarrowFn& with_narrow) {
   static_assert(!kOdd || (kP == 1 && kPV == 2), "an odd pixel is one vector");
   static_assert(!kTaps || (kP == 1 && S == 1 && (kPV == 1 || kOdd)),
                 "taps are one pixel's");
@@ -210,21 +288,12 @@ HWY_INLINE void Step(const BlockArgs& b, size_t p0,
     }
   }
   // Requantize, pack back to channel order, store.
-  with_requant([&](const auto& requant) LOWBIT_LAMBDA_INLINE {
+  with_narrow([&](const auto& narrow) LOWBIT_LAMBDA_INLINE {
     LOWBIT_UNROLL
     for (size_t row = 0; row < kR; ++row) {
       LOWBIT_UNROLL
       for (size_t v = 0; v < kP; ++v) {
-        __m512i q[4];
-        LOWBIT_UNROLL
-        for (size_t k = 0; k < 4; ++k) {
-          q[k] =
-              requant(hn::Vec512<int32_t>{acc[row][v][k]}, b.slot + 16 * k).raw;
-        }
-        const __m512i w01 = _mm512_packs_epi32(q[0], q[1]);
-        const __m512i w23 = _mm512_packs_epi32(q[2], q[3]);
-        const __m512i bytes = b.u8 ? _mm512_packus_epi16(w01, w23)
-                                   : _mm512_packs_epi16(w01, w23);
+        const __m512i bytes = narrow(acc[row][v], b.slot);
         uint8_t* dst = b.out + row * b.out_next + (p0 + kPV * v) * b.out_stride;
         if constexpr (kPV == 1) {
           _mm512_storeu_si512(dst, bytes);
@@ -249,27 +318,26 @@ template <size_t kR, size_t kPV, size_t S, bool kInside, bool kAdjacent>
 HWY_NOINLINE void Block(const BlockArgs& args, size_t pixels) {
   const BlockArgs b = args;
   constexpr size_t kP = kR == 1 ? kSteps : 2;
-  const hn::ScalableTag<int32_t> d32;
   // The steps of pixels [p, pixels), largest first; each step's epilogue
-  // gets its requantizer through with_requant(body).
-  const auto steps = [&](const auto& with_requant) LOWBIT_LAMBDA_INLINE {
+  // gets its narrower through with_narrow(body).
+  const auto steps = [&](const auto& with_narrow) LOWBIT_LAMBDA_INLINE {
     size_t p = 0;
     for (; p + kP * kPV <= pixels; p += kP * kPV) {
-      Step<kR, kPV, kP, S, false, kInside, kAdjacent>(b, p, with_requant);
+      Step<kR, kPV, kP, S, false, kInside, kAdjacent>(b, p, with_narrow);
     }
     if constexpr (kP > 2) {
       if (p + 2 * kPV <= pixels) {
-        Step<kR, kPV, 2, S, false, kInside, kAdjacent>(b, p, with_requant);
+        Step<kR, kPV, 2, S, false, kInside, kAdjacent>(b, p, with_narrow);
         p += 2 * kPV;
       }
     }
     if (p + kPV <= pixels) {
-      Step<kR, kPV, 1, S, false, kInside, kAdjacent>(b, p, with_requant);
+      Step<kR, kPV, 1, S, false, kInside, kAdjacent>(b, p, with_narrow);
       p += kPV;
     }
     if constexpr (kPV == 2) {
       if (p < pixels) {
-        Step<kR, kPV, 1, S, true, kInside, false>(b, p, with_requant);
+        Step<kR, kPV, 1, S, true, kInside, false>(b, p, with_narrow);
       }
     }
   };
@@ -277,12 +345,12 @@ HWY_NOINLINE void Block(const BlockArgs& args, size_t pixels) {
   // two rows of 64-channel accumulators leave no registers to keep them in
   // (each measured faster on the shapes of bench-shapes.md).
   if constexpr (kR == 1 || kPV == 2) {
-    WithRequantizer(d32, *b.stage, [&](const auto& requant) LOWBIT_LAMBDA_INLINE {
-      steps([&](const auto& body) LOWBIT_LAMBDA_INLINE { body(requant); });
+    WithNarrow(*b.stage, [&](const auto& narrow) LOWBIT_LAMBDA_INLINE {
+      steps([&](const auto& body) LOWBIT_LAMBDA_INLINE { body(narrow); });
     });
   } else {
     steps([&](const auto& body) LOWBIT_LAMBDA_INLINE {
-      WithRequantizer(d32, *b.stage, body);
+      WithNarrow(*b.stage, body);
     });
   }
 }
@@ -347,15 +415,14 @@ HWY_NOINLINE void Pixels(const DwconvArgs& a) {
       BlockArgs b = BlockAt(a, slot, a.output + p * a.out_stride + c0);
       for (size_t t = 0; t < kTapCount; ++t) tap[t] = base[t] + c0;
       b.taps = tap;
-      const hn::ScalableTag<int32_t> d32;
-      const auto with_requant = [&](const auto& body) LOWBIT_LAMBDA_INLINE {
-        WithRequantizer(d32, *a.out, body);
+      const auto with_narrow = [&](const auto& body) LOWBIT_LAMBDA_INLINE {
+        WithNarrow(*a.out, body);
       };
       if (c4 - c0 >= 64) {
-        Step<kR, 1, 1, 1, false, true, false, true>(b, 0, with_requant);
+        Step<kR, 1, 1, 1, false, true, false, true>(b, 0, with_narrow);
         c0 += 64;
       } else {
-        Step<kR, 2, 1, 1, true, true, false, true>(b, 0, with_requant);
+        Step<kR, 2, 1, 1, true, true, false, true>(b, 0, with_narrow);
         c0 += 32;
       }
     }
