@@ -5,20 +5,17 @@
 // one vpdpbusd per vector then does three exact MACs per lane, where the
 // portable kernel's vpdpwssd does one. Each column serves every pixel of a
 // step that reads it. Blocks of 32 channels put two pixels in one vector.
-// Results leave through the shared requantization, then saturating packs,
-// which restore the channel order the unpacks permuted (exact: the values
-// are already in the output range).
-// GCC 12 flags the deliberately undefined source operand of its own
-// AVX-512 insert and extract intrinsics (_mm512_undefined_epi32).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+// Results leave through saturating packs, which restore the channel order
+// the unpacks permuted: after the shared requantization (exact: the values
+// are already in the output range), or in the fp32 mode before its lower
+// clamp and zero point (arch/x86/fp32_narrow_avx512-inl.h).
 #include <immintrin.h>
 
 #include <cstring>
 #include <type_traits>
 
 #include "arch/kernels.h"
+#include "arch/x86/fp32_narrow_avx512-inl.h"
 #include "hwy/highway.h"
 #include "kernels/dwconv/dwconv.h"
 #include "kernels/gemm/epilogue-inl.h"
@@ -97,48 +94,15 @@ struct RequantNarrow {
   }
 };
 
-// The fp32 mode with its lower clamp and zero point moved past the
-// narrowing: r = round(min(acc * scale, qmax - zp)) (nearest even, as the
-// magic-bias addition of the shared requantizer), then saturation to 16
-// bits, + zp saturating, saturation to 8 bits and max(., qmin) per byte.
-// Every step after the rounding is monotone and the identity plus zp on
-// [qmin - zp, qmax - zp], so r below qmin - zp (even the 0x80000000 of an
-// out-of-range conversion) still ends at qmin: the shared requantizer's
-// bytes, with a third of its per-vector instructions folded into per-byte
-// ones. The min keeps a large positive product from converting to
-// 0x80000000, and makes the upper clamp (r <= qmax - zp) exact already.
-struct Fp32Narrow {
-  const float* scale;
-  __m512 hi;          // qmax - zp
-  __m512i zp16;       // zp in int16 lanes
-  __m512i qmin;  // per byte
-  bool u8;
-
-  explicit Fp32Narrow(const GemmOutput& out)
-      : scale(out.scale),
-        hi(_mm512_set1_ps(static_cast<float>(out.qmax - out.zero_point))),
-        zp16(_mm512_set1_epi16(static_cast<int16_t>(out.zero_point))),
-        qmin(_mm512_set1_epi8(static_cast<char>(out.qmin))),
-        u8(out.type == LOWBIT_DTYPE_UINT8) {}
-
+// The fp32 mode through fp32_narrow_avx512-inl.h: the unpacks' slot order
+// is the packs' order, so Bytes leaves the channels in order.
+struct DwFp32Narrow {
+  Fp32Narrow narrow;
   HWY_INLINE __m512i operator()(const __m512i (&acc)[4], size_t slot) const {
-    __m512i q[4];
-    LOWBIT_UNROLL
-    for (size_t k = 0; k < 4; ++k) {
-      const __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[k]),
-                                     _mm512_loadu_ps(scale + slot + 16 * k));
-      q[k] = _mm512_cvt_roundps_epi32(_mm512_min_ps(f, hi),
-                                      _MM_FROUND_TO_NEAREST_INT |
-                                          _MM_FROUND_NO_EXC);
-    }
-    const __m512i w01 = _mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), zp16);
-    const __m512i w23 = _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), zp16);
-    if (u8) {
-      const __m512i bytes = _mm512_packus_epi16(w01, w23);
-      return _mm512_max_epu8(bytes, qmin);
-    }
-    const __m512i bytes = _mm512_packs_epi16(w01, w23);
-    return _mm512_max_epi8(bytes, qmin);
+    return narrow.Bytes(narrow.Round(acc[0], slot),
+                        narrow.Round(acc[1], slot + 16),
+                        narrow.Round(acc[2], slot + 32),
+                        narrow.Round(acc[3], slot + 48));
   }
 };
 
@@ -146,7 +110,9 @@ struct Fp32Narrow {
 // here, once, outside the caller's loop.
 template <class Body>
 HWY_INLINE void WithNarrow(const GemmOutput& out, const Body& body) {
-  if (out.requant == LOWBIT_REQUANT_FP32) return body(Fp32Narrow(out));
+  if (out.requant == LOWBIT_REQUANT_FP32) {
+    return body(DwFp32Narrow{Fp32Narrow(out)});
+  }
   const hn::ScalableTag<int32_t> d32;
   const bool u8 = out.type == LOWBIT_DTYPE_UINT8;
   WithRequantizer(d32, out, [&](const auto& requant) LOWBIT_LAMBDA_INLINE {
