@@ -230,6 +230,52 @@ TEST_P(ConvSweep, RequantAndClamp) {
 // them: kernels with an indirect form read the patches in place through
 // tap offsets (padded taps from a row of za) instead of gathering them;
 // every geometry against the reference, and gathered too.
+// Border columns as GEMMs of their own that skip their padded kernel
+// columns, and the inner columns in runs per output row: geometries whose
+// inner width is a multiple of the indirect tile's rows, where that split
+// costs fewer tile passes than whole rows (conv_op.cc), with padded kernel
+// rows too, K parts cut inside and across kernel rows, every mode, both
+// input types, batches, groups and pixel strides.
+TEST_P(ConvSweep, PaddedColumnsSkipped) {
+  const size_t kr = kernel().layout.kr;
+  const size_t nr = kernel().layout.nr;
+  const size_t r = kernel().indirect_mr != 0 ? kernel().indirect_mr : 8;
+  const size_t cg = kMinTapGroups * kr;
+  struct Geometry {
+    size_t h, w, kh, kw, s, d, pt, pl, pb, pr;
+  };
+  const Geometry geometries[] = {
+      {5, r + 2, 3, 3, 1, 1, 1, 1, 1, 1},      // one border column a side
+      {6, r + 4, 5, 5, 1, 1, 2, 2, 2, 2},      // two, of 2 and 1 padded
+      {5, 2 * r + 1, 3, 3, 2, 1, 1, 1, 1, 1},  // stride 2: the left one only
+      {6, r + 4, 3, 3, 1, 2, 2, 2, 2, 2},      // dilation 2
+      {4, r + 3, 3, 5, 1, 1, 0, 1, 2, 3},      // asymmetric, 3 columns right
+  };
+  for (const Geometry& g : geometries) {
+    for (lowbit_requant mode : kModes) {
+      for (size_t parts : {size_t{0}, size_t{1}, cg / kr + 1}) {
+        ConvTester().input_size(g.h, g.w).kernel_size(g.kh, g.kw)
+            .stride(g.s, g.s).dilation(g.d, g.d)
+            .padding(g.pt, g.pl, g.pb, g.pr).group_input_channels(cg)
+            .group_output_channels(nr + 3).requant(mode).k_part_groups(parts)
+            .Test(kernel());
+      }
+    }
+    ConvTester().batch(2).input_size(g.h, g.w).kernel_size(g.kh, g.kw)
+        .stride(g.s, g.s).dilation(g.d, g.d).padding(g.pt, g.pl, g.pb, g.pr)
+        .groups(2).group_input_channels(cg).group_output_channels(nr)
+        .input_stride(2 * cg + 3).output_stride(2 * nr + 5)
+        .input_type(LOWBIT_DTYPE_UINT8).input_zero_point(201).Test(kernel());
+    for (Fill a : {Fill::kMin, Fill::kMax}) {
+      ConvTester().input_size(g.h, g.w).kernel_size(g.kh, g.kw)
+          .stride(g.s, g.s).dilation(g.d, g.d)
+          .padding(g.pt, g.pl, g.pb, g.pr).group_input_channels(cg)
+          .group_output_channels(nr).input_fill(a).weight_fill(Fill::kMax)
+          .input_zero_point(a == Fill::kMin ? 127 : -128).Test(kernel());
+    }
+  }
+}
+
 TEST_P(ConvSweep, TapsReadInPlace) {
   const size_t kr = kernel().layout.kr;
   const size_t nr = kernel().layout.nr;

@@ -52,12 +52,12 @@ struct lowbit_conv2d {
   lowbit::OutputStage c4_stage;
   lowbit::GemmOutput tail_out{};
   uint64_t id = 0;
-  // Int8 weights on the GEMM path: each kernel row's weight sums over
-  // (kx, c), [group][ky][n] with n in GemmPackedBias's layout (bias_count
-  // per group), for the bands of output rows whose top or bottom kernel
-  // rows lie in the padding and are skipped (BandBias).
+  // Int8 weights on the GEMM path: each tap's weight sums over c,
+  // [group][ky * kw + kx][n] with n in GemmPackedBias's layout (bias_count
+  // per group), for the pixels whose padded kernel rows or columns are
+  // skipped (BandBias).
   size_t bias_count = 0;
-  lowbit::AlignedVector<int32_t> row_sums;
+  lowbit::AlignedVector<int32_t> tap_sums;
 
   ~lowbit_conv2d() {
     for (lowbit_gemm_t g : group_gemms) lowbit_gemm_destroy(g);
@@ -694,42 +694,62 @@ void DwRows(void* context, size_t row, size_t rows) {
   }
 }
 
+// Kernel positions of output position o (along one axis: kernel size k)
+// in the padding: `before` before the image, `after` past it (a prefix
+// and a suffix). None when every position is (nothing would be left to run).
+void PaddedKernelRange(size_t k, size_t stride, size_t dilation, size_t pad,
+                       size_t in, size_t o, size_t* before, size_t* after) {
+  *before = *after = 0;
+  for (size_t i = 0; i < k; ++i) {
+    const size_t reach = o * stride + i * dilation;
+    if (reach < pad) {
+      ++*before;
+    } else if (reach - pad >= in) {
+      ++*after;
+    }
+  }
+  if (*before + *after == k) *before = *after = 0;
+}
+
 // Kernel rows of output row oy in the padding: `top` before the image,
-// `bottom` past it (a prefix and a suffix of ky). None when every row is
-// (nothing would be left to run) or when the convolution keeps no row sums.
+// `bottom` past it. None when the convolution keeps no tap sums.
 void PaddedKernelRows(const lowbit_conv2d& conv, size_t in_h, size_t oy,
                       size_t* top, size_t* bottom) {
   const lowbit_conv2d_params& p = conv.p;
-  *top = *bottom = 0;
-  for (size_t ky = 0; ky < p.kernel_height; ++ky) {
-    const size_t reach = oy * p.stride_height + ky * p.dilation_height;
-    if (reach < p.padding_top) {
-      ++*top;
-    } else if (reach - p.padding_top >= in_h) {
-      ++*bottom;
-    }
-  }
-  if (*top + *bottom == p.kernel_height || conv.bias_count == 0) {
-    *top = *bottom = 0;
-  }
+  PaddedKernelRange(p.kernel_height, p.stride_height, p.dilation_height,
+                    p.padding_top, in_h, oy, top, bottom);
+  if (conv.bias_count == 0) *top = *bottom = 0;
 }
 
-// The accumulators' start for a band of group g that skips its top and
-// bottom kernel rows: the packed bias plus what those rows would have added
-// reading the za row (za_form, the za byte in the kernel's activation
-// form), modulo 2^32 like the kernel.
-void BandBias(const lowbit_conv2d& conv, size_t g, size_t top, size_t bottom,
-              int32_t za_form, int32_t* bias) {
-  const size_t kh = conv.p.kernel_height, nb = conv.bias_count;
-  const int32_t* sums = conv.row_sums.data() + g * kh * nb;
+// The same for kernel columns of output column ox.
+void PaddedKernelColumns(const lowbit_conv2d& conv, size_t in_w, size_t ox,
+                         size_t* left, size_t* right) {
+  const lowbit_conv2d_params& p = conv.p;
+  PaddedKernelRange(p.kernel_width, p.stride_width, p.dilation_width,
+                    p.padding_left, in_w, ox, left, right);
+  if (conv.bias_count == 0) *left = *right = 0;
+}
+
+// The accumulators' start for pixels of group g that run only the taps
+// (ky, kx) with ky in [ky0, ky1) and kx in [kx0, kx1): the packed bias plus
+// what the others would have added reading the za row (za_form, the za
+// byte in the kernel's activation form), modulo 2^32 like the kernel.
+void SkippedTapsBias(const lowbit_conv2d& conv, size_t g, size_t ky0,
+                     size_t ky1, size_t kx0, size_t kx1, int32_t za_form,
+                     int32_t* bias) {
+  const size_t kh = conv.p.kernel_height, kw = conv.p.kernel_width;
+  const size_t nb = conv.bias_count;
+  const int32_t* sums = conv.tap_sums.data() + g * kh * kw * nb;
   GemmPackedBias(conv.group_gemms[g], bias);
   for (size_t ky = 0; ky < kh; ++ky) {
-    if (ky >= top && ky < kh - bottom) continue;
-    for (size_t n = 0; n < nb; ++n) {
-      bias[n] = static_cast<int32_t>(
-          static_cast<uint32_t>(bias[n]) +
-          static_cast<uint32_t>(za_form) *
-              static_cast<uint32_t>(sums[ky * nb + n]));
+    for (size_t kx = 0; kx < kw; ++kx) {
+      if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) continue;
+      const int32_t* st = sums + (ky * kw + kx) * nb;
+      for (size_t n = 0; n < nb; ++n) {
+        bias[n] = static_cast<int32_t>(static_cast<uint32_t>(bias[n]) +
+                                       static_cast<uint32_t>(za_form) *
+                                           static_cast<uint32_t>(st[n]));
+      }
     }
   }
 }
@@ -897,30 +917,109 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
         const uint8_t* group_in = in + b * image_in + g * cg;
         Patches patches(&p, group_in, in_stride, in_h, in_w, out_h, out_w,
                         in_end);
+        uint8_t* group_out =
+            out + b * image_out + g * p.group_output_channels;
+        const uint8_t* zero = conv->zero_row.data();
         // Bands of output rows with the same kernel rows in the padding:
         // those rows are skipped, their za terms moved into the bias.
-        for (size_t oy0 = 0, oy1 = 0; oy0 < out_h; oy0 = oy1) {
-          size_t top = 0, bottom = 0, t = 0, u = 0;
-          PaddedKernelRows(*conv, in_h, oy0, &top, &bottom);
-          for (oy1 = oy0 + 1; oy1 < out_h; ++oy1) {
+        const auto band_end = [&](size_t oy0, size_t* top, size_t* bottom) {
+          size_t t = 0, u = 0, oy1 = oy0 + 1;
+          PaddedKernelRows(*conv, in_h, oy0, top, bottom);
+          for (; oy1 < out_h; ++oy1) {
             PaddedKernelRows(*conv, in_h, oy1, &t, &u);
-            if (t != top || u != bottom) break;
+            if (t != *top || u != *bottom) break;
           }
-          GemmTapSource taps{offsets + oy0 * out_w * taps_all, taps_all,
-                             group_in, conv->zero_row.data()};
+          return oy1;
+        };
+        // Columns [x_lo, x_hi) have no kernel column in the padding. With
+        // `columns`, each other column runs as a GEMM of its own, one pixel
+        // per output row, that skips its padded kernel columns, and the
+        // bands run on runs of the inner columns: chosen when that makes
+        // fewer tile passes (tiles x taps) than whole rows do.
+        size_t x_lo = 0, x_hi = out_w;
+        bool columns = false;
+        const size_t mr = GemmKernelOf(gemm).indirect_mr;
+        const GemmTapSource probe{offsets, taps_all, group_in, zero};
+        if (conv->bias_count != 0 && p.kernel_width > 1 && mr != 0 &&
+            GemmReadsTaps(gemm, probe)) {
+          size_t left = 0, right = 0;
+          while (x_lo < out_w) {
+            PaddedKernelColumns(*conv, in_w, x_lo, &left, &right);
+            if (left == 0) break;
+            ++x_lo;
+          }
+          while (x_hi > x_lo) {
+            PaddedKernelColumns(*conv, in_w, x_hi - 1, &left, &right);
+            if (right == 0) break;
+            --x_hi;
+          }
+          const size_t kw = p.kernel_width, iw = x_hi - x_lo;
+          size_t now = 0, split = 0;
+          for (size_t ox = 0; ox < out_w; ++ox) {
+            if (ox >= x_lo && ox < x_hi) continue;
+            PaddedKernelColumns(*conv, in_w, ox, &left, &right);
+            split += (out_h + mr - 1) / mr * kh * (kw - left - right);
+          }
+          for (size_t oy0 = 0, oy1 = 0; oy0 < out_h; oy0 = oy1) {
+            size_t top = 0, bottom = 0;
+            oy1 = band_end(oy0, &top, &bottom);
+            const size_t used = (kh - top - bottom) * kw;
+            now += ((oy1 - oy0) * out_w + mr - 1) / mr * used;
+            split += (oy1 - oy0) * ((iw + mr - 1) / mr) * used;
+          }
+          columns = iw < out_w && split < now;
+        }
+        if (columns) {
+          for (size_t ox = 0; ox < out_w; ++ox) {
+            if (ox >= x_lo && ox < x_hi) continue;
+            size_t left = 0, right = 0;
+            PaddedKernelColumns(*conv, in_w, ox, &left, &right);
+            GemmTapSource taps{offsets + ox * taps_all, taps_all, group_in,
+                               zero};
+            taps.offsets_stride = out_w * taps_all;
+            if (left + right > 0) {
+              const size_t kw = p.kernel_width;
+              SkippedTapsBias(*conv, g, 0, kh, left, kw - right, za_form,
+                              band_bias.data());
+              taps.first_tap = left;
+              taps.run_taps = kw - left - right;
+              taps.used_taps = kh * taps.run_taps;
+              taps.run_pitch = kw;
+              taps.bias = band_bias.data();
+            }
+            const GemmRowSource src{&Patches::Gather, &patches, &taps};
+            const lowbit_status s =
+                RunGemm(gemm, out_h, group_in, in_stride, &src,
+                        group_out + ox * out_stride, out_w * out_stride,
+                        GemmOutputOf(gemm), 1, pool, fn);
+            if (s != LOWBIT_OK) return s;
+          }
+        }
+        const size_t x0 = columns ? x_lo : 0;
+        const size_t width = columns ? x_hi - x_lo : out_w;
+        for (size_t oy0 = 0, oy1 = 0; oy0 < out_h && width > 0; oy0 = oy1) {
+          size_t top = 0, bottom = 0;
+          oy1 = band_end(oy0, &top, &bottom);
+          const size_t pixel0 = oy0 * out_w + x0;
+          GemmTapSource taps{offsets + pixel0 * taps_all, taps_all, group_in,
+                             zero};
           if (top + bottom > 0) {
-            BandBias(*conv, g, top, bottom, za_form, band_bias.data());
+            SkippedTapsBias(*conv, g, top, kh - bottom, 0, p.kernel_width,
+                            za_form, band_bias.data());
             taps.first_tap = top * p.kernel_width;
             taps.used_taps = (kh - top - bottom) * p.kernel_width;
             taps.bias = band_bias.data();
           }
-          patches.row0 = oy0 * out_w;  // when RunGemm gathers instead
+          if (columns) {
+            taps.row_pixels = width;
+            taps.row_pitch = out_w;
+          }
+          patches.row0 = pixel0;  // when RunGemm gathers instead
           const GemmRowSource src{&Patches::Gather, &patches, &taps};
           const lowbit_status s = RunGemm(
-              gemm, (oy1 - oy0) * out_w, group_in, in_stride, &src,
-              out + b * image_out + oy0 * out_w * out_stride +
-                  g * p.group_output_channels,
-              out_stride, GemmOutputOf(gemm), 1, pool, fn);
+              gemm, (oy1 - oy0) * width, group_in, in_stride, &src,
+              group_out + pixel0 * out_stride, out_stride,
+              GemmOutputOf(gemm), 1, pool, fn);
           if (s != LOWBIT_OK) return s;
         }
       }
@@ -1091,20 +1190,20 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   // What a padded tap reads on the indirect path (GemmTapSource::zero).
   c->zero_row.assign(p.group_input_channels,
                      static_cast<uint8_t>(p.input_zero_point));
-  if (p.weight_type == LOWBIT_DTYPE_INT8 && p.kernel_height > 1) {
+  const size_t taps = p.kernel_height * p.kernel_width;
+  if (p.weight_type == LOWBIT_DTYPE_INT8 && taps > 1) {
     const size_t nb = GemmPackedBiasCount(c->group_gemms[0]);
-    const size_t kh = p.kernel_height, ng = p.group_output_channels;
-    const size_t row = p.kernel_width * p.group_input_channels;
+    const size_t ng = p.group_output_channels, cg = p.group_input_channels;
     c->bias_count = nb;
-    c->row_sums.assign(p.groups * kh * nb, 0);
+    c->tap_sums.assign(p.groups * taps * nb, 0);
     const auto* w = static_cast<const int8_t*>(p.weights);
     for (size_t g = 0; g < p.groups; ++g) {
       for (size_t n = 0; n < ng; ++n) {
-        for (size_t ky = 0; ky < kh; ++ky) {
-          const int8_t* wr = w + ((g * ng + n) * kh + ky) * row;
+        for (size_t t = 0; t < taps; ++t) {
+          const int8_t* wt = w + ((g * ng + n) * taps + t) * cg;
           int32_t sum = 0;
-          for (size_t i = 0; i < row; ++i) sum += wr[i];
-          c->row_sums[(g * kh + ky) * nb + n] = sum;
+          for (size_t i = 0; i < cg; ++i) sum += wt[i];
+          c->tap_sums[(g * taps + t) * nb + n] = sum;
         }
       }
     }

@@ -437,6 +437,49 @@ size_t ClaimSlot(const RunContext& ctx) {
 //
 // panel_a: null, or the task's rows already in the kernel's form there
 // (row i0 first), with the slot the caller claimed for them (PanelTask).
+// GemmTaskOn's rows read in place (RunContext::indirect): per run of
+// consecutive output pixels (GemmTapSource::row_pixels), per run of taps,
+// per K part, one kernel call; a call continues from the previous one's raw
+// sums in `partial` (nr apart) but for the first.
+void IndirectTask(RunContext& ctx, size_t i0, size_t j0, size_t rows,
+                  size_t nc, const int32_t* bias, const uint8_t* weights,
+                  int32_t* partial) {
+  const GemmTapSource& ts = *ctx.taps;
+  const size_t nr = ctx.g->kernel->layout.nr;
+  const size_t group_bytes = ctx.g->kernel->layout.GroupBytes();
+  const size_t tg = ctx.tap_groups;
+  const size_t used = ctx.kgroups / tg;
+  const size_t run_taps = ts.run_taps != 0 ? ts.run_taps : used;
+  const size_t runs = used / run_taps;
+  const size_t ostride = ts.offsets_stride != 0 ? ts.offsets_stride : ts.taps;
+  for (size_t s0 = i0; s0 < i0 + rows;) {
+    size_t seg = i0 + rows - s0, pixel = s0;
+    if (ts.row_pixels != 0) {
+      seg = std::min(seg, ts.row_pixels - s0 % ts.row_pixels);
+      pixel = s0 / ts.row_pixels * ts.row_pitch + s0 % ts.row_pixels;
+    }
+    // A run's calls end before the next run's begin: one partial tile.
+    int32_t* part = partial;
+    uint8_t* out = ctx.c + (pixel * ctx.ldc + j0) * ctx.c_elem;
+    const int64_t* offsets = ts.offsets + pixel * ostride;
+    for (size_t r = 0; r < runs; ++r) {
+      for (size_t g0 = 0; g0 < run_taps * tg; g0 += ctx.part_groups) {
+        const size_t groups = std::min(ctx.part_groups, run_taps * tg - g0);
+        const bool first = r == 0 && g0 == 0;
+        const bool last = r + 1 == runs && g0 + groups == run_taps * tg;
+        const size_t tap = ts.first_tap + r * ts.run_pitch + g0 / tg;
+        ctx.indirect(seg, nc, groups / tg, tg, offsets + tap, ostride, ts.base,
+                     ts.zero, first ? bias : part, first ? 0 : nr,
+                     weights + tap * tg * group_bytes,
+                     last ? *ctx.out : *ctx.raw, j0,
+                     last ? static_cast<void*>(out) : part,
+                     last ? ctx.ldc : nr);
+      }
+    }
+    s0 += seg;
+  }
+}
+
 void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
                 size_t cols, const uint8_t* panel_a, size_t panel_slot) {
   const GemmKernel& kernel = *ctx.g->kernel;
@@ -448,9 +491,8 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
   const int32_t* bias = reinterpret_cast<const int32_t*>(block);
   const uint8_t* weights = block + nr * sizeof(int32_t);
   const size_t kgroups = ctx.kgroups;
-  if (ctx.indirect != nullptr) {  // skipped taps
-    weights += ctx.taps->first_tap * ctx.tap_groups * group_bytes;
-    if (ctx.taps->bias != nullptr) bias = ctx.taps->bias + j0;
+  if (ctx.indirect != nullptr && ctx.taps->bias != nullptr) {  // skipped taps
+    bias = ctx.taps->bias + j0;
   }
   const size_t nc = std::min(nr, cols);
   const bool split = ctx.part_groups < kgroups;
@@ -471,7 +513,11 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
     panel_a = ctx.a_prepared + i0 * ctx.kpad * ctx.act_bytes;
   }
   int32_t* partial = split ? ctx.partial + slot * ctx.tile_m * nr : nullptr;
-  for (size_t g0 = 0; g0 < kgroups; g0 += ctx.part_groups) {
+  if (ctx.indirect != nullptr) {
+    IndirectTask(ctx, i0, j0, rows, nc, bias, weights, partial);
+  }
+  for (size_t g0 = 0; ctx.indirect == nullptr && g0 < kgroups;
+       g0 += ctx.part_groups) {
     const size_t groups = std::min(ctx.part_groups, kgroups - g0);
     const bool first = g0 == 0;
     const bool last = g0 + groups == kgroups;
@@ -488,17 +534,6 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
     void* part_out =
         last ? static_cast<void*>(ctx.c + (i0 * ctx.ldc + j0) * ctx.c_elem)
              : partial;
-    if (ctx.indirect != nullptr) {
-      const size_t taps = ctx.taps->taps;
-      ctx.indirect(rows, nc, groups / ctx.tap_groups, ctx.tap_groups,
-                   ctx.taps->offsets + i0 * taps + ctx.taps->first_tap +
-                       g0 / ctx.tap_groups,
-                   taps,
-                   ctx.taps->base, ctx.taps->zero, first ? bias : partial,
-                   first ? 0 : nr, w, last ? *ctx.out : *ctx.raw, j0,
-                   part_out, last ? ctx.ldc : nr);
-      continue;
-    }
     ukernel(rows, nc, groups, panel_a + g0 * group_elems * ctx.act_bytes,
             a_stride,
             first && ctx.row_offset != nullptr ? ctx.row_offset + i0 : nullptr,
@@ -541,6 +576,15 @@ std::atomic<bool> g_no_direct_for_testing{false};
 size_t RoundUp(size_t x, size_t q) { return (x + q - 1) / q * q; }
 
 }  // namespace
+
+bool GemmReadsTaps(lowbit_gemm_t g, const GemmTapSource& taps) {
+  const GemmKernel& kernel = *g->kernel;
+  return kernel.ukernel_indirect != nullptr && g->weight_offset == 0 &&
+         kernel.layout.act != ActFormat::kInt16 && g->k % taps.taps == 0 &&
+         g->k / taps.taps % kernel.layout.kr == 0 &&
+         g->k / taps.taps / kernel.layout.kr >= kMinTapGroups &&
+         !g_no_direct_for_testing.load();
+}
 
 lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                       const GemmRowSource* src, void* c, size_t ldc,
@@ -590,11 +634,7 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   GemmIndirectUkernelFn indirect = nullptr;
   const GemmTapSource* taps = src != nullptr ? src->taps : nullptr;
   size_t tap_groups = 0;
-  if (taps != nullptr && kernel.ukernel_indirect != nullptr &&
-      g->weight_offset == 0 && kernel.layout.act != ActFormat::kInt16 &&
-      g->k % taps->taps == 0 && g->k / taps->taps % kernel.layout.kr == 0 &&
-      g->k / taps->taps / kernel.layout.kr >= kMinTapGroups &&
-      !g_no_direct_for_testing.load()) {
+  if (taps != nullptr && GemmReadsTaps(g, *taps)) {
     indirect = FormatFlip(kernel.layout.act, g->input_type) != 0
                    ? kernel.ukernel_indirect_flip
                    : kernel.ukernel_indirect;
@@ -629,7 +669,15 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // Indirect rows: parts of whole taps.
   const size_t part_unit = indirect != nullptr ? tap_groups : 1;
   part_groups = std::max(part_groups / part_unit, size_t{1}) * part_unit;
-  if (part_groups < kgroups && (m > mr || forced_parts)) {
+  // Runs of taps apart in the weights: parts within one run.
+  const size_t run_groups =
+      indirect != nullptr && taps->run_taps != 0
+          ? taps->run_taps * tap_groups
+          : kgroups;
+  if (run_groups < kgroups) {
+    part_groups = std::min(part_groups, run_groups);
+    while (run_groups % part_groups != 0) part_groups -= part_unit;
+  } else if (part_groups < kgroups && (m > mr || forced_parts)) {
     const size_t units = kgroups / part_unit;
     const size_t parts = (units + part_groups / part_unit - 1) /
                          (part_groups / part_unit);

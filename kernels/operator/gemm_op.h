@@ -54,7 +54,19 @@ struct GemmTapSource {
   // then stands for the packed one.
   size_t first_tap = 0, used_taps = 0;
   const int32_t* bias = nullptr;
+  // The used taps in runs of run_taps (0: one run of used_taps), run_pitch
+  // apart in the row's tap order: a rectangle of kernel rows and columns.
+  size_t run_taps = 0, run_pitch = 0;
+  // Offsets of row m at offsets + pixel(m) * offsets_stride (0: taps), and
+  // its output at c + pixel(m) * ldc, where pixel(m) = m, or with
+  // row_pixels, rows in runs of row_pixels pixels row_pitch apart:
+  // (m / row_pixels) * row_pitch + m % row_pixels.
+  size_t offsets_stride = 0;
+  size_t row_pixels = 0, row_pitch = 0;
 };
+// Whether RunGemm reads `taps` in place (the indirect kernels) for `g`; the
+// fields past `bias` need it, as the gathering path ignores them.
+bool GemmReadsTaps(lowbit_gemm_t g, const GemmTapSource& taps);
 // The packed bias of every block (Blocks(n) * nr values): what the kernels'
 // accumulators start from, za terms included.
 void GemmPackedBias(lowbit_gemm_t g, int32_t* bias);
