@@ -55,7 +55,7 @@ struct lowbit_conv2d {
   // Int8 weights on the GEMM path: each tap's weight sums over c,
   // [group][ky * kw + kx][n] with n in GemmPackedBias's layout (bias_count
   // per group), for the pixels whose padded kernel rows or columns are
-  // skipped (BandBias).
+  // skipped (SkippedTapsBias).
   size_t bias_count = 0;
   lowbit::AlignedVector<int32_t> tap_sums;
 
