@@ -353,6 +353,36 @@ TEST_P(ConvSweep, ThreadCounts) {
   }
 }
 
+// Rows read in place on several threads: bands of rows and border columns
+// in one task space, tasks by column block, K cut or not, more column
+// blocks than threads and fewer.
+TEST_P(ConvSweep, ThreadCountsTapsInPlace) {
+  const size_t kr = kernel().layout.kr;
+  const size_t nr = kernel().layout.nr;
+  const size_t r = kernel().indirect_mr != 0 ? kernel().indirect_mr : 8;
+  const size_t cg = kMinTapGroups * kr;
+  struct Geometry {
+    size_t h, w, k, s, pad;
+  };
+  const Geometry geometries[] = {
+      {9, 9, 3, 2, 1},          // bands of rows; M = 25
+      {11, 3 * r + 5, 7, 2, 3},  // border columns too, as rn50-stem
+      {3 * r, 2 * r, 3, 1, 1},  // many tiles of rows
+  };
+  for (size_t threads : {2, 3}) {
+    for (const Geometry& g : geometries) {
+      for (size_t blocks : {size_t{1}, size_t{7}}) {
+        for (size_t parts : {size_t{0}, size_t{1}}) {
+          ConvTester().batch(2).input_size(g.h, g.w).kernel_size(g.k, g.k)
+              .stride(g.s, g.s).padding(g.pad).group_input_channels(cg)
+              .group_output_channels(nr * blocks - 3).k_part_groups(parts)
+              .threads(threads).Test(kernel());
+        }
+      }
+    }
+  }
+}
+
 LOWBIT_INSTANTIATE_FOR_ALL_KERNELS(ConvSweep);
 
 }  // namespace

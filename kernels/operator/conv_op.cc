@@ -754,6 +754,129 @@ void SkippedTapsBias(const lowbit_conv2d& conv, size_t g, size_t ky0,
   }
 }
 
+// Output rows [oy0, end) share the padded kernel rows (top, bottom) of oy0.
+size_t RowBandEnd(const lowbit_conv2d& conv, size_t in_h, size_t out_h,
+                  size_t oy0, size_t* top, size_t* bottom) {
+  PaddedKernelRows(conv, in_h, oy0, top, bottom);
+  size_t oy1 = oy0 + 1;
+  for (size_t t = 0, u = 0; oy1 < out_h; ++oy1) {
+    PaddedKernelRows(conv, in_h, oy1, &t, &u);
+    if (t != *top || u != *bottom) break;
+  }
+  return oy1;
+}
+
+// How an image of one group runs on the indirect kernels: bands of output
+// rows with the same kernel rows in the padding (those rows skipped, their
+// za terms moved into the bias), and with `columns` each output column
+// outside [x_lo, x_hi) as a band of its own (one pixel per output row) that
+// skips its padded kernel columns, the row bands then covering only
+// [x_lo, x_hi). Columns are chosen when they make fewer tile passes (tiles
+// of mr rows x taps) than whole rows do.
+struct ConvPlan {
+  size_t x_lo = 0, x_hi = 0;
+  bool columns = false;
+  size_t bands = 0;     // row bands, then column bands
+  size_t skipping = 0;  // bands that skip taps (a bias of their own)
+};
+
+ConvPlan PlanBands(const lowbit_conv2d& conv, size_t in_h, size_t in_w,
+                   size_t out_h, size_t out_w, size_t mr) {
+  const size_t kh = conv.p.kernel_height, kw = conv.p.kernel_width;
+  ConvPlan plan;
+  plan.x_hi = out_w;
+  size_t left = 0, right = 0;
+  while (plan.x_lo < out_w) {
+    PaddedKernelColumns(conv, in_w, plan.x_lo, &left, &right);
+    if (left == 0) break;
+    ++plan.x_lo;
+  }
+  while (plan.x_hi > plan.x_lo) {
+    PaddedKernelColumns(conv, in_w, plan.x_hi - 1, &left, &right);
+    if (right == 0) break;
+    --plan.x_hi;
+  }
+  const size_t iw = plan.x_hi - plan.x_lo;
+  size_t now = 0, split = 0, row_bands = 0, row_skipping = 0;
+  for (size_t oy0 = 0, oy1 = 0; oy0 < out_h; oy0 = oy1) {
+    size_t top = 0, bottom = 0;
+    oy1 = RowBandEnd(conv, in_h, out_h, oy0, &top, &bottom);
+    const size_t used = (kh - top - bottom) * kw;
+    now += ((oy1 - oy0) * out_w + mr - 1) / mr * used;
+    split += (oy1 - oy0) * ((iw + mr - 1) / mr) * used;
+    ++row_bands;
+    row_skipping += top + bottom > 0;
+  }
+  size_t column_skipping = 0;
+  for (size_t ox = 0; ox < out_w; ++ox) {
+    if (ox >= plan.x_lo && ox < plan.x_hi) continue;
+    PaddedKernelColumns(conv, in_w, ox, &left, &right);
+    split += (out_h + mr - 1) / mr * kh * (kw - left - right);
+    column_skipping += left + right > 0;
+  }
+  plan.columns = kw > 1 && iw < out_w && split < now;
+  if (!plan.columns) {
+    plan.x_lo = 0;
+    plan.x_hi = out_w;
+  }
+  plan.bands = (iw > 0 || !plan.columns ? row_bands : 0) +
+               (plan.columns ? out_w - iw : 0);
+  plan.skipping = (iw > 0 || !plan.columns ? row_skipping : 0) +
+                  (plan.columns ? column_skipping : 0);
+  return plan;
+}
+
+// The plan's bands of group g (whole: the image's taps), their biases at
+// bias (bias_count each, one per skipping band). Returns their rows.
+size_t FillBands(const lowbit_conv2d& conv, size_t g, size_t in_h,
+                 size_t in_w, size_t out_h, size_t out_w,
+                 const ConvPlan& plan, const GemmTapSource& whole,
+                 int32_t za_form, GemmTapSource* bands, int32_t* bias) {
+  const size_t kh = conv.p.kernel_height, kw = conv.p.kernel_width;
+  const size_t width = plan.x_hi - plan.x_lo;
+  size_t m = 0;
+  GemmTapSource* band = bands;
+  for (size_t oy0 = 0, oy1 = 0; oy0 < out_h && width > 0; oy0 = oy1) {
+    size_t top = 0, bottom = 0;
+    oy1 = RowBandEnd(conv, in_h, out_h, oy0, &top, &bottom);
+    GemmTapSource& b = *band++ = whole;
+    b.pixel0 = oy0 * out_w + plan.x_lo;
+    b.rows = (oy1 - oy0) * width;
+    if (top + bottom > 0) {
+      SkippedTapsBias(conv, g, top, kh - bottom, 0, kw, za_form, bias);
+      b.first_tap = top * kw;
+      b.used_taps = (kh - top - bottom) * kw;
+      b.bias = bias;
+      bias += conv.bias_count;
+    }
+    if (width < out_w) {
+      b.row_pixels = width;
+      b.row_pitch = out_w;
+    }
+    m += b.rows;
+  }
+  for (size_t ox = 0; plan.columns && ox < out_w; ++ox) {
+    if (ox >= plan.x_lo && ox < plan.x_hi) continue;
+    size_t left = 0, right = 0;
+    PaddedKernelColumns(conv, in_w, ox, &left, &right);
+    GemmTapSource& b = *band++ = whole;
+    b.pixel0 = ox;
+    b.pixel_step = out_w;
+    b.rows = out_h;
+    if (left + right > 0) {
+      SkippedTapsBias(conv, g, 0, kh, left, kw - right, za_form, bias);
+      b.first_tap = left;
+      b.run_taps = kw - left - right;
+      b.used_taps = kh * b.run_taps;
+      b.run_pitch = kw;
+      b.bias = bias;
+      bias += conv.bias_count;
+    }
+    m += b.rows;
+  }
+  return m;
+}
+
 // A depthwise multiplier M > 1 runs as multiplier 1 on C * M channels,
 // channel c * M + j a copy of input channel c: one pass over the input
 // into per-thread scratch, where the grouped GEMM path would run C GEMMs of
@@ -901,16 +1024,13 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
     if (offsets == nullptr) return status;
     const size_t image_in = in_h * in_w * in_stride;
     const size_t image_out = out_h * out_w * out_stride;
-    const size_t kh = p.kernel_height, taps_all = kh * p.kernel_width;
-    thread_local ScratchArray<int32_t> band_bias;
-    if (!band_bias.Reserve(std::max<size_t>(conv->bias_count, 1))) {
-      return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
-                  "%s: cannot allocate %zu band bias values", fn,
-                  conv->bias_count);
-    }
+    const size_t kh = p.kernel_height, kw = p.kernel_width;
+    const size_t taps_all = kh * kw;
     // za as the kernel reads it from the za row (its activation form).
     const int32_t za_form = static_cast<uint8_t>(
         p.input_zero_point ^ FormatFlip(kernel.layout.act, p.input_type));
+    thread_local ScratchArray<GemmTapSource> bands;
+    thread_local ScratchArray<int32_t> band_bias;
     for (size_t b = 0; b < batch; ++b) {
       for (size_t g = 0; g < p.groups; ++g) {
         lowbit_gemm_t gemm = conv->group_gemms[g];
@@ -919,109 +1039,35 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
                         in_end);
         uint8_t* group_out =
             out + b * image_out + g * p.group_output_channels;
-        const uint8_t* zero = conv->zero_row.data();
-        // Bands of output rows with the same kernel rows in the padding:
-        // those rows are skipped, their za terms moved into the bias.
-        const auto band_end = [&](size_t oy0, size_t* top, size_t* bottom) {
-          size_t t = 0, u = 0, oy1 = oy0 + 1;
-          PaddedKernelRows(*conv, in_h, oy0, top, bottom);
-          for (; oy1 < out_h; ++oy1) {
-            PaddedKernelRows(*conv, in_h, oy1, &t, &u);
-            if (t != *top || u != *bottom) break;
-          }
-          return oy1;
-        };
-        // Columns [x_lo, x_hi) have no kernel column in the padding. With
-        // `columns`, each other column runs as a GEMM of its own, one pixel
-        // per output row, that skips its padded kernel columns, and the
-        // bands run on runs of the inner columns: chosen when that makes
-        // fewer tile passes (tiles x taps) than whole rows do.
-        size_t x_lo = 0, x_hi = out_w;
-        bool columns = false;
+        const GemmTapSource whole{offsets, taps_all, group_in,
+                                  conv->zero_row.data()};
         const size_t mr = GemmKernelOf(gemm).indirect_mr;
-        const GemmTapSource probe{offsets, taps_all, group_in, zero};
-        if (conv->bias_count != 0 && p.kernel_width > 1 && mr != 0 &&
-            GemmReadsTaps(gemm, probe)) {
-          size_t left = 0, right = 0;
-          while (x_lo < out_w) {
-            PaddedKernelColumns(*conv, in_w, x_lo, &left, &right);
-            if (left == 0) break;
-            ++x_lo;
-          }
-          while (x_hi > x_lo) {
-            PaddedKernelColumns(*conv, in_w, x_hi - 1, &left, &right);
-            if (right == 0) break;
-            --x_hi;
-          }
-          const size_t kw = p.kernel_width, iw = x_hi - x_lo;
-          size_t now = 0, split = 0;
-          for (size_t ox = 0; ox < out_w; ++ox) {
-            if (ox >= x_lo && ox < x_hi) continue;
-            PaddedKernelColumns(*conv, in_w, ox, &left, &right);
-            split += (out_h + mr - 1) / mr * kh * (kw - left - right);
-          }
-          for (size_t oy0 = 0, oy1 = 0; oy0 < out_h; oy0 = oy1) {
-            size_t top = 0, bottom = 0;
-            oy1 = band_end(oy0, &top, &bottom);
-            const size_t used = (kh - top - bottom) * kw;
-            now += ((oy1 - oy0) * out_w + mr - 1) / mr * used;
-            split += (oy1 - oy0) * ((iw + mr - 1) / mr) * used;
-          }
-          columns = iw < out_w && split < now;
-        }
-        if (columns) {
-          for (size_t ox = 0; ox < out_w; ++ox) {
-            if (ox >= x_lo && ox < x_hi) continue;
-            size_t left = 0, right = 0;
-            PaddedKernelColumns(*conv, in_w, ox, &left, &right);
-            GemmTapSource taps{offsets + ox * taps_all, taps_all, group_in,
-                               zero};
-            taps.offsets_stride = out_w * taps_all;
-            if (left + right > 0) {
-              const size_t kw = p.kernel_width;
-              SkippedTapsBias(*conv, g, 0, kh, left, kw - right, za_form,
-                              band_bias.data());
-              taps.first_tap = left;
-              taps.run_taps = kw - left - right;
-              taps.used_taps = kh * taps.run_taps;
-              taps.run_pitch = kw;
-              taps.bias = band_bias.data();
-            }
-            const GemmRowSource src{&Patches::Gather, &patches, &taps};
-            const lowbit_status s =
-                RunGemm(gemm, out_h, group_in, in_stride, &src,
-                        group_out + ox * out_stride, out_w * out_stride,
-                        GemmOutputOf(gemm), 1, pool, fn);
-            if (s != LOWBIT_OK) return s;
-          }
-        }
-        const size_t x0 = columns ? x_lo : 0;
-        const size_t width = columns ? x_hi - x_lo : out_w;
-        for (size_t oy0 = 0, oy1 = 0; oy0 < out_h && width > 0; oy0 = oy1) {
-          size_t top = 0, bottom = 0;
-          oy1 = band_end(oy0, &top, &bottom);
-          const size_t pixel0 = oy0 * out_w + x0;
-          GemmTapSource taps{offsets + pixel0 * taps_all, taps_all, group_in,
-                             zero};
-          if (top + bottom > 0) {
-            SkippedTapsBias(*conv, g, top, kh - bottom, 0, p.kernel_width,
-                            za_form, band_bias.data());
-            taps.first_tap = top * p.kernel_width;
-            taps.used_taps = (kh - top - bottom) * p.kernel_width;
-            taps.bias = band_bias.data();
-          }
-          if (columns) {
-            taps.row_pixels = width;
-            taps.row_pitch = out_w;
-          }
-          patches.row0 = pixel0;  // when RunGemm gathers instead
-          const GemmRowSource src{&Patches::Gather, &patches, &taps};
-          const lowbit_status s = RunGemm(
-              gemm, (oy1 - oy0) * width, group_in, in_stride, &src,
-              group_out + pixel0 * out_stride, out_stride,
-              GemmOutputOf(gemm), 1, pool, fn);
+        if (mr == 0 || !GemmReadsTaps(gemm, whole)) {
+          // Gathered rows: every tap, one GEMM over the image.
+          const GemmRowSource src{&Patches::Gather, &patches, &whole};
+          const lowbit_status s =
+              RunGemm(gemm, out_h * out_w, group_in, in_stride, &src,
+                      group_out, out_stride, GemmOutputOf(gemm), 1, pool, fn);
           if (s != LOWBIT_OK) return s;
+          continue;
         }
+        const ConvPlan plan = PlanBands(*conv, in_h, in_w, out_h, out_w, mr);
+        if (!bands.Reserve(plan.bands) ||
+            !band_bias.Reserve(std::max<size_t>(plan.skipping, 1) *
+                               conv->bias_count)) {
+          return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                      "%s: cannot allocate %zu bands of %zu bias values", fn,
+                      plan.bands, conv->bias_count);
+        }
+        const size_t m = FillBands(*conv, g, in_h, in_w, out_h, out_w, plan,
+                                   whole, za_form, bands.data(),
+                                   band_bias.data());
+        const GemmRowSource src{&Patches::Gather, &patches, bands.data(),
+                                plan.bands};
+        const lowbit_status s =
+            RunGemm(gemm, m, group_in, in_stride, &src, group_out, out_stride,
+                    GemmOutputOf(gemm), 1, pool, fn);
+        if (s != LOWBIT_OK) return s;
       }
     }
     return Succeed();

@@ -57,12 +57,14 @@ struct GemmTapSource {
   // The used taps in runs of run_taps (0: one run of used_taps), run_pitch
   // apart in the row's tap order: a rectangle of kernel rows and columns.
   size_t run_taps = 0, run_pitch = 0;
-  // Offsets of row m at offsets + pixel(m) * offsets_stride (0: taps), and
-  // its output at c + pixel(m) * ldc, where pixel(m) = m, or with
-  // row_pixels, rows in runs of row_pixels pixels row_pitch apart:
-  // (m / row_pixels) * row_pitch + m % row_pixels.
-  size_t offsets_stride = 0;
+  // Row m's output pixel, its offsets at offsets + pixel * taps and its
+  // output at c + pixel * ldc: pixel0 + m * pixel_step, or with row_pixels,
+  // rows in runs of row_pixels pixels row_pitch apart: pixel0 + (m /
+  // row_pixels) * row_pitch + (m % row_pixels) * pixel_step.
+  size_t pixel0 = 0, pixel_step = 1;
   size_t row_pixels = 0, row_pitch = 0;
+  // With several sources (GemmRowSource::bands), this one's rows of m.
+  size_t rows = 0;
 };
 // Whether RunGemm reads `taps` in place (the indirect kernels) for `g`; the
 // fields past `bias` need it, as the gathering path ignores them.
@@ -76,6 +78,10 @@ struct GemmRowSource {
                  size_t dst_stride, uint8_t flip, size_t pad_to);
   const void* context;
   const GemmTapSource* taps = nullptr;
+  // taps[0, bands) cover rows [0, m) in order, taps[b].rows each: one task
+  // space, so that one pool call runs them all (a convolution's bands of
+  // output rows and border columns). They differ only past `zero`.
+  size_t bands = 1;
 };
 // Shorter runs spend more on their pointers than gathering costs.
 constexpr size_t kMinTapGroups = 4;
