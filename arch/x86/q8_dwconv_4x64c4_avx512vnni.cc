@@ -8,7 +8,7 @@
 // Results leave through saturating packs, which restore the channel order
 // the unpacks permuted: after the shared requantization (exact: the values
 // are already in the output range), or in the fp32 mode before its lower
-// clamp and zero point (arch/x86/fp32_narrow_avx512-inl.h).
+// clamp and zero point (arch/x86/fp32_narrow-inl.h).
 #include <immintrin.h>
 
 #include <cstring>
@@ -94,10 +94,10 @@ struct RequantNarrow {
   }
 };
 
-// The fp32 mode through fp32_narrow_avx512-inl.h: the unpacks' slot order
+// The fp32 mode through fp32_narrow-inl.h: the unpacks' slot order
 // is the packs' order, so Bytes leaves the channels in order.
 struct DwFp32Narrow {
-  Fp32Narrow narrow;
+  Fp32Narrow<Avx512Narrow> narrow;
   HWY_INLINE __m512i operator()(const __m512i (&acc)[4], size_t slot) const {
     return narrow.Bytes(narrow.Round(acc[0], slot),
                         narrow.Round(acc[1], slot + 16),
@@ -111,7 +111,7 @@ struct DwFp32Narrow {
 template <class Body>
 HWY_INLINE void WithNarrow(const GemmOutput& out, const Body& body) {
   if (out.requant == LOWBIT_REQUANT_FP32) {
-    return body(DwFp32Narrow{Fp32Narrow(out)});
+    return body(DwFp32Narrow{Fp32Narrow<Avx512Narrow>(out)});
   }
   const hn::ScalableTag<int32_t> d32;
   const bool u8 = out.type == LOWBIT_DTYPE_UINT8;

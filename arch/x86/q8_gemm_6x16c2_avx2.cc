@@ -15,7 +15,7 @@
 //     them as it goes (vpmovsxbw), half the bytes of int16 weights.
 // Built with the AVX2 flags only (CMakeLists.txt); the epilogue is the
 // shared Highway one, compiled here for the static AVX2 target, but for the
-// fp32 mode's, which packs before it clamps (fp32_narrow_avx2-inl.h).
+// fp32 mode's, which packs before it clamps (fp32_narrow-inl.h).
 #include <immintrin.h>
 
 #include <cstring>
@@ -136,21 +136,7 @@ struct Tile {
         }
       }
     }
-    if (out.requant != LOWBIT_REQUANT_FP32) {
-      return FinishRawTile<MR, NV>(hn::ScalableTag<int32_t>(), acc[0],
-                                   row_offset, out, n0, nc, c, ldc);
-    }
-    if (row_offset != nullptr) {
-      LOWBIT_UNROLL
-      for (size_t m = 0; m < MR; ++m) {
-        const __m256i offset = _mm256_set1_epi32(row_offset[m]);
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) {
-          acc[0][m][j] = _mm256_sub_epi32(acc[0][m][j], offset);
-        }
-      }
-    }
-    StoreFp32TileAvx2<MR, NV>(acc[0], out, n0, nc, c, ldc);
+    FinishNarrowTile<Avx2Narrow, MR, NV>(acc[0], row_offset, out, n0, nc, c, ldc);
   }
 };
 
@@ -169,7 +155,7 @@ constexpr GemmKernel kQ8Gemm6x16c2Avx2 = {
     GemmLayout{target::kNR, target::kKR, ActFormat::kInt16},
     &TileUkernel<target::Tile<false>, target::kMR, target::kNV, 8, int16_t>,
     &target::PrepareActivations16,
-    &target::RequantizeWithFp32NarrowAvx2,
+    &target::RequantizeWithFp32Narrow<target::Avx2Narrow>,
     &target::ExpandWeights,
     target::kNR * target::kKR * sizeof(int16_t),
     &TileUkernel<target::Tile<true>, target::kMR, target::kNV, 8, int16_t>};

@@ -10,7 +10,7 @@
 // the loop is nothing but broadcasts, weight loads and vpdpbusd. Built with
 // the AVX-512 flags only (CMakeLists.txt); the epilogue is the shared
 // Highway one, compiled here for the static AVX3 target, but for the fp32
-// mode's, which packs before it clamps (fp32_narrow_avx512-inl.h).
+// mode's, which packs before it clamps (fp32_narrow-inl.h).
 #include <immintrin.h>
 
 #include <cstring>
@@ -147,21 +147,7 @@ struct Tile {
         }
       }
     }
-    if (out.requant != LOWBIT_REQUANT_FP32) {
-      return FinishRawTile<MR, NV>(hn::ScalableTag<int32_t>(), acc[0],
-                                   row_offset, out, n0, nc, c, ldc);
-    }
-    if (row_offset != nullptr) {
-      LOWBIT_UNROLL
-      for (size_t m = 0; m < MR; ++m) {
-        const __m512i offset = _mm512_set1_epi32(row_offset[m]);
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) {
-          acc[0][m][j] = _mm512_sub_epi32(acc[0][m][j], offset);
-        }
-      }
-    }
-    StoreFp32Tile<MR, NV>(acc[0], out, n0, nc, c, ldc);
+    FinishNarrowTile<Avx512Narrow, MR, NV>(acc[0], row_offset, out, n0, nc, c, ldc);
   }
 
   template <size_t MR, size_t NV, bool kPrefetch = true>
@@ -229,7 +215,7 @@ constexpr GemmKernel kQ8Gemm8x32c4Avx512Vnni = {
     GemmLayout{target::Tile<2>::kNR, target::kKR, ActFormat::kUint8},
     &TileUkernel<target::Tile<2>, target::kMR, 2, 16, uint8_t>,
     &target::PrepareActivations8<ActFormat::kUint8>,
-    &target::RequantizeWithFp32Narrow,
+    &target::RequantizeWithFp32Narrow<target::Avx512Narrow>,
     nullptr,
     0,
     nullptr,
@@ -249,7 +235,7 @@ constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     GemmLayout{target::Tile<3>::kNR, target::kKR, ActFormat::kUint8},
     &TileUkernel<target::Tile<3>, target::kMR, 3, 16, uint8_t>,
     &target::PrepareActivations8<ActFormat::kUint8>,
-    &target::RequantizeWithFp32Narrow,
+    &target::RequantizeWithFp32Narrow<target::Avx512Narrow>,
     nullptr,
     0,
     nullptr,
