@@ -63,9 +63,19 @@ std::vector<Shape> g_shapes = {
 
 const char* const kImpls[] = {"lowbit", "xnnpack_qs8_fc", "xnnpack_qc8_conv1x1",
                               "onednn_matmul"};
+// Weight-bound shapes, where 4-bit weights matter, also run with int4
+// weights, and as what a user without int4 kernels runs: fp32 fully
+// connected (XNNPACK) and fp32 matmul (oneDNN).
+const char* const kInt4Impls[] = {"lowbit_int4", "xnnpack_f32_fc",
+                                  "onednn_f32_matmul"};
+bool HasInt4Row(const std::string& shape) {
+  return shape == "fc-gemv-1k" || shape == "fc-gemv-4k" ||
+         shape == "tok16-1k" || shape.rfind("tok128", 0) == 0;
+}
 
 struct Data {
   std::vector<int8_t> a, w, c;
+  std::vector<uint8_t> w4;  // w / 16 (in [-8, 7]), two per byte
   std::vector<int32_t> bias;
   std::vector<float> scales;
   float input_scale = 0.05f, output_scale = 0.0f;
@@ -75,6 +85,10 @@ struct Data {
     std::uniform_int_distribution<int> i8(-128, 127);
     for (auto& x : a) x = static_cast<int8_t>(i8(rng));
     for (auto& x : w) x = static_cast<int8_t>(i8(rng));
+    w4.assign((w.size() + 1) / 2, 0);
+    for (size_t i = 0; i < w.size(); ++i) {
+      w4[i / 2] |= static_cast<uint8_t>(((w[i] >> 4) & 0xF) << (i % 2 * 4));
+    }
     for (auto& x : bias) x = i8(rng) * 100;
     std::uniform_real_distribution<float> sd(0.005f, 0.02f);
     for (auto& x : scales) x = sd(rng);
@@ -96,13 +110,15 @@ const lowbit::GemmKernel* g_kernel = nullptr;
 // choice (dispatch, then the narrow sibling where it tiles N better).
 bool g_forced = false;
 
-void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
+void BenchLowbit(benchmark::State& state, Shape s, size_t threads,
+                 bool int4) {
   Data d(s);
   lowbit_gemm_params p;
   lowbit_gemm_params_init(&p);
   p.n = s.n;
   p.k = s.k;
-  p.weights = d.w.data();
+  p.weight_type = int4 ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT8;
+  p.weights = int4 ? static_cast<const void*>(d.w4.data()) : d.w.data();
   p.weight_stride = s.k;
   p.bias = d.bias.data();
   p.input_scale = d.input_scale;
@@ -112,8 +128,15 @@ void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
   p.output_zero_point = -3;
   p.requant = LOWBIT_REQUANT_FP32;
   lowbit_gemm_t gemm = nullptr;
-  if (lowbit::PackGemm(&p, *g_kernel, &gemm, "lowbit_gemm_pack", !g_forced) != LOWBIT_OK) {
+  const lowbit::GemmKernel& kernel =
+      int4 && g_forced ? lowbit::Int4KernelFor(*g_kernel) : *g_kernel;
+  if (lowbit::PackGemm(&p, kernel, &gemm, "lowbit_gemm_pack", !g_forced) !=
+      LOWBIT_OK) {
     return state.SkipWithError(lowbit_last_error());
+  }
+  if (int4) {
+    state.SetLabel(std::string("int4 weights: ") +
+                   lowbit::GemmKernelOf(gemm).name);
   }
   Pool pool = MakePool(threads);
   for (auto _ : state) {
@@ -125,10 +148,41 @@ void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
     benchmark::ClobberMemory();
   }
   lowbit_gemm_destroy(gemm);
-  SetCounters(state, s);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
+                          s.n * s.k);
 }
 
 #ifdef LOWBIT_WITH_XNNPACK
+// XNNPACK's fp32 fully connected on the same values as floats.
+void BenchXnnpackF32(benchmark::State& state, Shape s, size_t threads) {
+  if (xnn_initialize(nullptr) != xnn_status_success) {
+    return state.SkipWithError("xnn_initialize failed");
+  }
+  Data d(s);
+  const std::vector<float> a(d.a.begin(), d.a.end()), w(d.w.begin(), d.w.end()),
+      bias(d.bias.begin(), d.bias.end());
+  std::vector<float> c(s.m * s.n);
+  xnn_operator_t op = nullptr;
+  if (xnn_create_fully_connected_nc_f32(s.k, s.n, s.k, s.n, w.data(),
+                                        bias.data(), -INFINITY, INFINITY, 0,
+                                        &op) != xnn_status_success) {
+    return state.SkipWithError("XNNPACK create failed");
+  }
+  Pool pool = MakePool(threads);
+  if (xnn_setup_fully_connected_nc_f32(op, s.m, a.data(), c.data(),
+                                       pool.get()) != xnn_status_success) {
+    xnn_delete_operator(op);
+    return state.SkipWithError("XNNPACK setup failed");
+  }
+  for (auto _ : state) {
+    xnn_run_operator(op, pool.get());
+    benchmark::ClobberMemory();
+  }
+  xnn_delete_operator(op);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
+                          s.n * s.k);
+}
+
 void BenchXnnpack(benchmark::State& state, Shape s, size_t threads,
                   bool per_channel) {
   if (xnn_initialize(nullptr) != xnn_status_success) {
@@ -223,6 +277,48 @@ void BenchOnednn(benchmark::State& state, Shape s, size_t threads) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
                           s.n * s.k);
 }
+
+// oneDNN's fp32 matmul on the same values as floats.
+void BenchOnednnF32(benchmark::State& state, Shape s, size_t threads) {
+  using dnnl::memory;
+  using dt = memory::data_type;
+  using tag = memory::format_tag;
+  omp_set_num_threads(static_cast<int>(threads));
+  Data d(s);
+  std::vector<float> a(d.a.begin(), d.a.end()), w(d.w.begin(), d.w.end()),
+      bias(d.bias.begin(), d.bias.end()), c(s.m * s.n);
+  const memory::dim M = s.m, K = s.k, N = s.n;
+  try {
+    dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    dnnl::stream stream(engine);
+    const memory::desc src_md({M, K}, dt::f32, tag::ab);
+    const memory::desc any_w_md({K, N}, dt::f32, tag::any);
+    const memory::desc bias_md({1, N}, dt::f32, tag::ab);
+    const memory::desc dst_md({M, N}, dt::f32, tag::ab);
+    const dnnl::matmul::primitive_desc pd(
+        dnnl::matmul::desc(src_md, any_w_md, bias_md, dst_md), engine);
+    memory user_w({{K, N}, dt::f32, tag::ba}, engine, w.data());
+    memory wr(pd.weights_desc(), engine);
+    dnnl::reorder(user_w, wr).execute(stream, user_w, wr);
+    memory src(src_md, engine, a.data());
+    memory b(bias_md, engine, bias.data());
+    memory dst(dst_md, engine, c.data());
+    const dnnl::matmul matmul(pd);
+    state.SetLabel(pd.impl_info_str());
+    for (auto _ : state) {
+      matmul.execute(stream, {{DNNL_ARG_SRC, src},
+                              {DNNL_ARG_WEIGHTS, wr},
+                              {DNNL_ARG_BIAS, b},
+                              {DNNL_ARG_DST, dst}});
+      stream.wait();
+      benchmark::ClobberMemory();
+    }
+  } catch (const dnnl::error& e) {
+    return state.SkipWithError(e.what());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
+                          s.n * s.k);
+}
 #endif
 
 
@@ -248,6 +344,25 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
           "%-16s %5zu %5zu %5zu %3zu | %7.1f | %s | %s | %s\n", s.name.c_str(),
           s.m, s.k, s.n, t, lb, cell("xnnpack_qs8_fc").c_str(),
           cell("xnnpack_qc8_conv1x1").c_str(), cell("onednn_matmul").c_str());
+    }
+  }
+  std::printf("\nint4 weights (int8 activations, per-channel int4 weights): "
+              "GOPS; ratio = lowbit int4 / the other (same run)\n\n");
+  std::printf("%-16s %5s %5s %5s %3s | %7s | %7s %5s | %7s %5s | %7s %5s\n",
+              "shape", "M", "K", "N", "thr", "int4", "int8", "ratio",
+              "xnn f32", "ratio", "dnn f32", "ratio");
+  std::printf("%s\n", std::string(100, '-').c_str());
+  for (size_t t : threads) {
+    for (const Shape& s : g_shapes) {
+      const double q4 = rep.Gops(Name("lowbit_int4", s, t));
+      if (q4 == 0.0) continue;
+      const auto cell = [&](const char* impl) {
+        return rep.Cell(Name(impl, s, t), q4);
+      };
+      std::printf("%-16s %5zu %5zu %5zu %3zu | %7.1f | %s | %s | %s\n",
+                  s.name.c_str(), s.m, s.k, s.n, t, q4, cell("lowbit").c_str(),
+                  cell("xnnpack_f32_fc").c_str(),
+                  cell("onednn_f32_matmul").c_str());
     }
   }
 }
@@ -306,7 +421,8 @@ int main(int argc, char** argv) {
         const std::string name = Name(impl, s, t);
         benchmark::internal::Benchmark* b = nullptr;
         if (std::strcmp(impl, "lowbit") == 0) {
-          b = benchmark::RegisterBenchmark(name.c_str(), BenchLowbit, s, t);
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchLowbit, s, t,
+                                           false);
         }
 #ifdef LOWBIT_WITH_ONEDNN
         if (std::strcmp(impl, "onednn_matmul") == 0) {
@@ -318,6 +434,27 @@ int main(int argc, char** argv) {
           const bool per_channel = std::strcmp(impl, "xnnpack_qs8_fc") != 0;
           b = benchmark::RegisterBenchmark(name.c_str(), BenchXnnpack, s, t,
                                            per_channel);
+        }
+#endif
+        if (b != nullptr) b->UseRealTime()->Unit(benchmark::kMicrosecond);
+      }
+      for (const char* impl : kInt4Impls) {
+        if (!HasInt4Row(s.name)) break;
+        const std::string name = Name(impl, s, t);
+        benchmark::internal::Benchmark* b = nullptr;
+        if (std::strcmp(impl, "lowbit_int4") == 0) {
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchLowbit, s, t,
+                                           true);
+        }
+#ifdef LOWBIT_WITH_XNNPACK
+        if (std::strcmp(impl, "xnnpack_f32_fc") == 0) {
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchXnnpackF32, s,
+                                           t);
+        }
+#endif
+#ifdef LOWBIT_WITH_ONEDNN
+        if (std::strcmp(impl, "onednn_f32_matmul") == 0) {
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchOnednnF32, s, t);
         }
 #endif
         if (b != nullptr) b->UseRealTime()->Unit(benchmark::kMicrosecond);

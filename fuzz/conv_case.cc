@@ -162,6 +162,10 @@ bool CheckConv(const ConvSpec& spec) {
   GeometryViolations(spec, g, &violations);
   const bool geometry_ok = violations.empty();
   if (geometry_ok) violations = ContractViolations(gp);
+  // Not for convolution yet (checked before anything else).
+  if (p.weight_type == LOWBIT_DTYPE_INT4) {
+    violations.push_back(LOWBIT_ERROR_UNSUPPORTED);
+  }
   const bool valid = violations.empty();
   const std::vector<lowbit_status> run_violations = RunViolations(g);
 

@@ -40,14 +40,15 @@ namespace {
 constexpr int32_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int32_t kInt32Min = std::numeric_limits<int32_t>::min();
 
-lowbit_dtype Type(uint8_t choice, int32_t raw) {
+// Choice 6 is INT32 for activations and outputs, INT4 for weights.
+lowbit_dtype Type(uint8_t choice, int32_t raw, bool weights = false) {
   int32_t v = raw;
   if (choice <= 2)
     v = LOWBIT_DTYPE_INT8;
   else if (choice <= 5)
     v = LOWBIT_DTYPE_UINT8;
   else if (choice == 6)
-    v = LOWBIT_DTYPE_INT32;
+    v = weights ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT32;
   lowbit_dtype t;
   std::memcpy(&t, &v, sizeof(t));  // any int32, as a C caller may store
   return t;
@@ -57,8 +58,22 @@ lowbit_dtype Type(uint8_t choice, int32_t raw) {
 bool Is8Bit(lowbit_dtype t) {
   return t == LOWBIT_DTYPE_INT8 || t == LOWBIT_DTYPE_UINT8;
 }
-int32_t Lo(lowbit_dtype t) { return t == LOWBIT_DTYPE_UINT8 ? 0 : -128; }
-int32_t Hi(lowbit_dtype t) { return t == LOWBIT_DTYPE_UINT8 ? 255 : 127; }
+int32_t Lo(lowbit_dtype t) {
+  return t == LOWBIT_DTYPE_UINT8 ? 0 : t == LOWBIT_DTYPE_INT4 ? -8 : -128;
+}
+int32_t Hi(lowbit_dtype t) {
+  return t == LOWBIT_DTYPE_UINT8 ? 255 : t == LOWBIT_DTYPE_INT4 ? 7 : 127;
+}
+// Weight element i: int4 weights two per byte, low nibble first.
+int64_t WeightValue(const lowbit_gemm_params& p, size_t i) {
+  const auto* bytes = static_cast<const uint8_t*>(p.weights);
+  if (p.weight_type == LOWBIT_DTYPE_INT4) {
+    const int nibble = (bytes[i / 2] >> (i % 2 * 4)) & 0xF;
+    return nibble < 8 ? nibble : nibble - 16;
+  }
+  if (p.weight_type == LOWBIT_DTYPE_UINT8) return bytes[i];
+  return static_cast<int8_t>(bytes[i]);
+}
 
 int32_t ZeroPoint(uint8_t mode, int32_t raw, lowbit_dtype t) {
   const int64_t lo = Lo(t), hi = Hi(t);
@@ -128,8 +143,9 @@ float Scale(uint8_t kind, float raw_float) {
 std::vector<uint8_t> FillData(size_t count, uint8_t fill, lowbit_dtype t,
                               int32_t zero_point, std::mt19937& rng,
                               const std::vector<uint8_t>& raw) {
-  const int32_t lo = Is8Bit(t) ? Lo(t) : 0;
-  const int32_t hi = Is8Bit(t) ? Hi(t) : 255;
+  const bool int4 = t == LOWBIT_DTYPE_INT4;
+  const int32_t lo = Is8Bit(t) || int4 ? Lo(t) : 0;
+  const int32_t hi = Is8Bit(t) || int4 ? Hi(t) : 255;
   std::vector<uint8_t> v(count);
   for (size_t i = 0; i < count; ++i) {
     int32_t x = 0;
@@ -162,7 +178,13 @@ std::vector<uint8_t> FillData(size_t count, uint8_t fill, lowbit_dtype t,
     }
     v[i] = static_cast<uint8_t>(x);
   }
-  return v;
+  if (!int4) return v;
+  // Values two per byte (raw bytes: their low nibbles).
+  std::vector<uint8_t> packed((count + 1) / 2, 0);
+  for (size_t i = 0; i < count; ++i) {
+    packed[i / 2] |= static_cast<uint8_t>((v[i] & 0xF) << (i % 2 * 4));
+  }
+  return packed;
 }
 
 namespace {
@@ -195,13 +217,13 @@ Built Build(const GemmSpec& s) {
   p.n = b.n;
   p.k = b.k;
   p.input_type = Type(s.input_type, s.raw_type);
-  p.weight_type = Type(s.weight_type, s.raw_type);
+  p.weight_type = Type(s.weight_type, s.raw_type, /*weights=*/true);
   p.output_type = Type(s.output_type, s.raw_type);
   int32_t requant = s.raw_requant;
   if (s.requant < 3) requant = static_cast<int32_t>(s.requant) + 1;
   std::memcpy(&p.requant, &requant, sizeof(requant));
   p.input_zero_point = ZeroPoint(s.za_mode, s.za, p.input_type);
-  p.weight_zero_point = p.weight_type == LOWBIT_DTYPE_INT8 && s.zw_mode < 4
+  p.weight_zero_point = p.weight_type != LOWBIT_DTYPE_UINT8 && s.zw_mode < 4
                             ? 0  // mostly the symmetric weights' only value
                             : ZeroPoint(s.zw_mode, s.zw, p.weight_type);
   p.output_zero_point = ZeroPoint(s.zo_mode, s.zo, p.output_type);
@@ -355,8 +377,10 @@ std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p) {
   if (p.weights == nullptr) v.push_back(LOWBIT_ERROR_NULL_POINTER);
   if (p.n == 0 || p.k == 0) v.push_back(LOWBIT_ERROR_INVALID_SIZE);
   if (p.weight_stride < p.k) v.push_back(LOWBIT_ERROR_INVALID_STRIDE);
-  const bool types =
-      Is8Bit(p.input_type) && Is8Bit(p.weight_type) && Is8Bit(p.output_type);
+  const bool types = Is8Bit(p.input_type) &&
+                     (Is8Bit(p.weight_type) ||
+                      p.weight_type == LOWBIT_DTYPE_INT4) &&
+                     Is8Bit(p.output_type);
   if (!types) v.push_back(LOWBIT_ERROR_UNSUPPORTED);
   const bool fixed = p.requant == LOWBIT_REQUANT_FIXEDPOINT ||
                      p.requant == LOWBIT_REQUANT_FIXEDPOINT_SINGLE;
@@ -415,7 +439,7 @@ std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p) {
   };
   if (!in_type(p.input_zero_point, p.input_type) ||
       !in_type(p.output_zero_point, p.output_type) ||
-      (p.weight_type == LOWBIT_DTYPE_INT8
+      (p.weight_type != LOWBIT_DTYPE_UINT8
            ? p.weight_zero_point != 0
            : !in_type(p.weight_zero_point, p.weight_type))) {
     v.push_back(LOWBIT_ERROR_INVALID_ZERO_POINT);
@@ -434,10 +458,7 @@ std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p) {
   for (size_t n = 0; n < p.n; ++n) {
     int64_t bound = p.bias != nullptr ? std::llabs(p.bias[n]) : 0;
     for (size_t k = 0; k < p.k && bound <= kInt32Max; ++k) {
-      const size_t i = n * p.weight_stride + k;
-      const int64_t w = p.weight_type == LOWBIT_DTYPE_UINT8
-                            ? static_cast<const uint8_t*>(p.weights)[i]
-                            : static_cast<const int8_t*>(p.weights)[i];
+      const int64_t w = WeightValue(p, n * p.weight_stride + k);
       bound += max_a * std::llabs(w - p.weight_zero_point);
     }
     if (bound > kInt32Max) {
@@ -554,7 +575,9 @@ bool CheckGemm(const GemmSpec& spec) {
 
   SetGemmKPartGroupsForTesting(b.k_part_groups);
   lowbit_status first_status = LOWBIT_STATUS_MAX_ENUM;
-  for (const GemmKernel* kernel : GemmKernels()) {
+  // int4 weights run on the kernels that read them.
+  const bool int4 = model.weight_type == LOWBIT_DTYPE_INT4;
+  for (const GemmKernel* kernel : int4 ? Int4GemmKernels() : GemmKernels()) {
     if (!CpuSupports(*kernel)) continue;
     lowbit_gemm_t g = reinterpret_cast<lowbit_gemm_t>(&g_case);
     const lowbit_status st = PackGemm(caller, *kernel, &g);
@@ -674,6 +697,32 @@ std::vector<GemmSpec> GemmSeeds() {
   s = base;
   s.clamp_mode = 7;
   s.raw_qmin = 2;  // ReLU6
+  seeds.push_back(s);
+  // int4 weights: each mode, -8 and 7 against far zero points, odd row
+  // strides (rows starting in a high nibble), a nonzero weight zero point.
+  for (uint8_t requant = 0; requant < 3; ++requant) {
+    s = base;
+    s.weight_type = 6;
+    s.requant = requant;
+    s.per_channel = 1;
+    seeds.push_back(s);
+  }
+  s = base;
+  s.weight_type = 6;
+  s.a_fill = 2;
+  s.w_fill = 1;
+  s.za_mode = 2;
+  s.ldw_extra = 1;
+  seeds.push_back(s);
+  s.w_fill = 2;
+  s.input_type = 3;
+  s.za_mode = 2;
+  s.ldw_extra = 0;
+  s.k = 76;
+  seeds.push_back(s);
+  s = base;
+  s.weight_type = 6;
+  s.zw_mode = 5;
   seeds.push_back(s);
   s = base;
   s.m = 0;

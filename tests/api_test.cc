@@ -343,8 +343,8 @@ Enum FromInt(int32_t v) {
 }
 
 TEST(Api, AnyInt32InAnEnumIsRejected) {
-  // None of these is a requantization mode, a data type, an activation
-  // (but 0, NONE) or a status (but 0 and 4).
+  // None of these is a requantization mode, a data type (but 4, INT4, for
+  // weights), an activation (but 0, NONE) or a status (but 0 and 4).
   for (int32_t v : {-1, -7, std::numeric_limits<int32_t>::min(), 0, 4, 1000,
                     std::numeric_limits<int32_t>::max()}) {
     Problem pr;
@@ -356,7 +356,9 @@ TEST(Api, AnyInt32InAnEnumIsRejected) {
     ExpectPackFails(p, LOWBIT_ERROR_UNSUPPORTED, "input type");
     p = pr.p;
     p.weight_type = FromInt<lowbit_dtype>(v);
-    ExpectPackFails(p, LOWBIT_ERROR_UNSUPPORTED, "weight type");
+    if (v != LOWBIT_DTYPE_INT4) {
+      ExpectPackFails(p, LOWBIT_ERROR_UNSUPPORTED, "weight type");
+    }
     p = pr.p;
     p.output_type = FromInt<lowbit_dtype>(v);
     ExpectPackFails(p, LOWBIT_ERROR_UNSUPPORTED, "output type");

@@ -42,6 +42,17 @@ std::vector<uint8_t> Fill8(size_t count, lowbit_dtype t, Fill fill,
   return v;
 }
 
+std::vector<uint8_t> FillInt4(size_t count, Fill fill, std::mt19937& rng) {
+  std::uniform_int_distribution<int32_t> dist(-8, 7);
+  std::vector<uint8_t> v((count + 1) / 2, 0);
+  for (size_t i = 0; i < count; ++i) {
+    const int32_t value =
+        fill == Fill::kMin ? -8 : fill == Fill::kMax ? 7 : dist(rng);
+    v[i / 2] |= static_cast<uint8_t>((value & 0xF) << (i % 2 * 4));
+  }
+  return v;
+}
+
 void GemmTester::Test(const GemmKernel& kernel) const {
   std::mt19937 rng(seed_);
   const size_t lda = a_stride_ != 0 ? a_stride_ : k_;
@@ -51,19 +62,23 @@ void GemmTester::Test(const GemmKernel& kernel) const {
 
   const std::vector<uint8_t> a =
       Fill8((m_ - 1) * lda + k_, input_type_, a_fill_, rng);
+  const bool int4 = weight_type_ == LOWBIT_DTYPE_INT4;
   const std::vector<uint8_t> w =
-      Fill8((n_ - 1) * ldw + k_, weight_type_, w_fill_, rng);
+      int4 ? FillInt4((n_ - 1) * ldw + k_, w_fill_, rng)
+           : Fill8((n_ - 1) * ldw + k_, weight_type_, w_fill_, rng);
   std::vector<int32_t> bias(n_);
   std::uniform_int_distribution<int32_t> bias_dist(-20000, 20000);
   for (auto& b : bias) b = bias_dist(rng);
 
   // Scales that put typical outputs across the output range: the random
-  // accumulator's spread is about 75^2 * sqrt(k).
+  // accumulator's spread is about 75^2 * sqrt(k) (75 * 4.6 * sqrt(k) for
+  // int4 weights).
   const float input_scale = 0.5f;
   std::vector<float> weight_scales(per_channel_ ? n_ : 1);
   std::uniform_real_distribution<float> ws_dist(0.5f, 2.0f);
   for (auto& s : weight_scales) s = ws_dist(rng);
-  const float spread = 75.0f * 75.0f * std::sqrt(static_cast<float>(k_));
+  const float spread =
+      75.0f * (int4 ? 4.6f : 75.0f) * std::sqrt(static_cast<float>(k_));
   const float output_scale = input_scale * spread / 60.0f / scale_factor_;
 
   lowbit_gemm_params p;

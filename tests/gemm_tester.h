@@ -28,6 +28,9 @@ enum class Fill {
 void TypeRange(lowbit_dtype t, int32_t* lo, int32_t* hi);
 std::vector<uint8_t> Fill8(size_t count, lowbit_dtype t, Fill fill,
                            std::mt19937& rng);
+// count int4 values in [-8, 7] as `fill` says, two per byte, low nibble
+// first (DESIGN.md §2).
+std::vector<uint8_t> FillInt4(size_t count, Fill fill, std::mt19937& rng);
 
 // Owns an optional pthreadpool (nullptr: run on the calling thread).
 struct PoolDeleter {

@@ -44,10 +44,17 @@ constexpr size_t kKR = 4;
 // caller's int8 bytes, turned into A_u by the XOR that broadcasts them
 // (one EVEX instruction with an embedded broadcast, like the plain
 // broadcast it replaces), so a GEMM with int8 input reads it in place.
-template <size_t kNV, bool kFlip = false>
+// kInt4: the weights are the int4 layout of span 64 (layout.h): a group's
+// vectors 0 and 1 are the low and high nibbles of one 64-byte run (masked,
+// the high ones shifted down, each sign-extended by one vpshufb), and
+// vector 2 of a 48-channel block those of a last 32-byte run, joined into
+// one vector: 10 instructions for 3 vectors of 64 weights.
+template <size_t kNV, bool kFlip = false, bool kInt4 = false>
 struct Tile {
   static constexpr size_t kNR = kNV * 16;
-  static constexpr size_t kGroupBytes = kNR * kKR;
+  static constexpr size_t kVectorBytes = kInt4 ? 32 : 64;
+  static constexpr size_t kNibbleSpan = 64;
+  static constexpr size_t kGroupBytes = kNV * kVectorBytes;
   // Full tiles fetch weights this far ahead (they stream from L2 for large
   // K). One- and two-row tiles (GEMV) leave it to the hardware prefetcher,
   // which measured faster on their purely sequential weight stream. A
@@ -56,6 +63,50 @@ struct Tile {
   // full tiles then run without (mnv1-conv0 +4%, mnv1-pw1 +3%).
   static constexpr size_t kPrefetchGroups = 64;
   static constexpr size_t kPrefetchBytes = kPrefetchGroups * kGroupBytes;
+
+  // The NV weight vectors of the group at p.
+  template <size_t NV>
+  static HWY_INLINE void Weights(const uint8_t* p, __m512i (&wv)[NV]) {
+    if constexpr (kInt4) {
+      const __m512i nibble = _mm512_set1_epi8(0x0F);
+      // Byte i of each 128-bit lane: nibble i as a signed value.
+      const __m512i extend = _mm512_set4_epi32(
+          static_cast<int>(0xFFFEFDFCu), static_cast<int>(0xFBFAF9F8u),
+          0x07060504, 0x03020100);
+      const __m512i x = _mm512_loadu_si512(p);
+      wv[0] = _mm512_shuffle_epi8(extend, _mm512_and_si512(x, nibble));
+      if constexpr (NV >= 2) {
+        wv[1] = _mm512_shuffle_epi8(
+            extend, _mm512_and_si512(_mm512_srli_epi16(x, 4), nibble));
+      }
+      if constexpr (NV == 3) {
+        const __m256i y =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 64));
+        const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(y),
+                                                _mm256_srli_epi16(y, 4), 1);
+        wv[2] = _mm512_shuffle_epi8(extend, _mm512_and_si512(both, nibble));
+      }
+    } else {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) wv[j] = _mm512_loadu_si512(p + 64 * j);
+    }
+  }
+
+  // GemmKernel::expand_weights of the int4 form: kgroups groups widened to
+  // the 8-bit layout, which the 8-bit kernel then reads for every row tile
+  // of a task (the loop above unpacks once per group and tile: on 8-row
+  // tiles that cost 18% of tok128-ffn-up).
+  static void ExpandInt4(const uint8_t* w, size_t kgroups, void* out) {
+    auto* dst = static_cast<uint8_t*>(out);
+    for (size_t g = 0; g < kgroups; ++g, w += kGroupBytes) {
+      __m512i wv[kNV];
+      Weights(w, wv);
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < kNV; ++j, dst += 64) {
+        _mm512_storeu_si512(dst, wv[j]);
+      }
+    }
+  }
 
   // The loop of both forms: `taps` runs of tap_groups K groups, row m of
   // run t at row_at(t, m) (one run of all K groups, rows a_stride apart,
@@ -103,17 +154,14 @@ struct Tile {
         for (size_t s = 0; s < S; ++s, wg += kGroupBytes) {
           if constexpr (S == 1 && kPrefetch) {
             LOWBIT_UNROLL
-            for (size_t j = 0; j < NV; ++j) {
+            for (size_t j = 0; j < (NV * kVectorBytes + 63) / 64; ++j) {
               _mm_prefetch(
                   reinterpret_cast<const char*>(wg + kPrefetchBytes) + 64 * j,
                   _MM_HINT_T0);
             }
           }
           __m512i wv[NV];
-          LOWBIT_UNROLL
-          for (size_t j = 0; j < NV; ++j) {
-            wv[j] = _mm512_loadu_si512(wg + 64 * j);
-          }
+          Weights(wg, wv);
           LOWBIT_UNROLL
           for (size_t m = 0; m < MR; ++m) {
             const __m512i av = broadcast(rows[m] + (g + s) * kKR);
@@ -125,13 +173,14 @@ struct Tile {
         }
       }
       for (; g < tap_groups; ++g, wg += kGroupBytes) {  // only when S > 1
+        __m512i wv[NV];
+        Weights(wg, wv);
         LOWBIT_UNROLL
         for (size_t m = 0; m < MR; ++m) {
           const __m512i av = broadcast(rows[m] + g * kKR);
           LOWBIT_UNROLL
           for (size_t j = 0; j < NV; ++j) {
-            acc[0][m][j] = _mm512_dpbusd_epi32(
-                acc[0][m][j], av, _mm512_loadu_si512(wg + 64 * j));
+            acc[0][m][j] = _mm512_dpbusd_epi32(acc[0][m][j], av, wv[j]);
           }
         }
       }
@@ -205,6 +254,53 @@ struct Tile {
 
 namespace target = HWY_NAMESPACE;
 // Constant-initialised (arch/kernels.h): listing them runs no code.
+// The int4 forms (GemmKernel::int4): plain and in-place rows, and for tasks
+// of several row tiles the 8-bit loop on weights expanded once per task;
+// no indirect form yet (int4 convolution is not supported).
+constexpr GemmKernel kQ8Qc4wGemm8x32c4Avx512Vnni = {
+    "lowbit_q8_qc4w_gemm_ukernel_8x32c4__avx512vnni",
+    "avx512vnni",
+    "avx512vnni",
+    Isa::kAvx512Vnni,
+    0,
+    target::kMR,
+    GemmLayout{target::Tile<2>::kNR, target::kKR, ActFormat::kUint8,
+               target::Tile<2, false, true>::kNibbleSpan},
+    &TileUkernel<target::Tile<2, false, true>, target::kMR, 2, 16, uint8_t>,
+    &target::PrepareActivations8<ActFormat::kUint8>,
+    &target::RequantizeWithFp32Narrow<target::Avx512Narrow>,
+    &target::Tile<2, false, true>::ExpandInt4,
+    target::Tile<2>::kGroupBytes,
+    &TileUkernel<target::Tile<2>, target::kMR, 2, 16, uint8_t>,
+    nullptr,
+    &TileUkernel<target::Tile<2, true, true>, target::kMR, 2, 16, uint8_t>,
+    nullptr,
+    nullptr,
+    0,
+    nullptr,
+    &TileUkernel<target::Tile<2, true>, target::kMR, 2, 16, uint8_t>};
+constexpr GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni = {
+    "lowbit_q8_qc4w_gemm_ukernel_8x48c4__avx512vnni",
+    "avx512vnni",
+    "avx512vnni",
+    Isa::kAvx512Vnni,
+    0,
+    target::kMR,
+    GemmLayout{target::Tile<3>::kNR, target::kKR, ActFormat::kUint8,
+               target::Tile<3, false, true>::kNibbleSpan},
+    &TileUkernel<target::Tile<3, false, true>, target::kMR, 3, 16, uint8_t>,
+    &target::PrepareActivations8<ActFormat::kUint8>,
+    &target::RequantizeWithFp32Narrow<target::Avx512Narrow>,
+    &target::Tile<3, false, true>::ExpandInt4,
+    target::Tile<3>::kGroupBytes,
+    &TileUkernel<target::Tile<3>, target::kMR, 3, 16, uint8_t>,
+    &kQ8Qc4wGemm8x32c4Avx512Vnni,
+    &TileUkernel<target::Tile<3, true, true>, target::kMR, 3, 16, uint8_t>,
+    nullptr,
+    nullptr,
+    0,
+    nullptr,
+    &TileUkernel<target::Tile<3, true>, target::kMR, 3, 16, uint8_t>};
 constexpr GemmKernel kQ8Gemm8x32c4Avx512Vnni = {
     "lowbit_q8_gemm_ukernel_8x32c4__avx512vnni",
     "avx512vnni",
@@ -224,7 +320,8 @@ constexpr GemmKernel kQ8Gemm8x32c4Avx512Vnni = {
     &TileIndirectUkernel<target::Tile<2>, target::kNarrowIndirectMR, 2, 16>,
     &TileIndirectUkernel<target::Tile<2, true>, target::kNarrowIndirectMR, 2,
                          16>,
-    target::kNarrowIndirectMR};
+    target::kNarrowIndirectMR,
+    &kQ8Qc4wGemm8x32c4Avx512Vnni};
 constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -243,6 +340,7 @@ constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     &TileUkernel<target::Tile<3, true>, target::kMR, 3, 16, uint8_t>,
     &TileIndirectUkernel<target::Tile<3>, target::kMR, 3, 16>,
     &TileIndirectUkernel<target::Tile<3, true>, target::kMR, 3, 16>,
-    target::kMR};
+    target::kMR,
+    &kQ8Qc4wGemm8x48c4Avx512Vnni};
 
 }  // namespace lowbit

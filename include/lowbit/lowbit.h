@@ -74,6 +74,12 @@ typedef enum lowbit_dtype {
   LOWBIT_DTYPE_INT8 = 1,
   LOWBIT_DTYPE_UINT8 = 2,
   LOWBIT_DTYPE_INT32 = 3,
+  /* Weights only: two's-complement values in [-8, 7], two per byte, the
+   * element with the lower index in the low nibble; weight_stride and
+   * element indices count nibbles (element (n, k) is nibble
+   * n * weight_stride + k), so rows packed back to back (stride k) and
+   * rows padded to whole bytes (even stride) are both accepted. */
+  LOWBIT_DTYPE_INT4 = 4,
   LOWBIT_DTYPE_MIN_ENUM = LOWBIT_ENUM_MIN,
   LOWBIT_DTYPE_MAX_ENUM = 0x7FFFFFFF
 } lowbit_dtype;
@@ -107,7 +113,8 @@ typedef struct lowbit_gemm_params {
   size_t n;                     /* output channels (rows of W) */
   size_t k;                     /* reduction length */
   lowbit_dtype input_type;      /* INT8 or UINT8 */
-  lowbit_dtype weight_type;     /* INT8 (symmetric, zw = 0) or UINT8 */
+  lowbit_dtype weight_type;     /* INT8 or INT4 (symmetric, zw = 0), or
+                                   UINT8 */
   lowbit_dtype output_type;     /* INT8 or UINT8 */
   lowbit_requant requant;
   const void* weights;          /* W[n][k], row stride weight_stride */

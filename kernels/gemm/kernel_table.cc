@@ -36,6 +36,29 @@ const std::vector<const GemmKernel*>& GemmKernels() {
   return kernels;
 }
 
+const std::vector<const GemmKernel*>& Int4GemmKernels() {
+  static const std::vector<const GemmKernel*> kernels = [] {
+    std::vector<const GemmKernel*> all;
+    for (const GemmKernel* k : GemmKernels()) {
+      if (k->int4 != nullptr) all.push_back(k->int4);
+    }
+    return all;
+  }();
+  return kernels;
+}
+
+const GemmKernel& Int4KernelFor(const GemmKernel& kernel) {
+  if (kernel.int4 != nullptr) return *kernel.int4;
+  // The family has none: the best portable one this CPU runs.
+  for (const GemmKernel* k : GemmKernels()) {
+    if (k->requires == Isa::kHighway && k->int4 != nullptr &&
+        CpuSupports(*k)) {
+      return *k->int4;
+    }
+  }
+  return *Int4GemmKernels().back();
+}
+
 bool CpuSupportsHwyTarget(int64_t target) {
   // The emulated target runs anywhere (libhwy may not report it).
   if (target == HWY_EMU128 || target == HWY_SCALAR) return true;

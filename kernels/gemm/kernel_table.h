@@ -37,6 +37,13 @@ const GemmKernel* SelectGemmKernel(const char* family, std::string* error);
 // output channels better: what the public entry points run for n.
 const GemmKernel& KernelForChannels(const GemmKernel& kernel, size_t n);
 
+// The kernels reading int4 weights (GemmKernel::int4), in table order.
+const std::vector<const GemmKernel*>& Int4GemmKernels();
+// What runs int4 weights for `kernel`: its int4 form, or for a family
+// without one (the hand-written kernels so far) the best portable int4
+// kernel the CPU supports.
+const GemmKernel& Int4KernelFor(const GemmKernel& kernel);
+
 // SelectGemmKernel(getenv("LOWBIT_ISA")), decided once per process.
 const GemmKernel* ChosenGemmKernel(std::string* error);
 

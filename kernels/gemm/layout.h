@@ -5,8 +5,17 @@
 // Weights are cut into blocks of NR output channels. Block b holds
 //   int32 bias'[NR]                       channel b*NR + j, 0 past N
 //   int8  w[ceil(K/KR)][NR][KR]           w[g][j][t] = W'[b*NR + j][g*KR + t]
-// where W' = W for int8 weights and W ^ 0x80 (= W - 128) for uint8 weights,
-// and 0 past N or K. Blocks follow each other without padding.
+// where W' = W for int8 and int4 weights and W ^ 0x80 (= W - 128) for
+// uint8 weights, and 0 past N or K. Blocks follow each other without
+// padding.
+//
+// Layouts for int4 weights (nibble_span S > 0) keep them 4-bit: each K
+// group's NR * KR values, in the order above, are cut into runs of 2S (the
+// last one shorter when 2S does not divide the group: 2S' values), and a
+// run takes S (S') bytes, byte i holding value i in its low nibble and
+// value S + i in its high nibble. A kernel gets the two halves of a run
+// with a mask and a shift, no shuffle across lanes: one vector each when
+// S is a vector's bytes, one vector joined from both when S is half that.
 //
 // Activations reach the kernel in one of three forms (ActFormat), rows
 // padded to a whole number of K groups:
@@ -53,15 +62,40 @@ inline uint8_t FormatFlip(ActFormat format, lowbit_dtype input_type) {
   return 0;
 }
 
+// Element i of weights of `type`: int8, uint8, or int4 (nibble i, the
+// even ones in the low nibble of byte i / 2).
+inline int32_t WeightElement(lowbit_dtype type, const void* w, size_t i) {
+  if (type == LOWBIT_DTYPE_INT4) {
+    const uint8_t byte = static_cast<const uint8_t*>(w)[i / 2];
+    const int32_t nibble = (i % 2 == 0 ? byte : byte >> 4) & 0xF;
+    return nibble >= 8 ? nibble - 16 : nibble;
+  }
+  if (type == LOWBIT_DTYPE_UINT8) return static_cast<const uint8_t*>(w)[i];
+  return static_cast<const int8_t*>(w)[i];
+}
+
 struct GemmLayout {
   size_t nr;  // output channels per block
   size_t kr;  // consecutive k values per channel in one group
   ActFormat act = ActFormat::kInt16;
+  size_t nibble_span = 0;  // 0: 8-bit weights; S > 0: int4 weights (above)
 
   size_t KGroups(size_t k) const { return (k + kr - 1) / kr; }
   size_t Blocks(size_t n) const { return (n + nr - 1) / nr; }
   // Bytes of one K group of a block's weights.
-  size_t GroupBytes() const { return nr * kr; }
+  size_t GroupBytes() const {
+    return nibble_span != 0 ? nr * kr / 2 : nr * kr;
+  }
+  // Where value v (< NR * KR) of a K group lies: its byte, and whether in
+  // the high nibble (int4 layouts; 8-bit ones take byte v).
+  size_t NibbleByte(size_t v, bool* high) const {
+    const size_t whole = nr * kr / (2 * nibble_span) * (2 * nibble_span);
+    const size_t span = v < whole ? nibble_span : (nr * kr - whole) / 2;
+    const size_t start = v < whole ? v / (2 * span) * (2 * span) : whole;
+    const size_t at = v - start;
+    *high = at >= span;
+    return start / 2 + at % span;
+  }
   size_t BlockBytes(size_t k) const {
     return nr * sizeof(int32_t) + KGroups(k) * GroupBytes();
   }

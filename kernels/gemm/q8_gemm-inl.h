@@ -4,7 +4,11 @@
 // the c2 layout (layout.h, KR = 2). Each step broadcasts one (a[k], a[k+1])
 // pair per row and multiplies it with NR weight pairs widened to int16:
 // ReorderWidenMulAccumulate (vpmaddwd on x86, smlal on NEON) never saturates,
-// so the int32 accumulators are exact.
+// so the int32 accumulators are exact. The int4 form (kInt4) reads the same
+// values from the nibbles of an int4 layout whose span is one vector's
+// int32 lanes: a vector's pairs come from `lanes` bytes, sign-extended to
+// int16, the low nibbles by a shift left and right, the high ones by a
+// shift right, the two halves joined.
 
 #if defined(LOWBIT_KERNELS_GEMM_Q8_GEMM_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef LOWBIT_KERNELS_GEMM_Q8_GEMM_INL_H_
@@ -50,7 +54,7 @@ constexpr bool kInitFirst = false;  // NEON's rearrangement adds pairwise
 constexpr bool kInitFirst = true;
 #endif
 
-template <size_t MR, size_t NV>
+template <size_t MR, size_t NV, bool kInt4>
 HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
                              size_t a_stride, const int32_t* row_offset,
                              const int32_t* init, size_t init_stride,
@@ -59,6 +63,8 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
   const D32 d32;
   const hn::Repartition<int16_t, D32> d16;
   const hn::Rebind<int8_t, decltype(d16)> d8;
+  const hn::Half<decltype(d16)> dh16;
+  const hn::Rebind<int8_t, decltype(dh16)> dh8;
   using V = hn::Vec<D32>;
   const size_t lanes = hn::Lanes(d32);
   // The layout's NR; a narrow last block computes only NV <= kQ8NV vectors.
@@ -98,7 +104,15 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
       hn::Vec<decltype(d16)> wv[NV];
       LOWBIT_UNROLL
       for (size_t j = 0; j < NV; ++j) {
-        wv[j] = hn::PromoteTo(d16, hn::LoadU(d8, wk + g * 2 * nr + j * 2 * lanes));
+        if constexpr (kInt4) {
+          const auto x =
+              hn::PromoteTo(dh16, hn::LoadU(dh8, wk + g * nr + j * lanes));
+          wv[j] = hn::Combine(d16, hn::ShiftRight<4>(x),
+                              hn::ShiftRight<12>(hn::ShiftLeft<12>(x)));
+        } else {
+          wv[j] = hn::PromoteTo(
+              d16, hn::LoadU(d8, wk + g * 2 * nr + j * 2 * lanes));
+        }
       }
       LOWBIT_UNROLL
       for (size_t m = 0; m < MR; ++m) {
@@ -133,19 +147,21 @@ HWY_NOINLINE void Q8GemmTile(size_t nc, size_t kgroups, const int16_t* a,
 }
 
 // DispatchTile's form of the tile.
+template <bool kInt4>
 struct Q8Tile {
   template <size_t MR, size_t NV, class... Args>
   static void Run(const Args&... args) {
-    Q8GemmTile<MR, NV>(args...);
+    Q8GemmTile<MR, NV, kInt4>(args...);
   }
 };
 
+template <bool kInt4>
 void Q8GemmUkernel(size_t mr, size_t nc, size_t kgroups, const void* a,
                    size_t a_stride, const int32_t* row_offset,
                    const int32_t* init, size_t init_stride, const uint8_t* w,
                    const GemmOutput& out, size_t n0, void* c, size_t ldc) {
   const size_t lanes = hn::Lanes(D32());
-  DispatchRows<Q8Tile, kQ8MR, kQ8NV>(
+  DispatchRows<Q8Tile<kInt4>, kQ8MR, kQ8NV>(
       mr, (nc + lanes - 1) / lanes, nc, kgroups, static_cast<const int16_t*>(a),
       a_stride, row_offset, init, init_stride, w, out, n0, c, ldc);
 }

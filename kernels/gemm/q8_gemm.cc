@@ -21,7 +21,9 @@ struct HwyGemmTargetInfo {
   int64_t target;
   size_t mr;
   size_t nr;
+  size_t lanes;  // int32 lanes per vector: the int4 form's nibble span
   GemmUkernelFn ukernel;
+  GemmUkernelFn ukernel_int4;
   PrepareActivationsFn prepare;
   RequantizeFn requantize;
 };
@@ -37,8 +39,14 @@ static_assert(hn::MaxLanes(D32()) == HWY_LANES(int32_t),
               "the kernel uses whole vectors of this target");
 // Constant-initialised: reading it runs no code of this target.
 constexpr HwyGemmTargetInfo kQ8GemmTargetInfo = {
-    HWY_TARGET,           kQ8MR,           kQ8NV * HWY_LANES(int32_t),
-    &Q8GemmUkernel,       &PrepareActivations16, &RequantizeFullVectors};
+    HWY_TARGET,
+    kQ8MR,
+    kQ8NV * HWY_LANES(int32_t),
+    HWY_LANES(int32_t),
+    &Q8GemmUkernel<false>,
+    &Q8GemmUkernel<true>,
+    &PrepareActivations16,
+    &RequantizeFullVectors};
 
 }  // namespace
 }  // namespace HWY_NAMESPACE
@@ -57,7 +65,9 @@ std::vector<const GemmKernel*> HighwayGemmKernels() {
       HWY_CHOOSE_FALLBACK(kQ8GemmTargetInfo)};
   constexpr size_t kMax = sizeof(infos) / sizeof(infos[0]);
   static GemmKernel kernels[kMax];
+  static GemmKernel int4_kernels[kMax];
   static char names[kMax][256];
+  static char int4_names[kMax][256];
   static char isas[kMax][32];
   std::vector<const GemmKernel*> list;
   for (size_t i = 0; i < kMax; ++i) {
@@ -77,6 +87,9 @@ std::vector<const GemmKernel*> HighwayGemmKernels() {
     // EMU128 is plain C++: it is what LOWBIT_ISA=scalar asks for.
     const bool scalar =
         info->target == HWY_EMU128 || info->target == HWY_SCALAR;
+    std::snprintf(int4_names[i], sizeof(int4_names[i]),
+                  "lowbit_q8_qc4w_gemm_ukernel_%zux%zuc2__%.31s", info->mr,
+                  info->nr, isa);
     kernels[i] = GemmKernel{names[i],
                             isa,
                             scalar ? "scalar" : "hwy",
@@ -87,6 +100,12 @@ std::vector<const GemmKernel*> HighwayGemmKernels() {
                             info->ukernel,
                             info->prepare,
                             info->requantize};
+    // The int4 form: one vector's lanes of bytes per vector of pairs.
+    int4_kernels[i] = kernels[i];
+    int4_kernels[i].name = int4_names[i];
+    int4_kernels[i].layout.nibble_span = info->lanes;
+    int4_kernels[i].ukernel = info->ukernel_int4;
+    kernels[i].int4 = &int4_kernels[i];
     list.push_back(&kernels[i]);
   }
   return list;

@@ -125,6 +125,15 @@ struct GemmKernel {
   GemmIndirectUkernelFn ukernel_indirect_flip = nullptr;
   // Rows per tile of the indirect form (its own register budget).
   size_t indirect_mr = 0;
+  // Optional: the same kernel reading int4 weights (a layout with a
+  // nibble span, layout.h), which the entry points run for int4 weights
+  // (Int4KernelFor, kernel_table.h). Not in the table: Int4GemmKernels
+  // lists them.
+  const GemmKernel* int4 = nullptr;
+  // Optional: ukernel_expanded reading the caller's rows in place as
+  // ukernel_flip does (a kernel with both an expanded form and
+  // ukernel_flip needs it).
+  GemmUkernelFn ukernel_expanded_flip = nullptr;
 };
 
 }  // namespace lowbit

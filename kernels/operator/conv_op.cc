@@ -72,6 +72,12 @@ constexpr size_t kMaxDim = size_t{1} << 30;
 
 lowbit_status ValidateGeometry(const lowbit_conv2d_params& p, size_t* k,
                                size_t* n, const char* fn) {
+  if (p.weight_type == LOWBIT_DTYPE_INT4) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: int4 convolution weights are not supported yet (int4 "
+                "GEMM is)",
+                fn);
+  }
   if (p.kernel_height == 0 || p.kernel_width == 0 ||
       p.kernel_height > kMaxDim || p.kernel_width > kMaxDim) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,

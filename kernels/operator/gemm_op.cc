@@ -65,10 +65,7 @@ bool TypeRange(lowbit_dtype type, int32_t* lo, int32_t* hi) {
 bool PositiveFinite(float x) { return x > 0.0f && std::isfinite(x); }
 
 int32_t WeightAt(const lowbit_gemm_params& p, size_t n, size_t k) {
-  const size_t i = n * p.weight_stride + k;
-  return p.weight_type == LOWBIT_DTYPE_UINT8
-             ? static_cast<const uint8_t*>(p.weights)[i]
-             : static_cast<const int8_t*>(p.weights)[i];
+  return WeightElement(p.weight_type, p.weights, n * p.weight_stride + k);
 }
 
 // Rejects weights and bias whose exact accumulator could leave int32 for
@@ -196,13 +193,14 @@ lowbit_status ValidateParams(const lowbit_gemm_params* p, const char* fn) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
                 "%s: weights span overflows size_t", fn);
   }
-  int32_t in_lo, in_hi, w_lo, w_hi, out_lo, out_hi;
+  int32_t in_lo, in_hi, w_lo = -8, w_hi = 7, out_lo, out_hi;
   if (!TypeRange(p->input_type, &in_lo, &in_hi) ||
-      !TypeRange(p->weight_type, &w_lo, &w_hi) ||
+      (p->weight_type != LOWBIT_DTYPE_INT4 &&
+       !TypeRange(p->weight_type, &w_lo, &w_hi)) ||
       !TypeRange(p->output_type, &out_lo, &out_hi)) {
     return Fail(LOWBIT_ERROR_UNSUPPORTED,
                 "%s: input/weight/output types (%d, %d, %d) "
-                "must each be INT8 or UINT8", fn,
+                "must be INT8 or UINT8 (weights also INT4)", fn,
                 static_cast<int>(p->input_type),
                 static_cast<int>(p->weight_type),
                 static_cast<int>(p->output_type));
@@ -222,11 +220,11 @@ lowbit_status ValidateParams(const lowbit_gemm_params* p, const char* fn) {
                 "%s: input zero point %d outside [%d, %d]", fn,
                 p->input_zero_point, in_lo, in_hi);
   }
-  if (p->weight_type == LOWBIT_DTYPE_INT8 ? p->weight_zero_point != 0
-                                          : (p->weight_zero_point < w_lo ||
-                                             p->weight_zero_point > w_hi)) {
+  if (p->weight_type != LOWBIT_DTYPE_UINT8 ? p->weight_zero_point != 0
+                                           : (p->weight_zero_point < w_lo ||
+                                              p->weight_zero_point > w_hi)) {
     return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
-                "%s: weight zero point %d: int8 weights are "
+                "%s: weight zero point %d: int8 and int4 weights are "
                 "symmetric (0), uint8 weights take [0, 255]", fn,
                 p->weight_zero_point);
   }
@@ -544,7 +542,9 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
         uint8_t* wide = ctx.expanded + slot * ctx.expanded_slot_bytes;
         kernel.expand_weights(w, groups, wide);
         w = wide;
-        ukernel = kernel.ukernel_expanded;
+        ukernel = ctx.direct != nullptr && ctx.direct == kernel.ukernel_flip
+                      ? kernel.ukernel_expanded_flip
+                      : kernel.ukernel_expanded;
       }
       // All the task's rows in one call; the kernel steps through its tiles.
       void* part_out =
@@ -802,7 +802,10 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
     scratch.panel_state.data()[i].store(kTodo, std::memory_order_relaxed);
   }
   const bool split = part_groups < kgroups || runs;
-  const bool expand = can_expand && tile_m > mr;
+  const bool expand =
+      can_expand && tile_m > mr &&
+      !(direct != nullptr && direct == kernel.ukernel_flip &&
+        kernel.ukernel_expanded_flip == nullptr);
   // Rounded to 64 bytes, so each slot's expanded weights start on a line.
   const size_t expanded_slot_bytes =
       expand ? RoundUp(part_groups * kernel.expanded_group_bytes, 64) : 0;
@@ -912,9 +915,20 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
   if (status != LOWBIT_OK) return status;
   status = ValidateParams(&p, fn);
   if (status != LOWBIT_OK) return status;
-  const GemmKernel& kernel =
-      prefer_narrow ? KernelForChannels(chosen, p.n) : chosen;
+  const bool int4 = p.weight_type == LOWBIT_DTYPE_INT4;
+  const GemmKernel* picked = &chosen;
+  if (prefer_narrow) {
+    picked = &KernelForChannels(chosen, p.n);
+    if (int4) picked = &Int4KernelFor(*picked);
+  }
+  const GemmKernel& kernel = *picked;
   const GemmLayout& layout = kernel.layout;
+  if (int4 != (layout.nibble_span != 0)) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: kernel %s reads %s weights, not weight type %d", fn,
+                kernel.name, layout.nibble_span != 0 ? "int4" : "8-bit",
+                static_cast<int>(p.weight_type));
+  }
   size_t block_bytes = 0;
   size_t packed_bytes = 0;
   if (!MulOk(layout.KGroups(p.k), layout.GroupBytes(), &block_bytes) ||

@@ -48,6 +48,11 @@ std::string Report() {
          "LOWBIT_ISA=" + k->family +
          (CpuSupports(*k) ? "" : "  (not supported by this CPU)") + "\n";
   }
+  s += "int4-weight gemm kernels:\n";
+  for (const GemmKernel* k : Int4GemmKernels()) {
+    s += std::string("    ") + k->name +
+         (CpuSupports(*k) ? "" : "  (not supported by this CPU)") + "\n";
+  }
   s += "depthwise kernels:\n";
   for (const DwconvKernel* k : DwconvKernels()) {
     s += std::string("    ") + k->name +
@@ -61,6 +66,8 @@ std::string Report() {
        (chosen != nullptr ? std::string(chosen->name) : "error: " + error) +
        "\n";
   if (chosen != nullptr) {
+    s += "operation q8 x int4 gemm (int4 weights): " +
+         std::string(Int4KernelFor(*chosen).name) + "\n";
     s += "operation q8 conv2d (NHWC, indirect GEMM): " +
          std::string(chosen->name) + "\n";
     s += "operation q8 depthwise conv2d: " +

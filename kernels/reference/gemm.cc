@@ -1,5 +1,6 @@
 #include "kernels/reference/gemm.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -10,6 +11,11 @@ namespace ref {
 namespace {
 
 int32_t Element(lowbit_dtype type, const void* base, size_t index) {
+  if (type == LOWBIT_DTYPE_INT4) {  // DESIGN.md §2: low nibble first
+    const uint8_t byte = static_cast<const uint8_t*>(base)[index / 2];
+    const int32_t nibble = index % 2 == 0 ? byte & 0xF : byte >> 4;
+    return nibble - (nibble & 8) * 2;
+  }
   if (type == LOWBIT_DTYPE_UINT8) {
     return static_cast<const uint8_t*>(base)[index];
   }
@@ -117,6 +123,9 @@ void PackWeights(const lowbit_gemm_params& p, const GemmLayout& layout,
       out += sizeof(folded);
     }
     for (size_t g = 0; g < groups; ++g) {
+      // A group's values in order; int4 layouts then pair value i of each
+      // run of 2S with value S + i in one byte (low, high nibble).
+      std::vector<int8_t> values;
       for (size_t j = 0; j < layout.nr; ++j) {
         for (size_t t = 0; t < layout.kr; ++t) {
           const size_t n = b * layout.nr + j;
@@ -126,8 +135,22 @@ void PackWeights(const lowbit_gemm_params& p, const GemmLayout& layout,
             w = Element(p.weight_type, p.weights, n * p.weight_stride + k);
             if (p.weight_type == LOWBIT_DTYPE_UINT8) w -= 128;
           }
-          *out++ = static_cast<uint8_t>(static_cast<int8_t>(w));
+          values.push_back(static_cast<int8_t>(w));
         }
+      }
+      const size_t span = layout.nibble_span;
+      if (span == 0) {
+        for (int8_t v : values) *out++ = static_cast<uint8_t>(v);
+        continue;
+      }
+      for (size_t run = 0; run < values.size(); run += 2 * span) {
+        // The last run may be shorter: half of what is left.
+        const size_t s = std::min(span, (values.size() - run) / 2);
+        for (size_t i = 0; i < s; ++i) {
+          *out++ = static_cast<uint8_t>((values[run + i] & 0xF) |
+                                        (values[run + s + i] & 0xF) << 4);
+        }
+        if (s < span) break;
       }
     }
   }
