@@ -14,6 +14,9 @@ import sys
 IMPLS = [("lowbit", "lowbit"), ("xnnpack_qs8_fc", "XNNPACK qs8 FC"),
          ("xnnpack_qc8_conv1x1", "XNNPACK qc8 conv1x1"),
          ("onednn_matmul", "oneDNN matmul"),
+         ("lowbit_int4", "lowbit int4 weights"),
+         ("xnnpack_f32_fc", "XNNPACK f32 FC"),
+         ("onednn_f32_matmul", "oneDNN f32 matmul"),
          ("xnnpack_qs8", "XNNPACK qs8 conv"),
          ("xnnpack_qc8", "XNNPACK qc8 conv"),
          ("onednn_conv", "oneDNN int8 conv")]
