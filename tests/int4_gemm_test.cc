@@ -265,9 +265,12 @@ TEST(Int4Api, PackRunAndReject) {
   bad = p;
   bad.output_type = LOWBIT_DTYPE_INT4;
   EXPECT_EQ(lowbit_gemm_pack(&bad, &gemm), LOWBIT_ERROR_UNSUPPORTED);
-  // An int4 kernel handed 8-bit weights, and the other way round.
+  // An int4 kernel handed 8-bit weights (a buffer of that size), and the
+  // other way round.
+  const std::vector<uint8_t> w8(n * k, 1);
   bad = p;
   bad.weight_type = LOWBIT_DTYPE_INT8;
+  bad.weights = w8.data();
   EXPECT_EQ(PackGemm(&bad, *Int4GemmKernels().back(), &gemm),
             LOWBIT_ERROR_UNSUPPORTED);
   EXPECT_EQ(PackGemm(&p, *GemmKernels().back(), &gemm),
