@@ -77,7 +77,7 @@ std::vector<Shape> g_shapes = {
 };
 
 const char* const kImpls[] = {"lowbit", "xnnpack_qs8", "xnnpack_qc8",
-                              "onednn_conv"};
+                              "onednn_conv", "lowbit_int4"};
 
 // Inputs, OHWI weights, bias and scales of one shape.
 struct Data {
@@ -114,8 +114,20 @@ const lowbit::GemmKernel* g_kernel = nullptr;
 // choice (dispatch, then the narrow sibling where it tiles N better).
 bool g_forced = false;
 
-void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
+// int4: the same weights' high nibbles (-8..7), two per byte (OHWI
+// nibbles, DESIGN.md §2).
+void BenchLowbit(benchmark::State& state, Shape s, size_t threads,
+                 bool int4) {
   Data d(s);
+  std::vector<uint8_t> nibbles;
+  if (int4) {
+    nibbles.assign((d.w.size() + 1) / 2, 0);
+    for (size_t i = 0; i < d.w.size(); ++i) {
+      const uint8_t v = static_cast<uint8_t>(d.w[i]) >> 4;
+      nibbles[i / 2] |= static_cast<uint8_t>(i % 2 == 0 ? v : v << 4);
+    }
+    d.output_scale *= 4.6f / 75.0f;
+  }
   lowbit_conv2d_params p;
   lowbit_conv2d_params_init(&p);
   p.kernel_height = s.kh;
@@ -125,7 +137,8 @@ void BenchLowbit(benchmark::State& state, Shape s, size_t threads) {
   p.groups = s.groups;
   p.group_input_channels = s.Cg();
   p.group_output_channels = s.Ng();
-  p.weights = d.w.data();
+  p.weight_type = int4 ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT8;
+  p.weights = int4 ? static_cast<const void*>(nibbles.data()) : d.w.data();
   p.bias = d.bias.data();
   p.input_scale = d.input_scale;
   p.weight_scales = d.scales.data();
@@ -277,10 +290,11 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
                   : "",
               lowbit::DwconvKernelFor(*g_kernel).name);
   std::printf("GOPS = 2 * MACs / s; ratio = lowbit / peer (same run)\n\n");
-  std::printf("%-14s %-16s %3s | %7s | %7s %5s | %7s %5s | %7s %5s\n",
+  std::printf("%-14s %-16s %3s | %7s | %7s %5s | %7s %5s | %7s %5s | %7s "
+              "%5s\n",
               "shape", "HxWxC k s g->O", "thr", "lowbit", "xnn qs8", "ratio",
-              "xnn qc8", "ratio", "onednn", "ratio");
-  std::printf("%s\n", std::string(96, '-').c_str());
+              "xnn qc8", "ratio", "onednn", "ratio", "int4 w", "/int8");
+  std::printf("%s\n", std::string(112, '-').c_str());
   for (size_t t : threads) {
     for (const Shape& s : g_shapes) {
       const double lb = rep.Gops(Name("lowbit", s, t));
@@ -291,9 +305,14 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
       char geo[64];
       std::snprintf(geo, sizeof(geo), "%zux%zux%zu %zu %zu %zu->%zu", s.h,
                     s.w, s.c, s.kh, s.stride, s.groups, s.out_c);
-      std::printf("%-14s %-16s %3zu | %7.1f | %s | %s | %s\n", s.name.c_str(),
-                  geo, t, lb, cell("xnnpack_qs8").c_str(),
-                  cell("xnnpack_qc8").c_str(), cell("onednn_conv").c_str());
+      // lowbit's own int4-weight run: its GOPS and int4 / int8.
+      const double i4 = rep.Gops(Name("lowbit_int4", s, t));
+      char int4[32] = "      -     -";
+      if (i4 > 0) std::snprintf(int4, sizeof(int4), "%7.1f %5.2f", i4, i4 / lb);
+      std::printf("%-14s %-16s %3zu | %7.1f | %s | %s | %s | %s\n",
+                  s.name.c_str(), geo, t, lb, cell("xnnpack_qs8").c_str(),
+                  cell("xnnpack_qc8").c_str(), cell("onednn_conv").c_str(),
+                  int4);
     }
   }
 }
@@ -350,8 +369,9 @@ int main(int argc, char** argv) {
       for (const char* impl : kImpls) {
         const std::string name = Name(impl, s, t);
         benchmark::internal::Benchmark* b = nullptr;
-        if (std::strcmp(impl, "lowbit") == 0) {
-          b = benchmark::RegisterBenchmark(name.c_str(), BenchLowbit, s, t);
+        if (std::strncmp(impl, "lowbit", 6) == 0) {
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchLowbit, s, t,
+                                           std::strcmp(impl, "lowbit") != 0);
         }
 #ifdef LOWBIT_WITH_ONEDNN
         if (std::strcmp(impl, "onednn_conv") == 0) {

@@ -162,10 +162,6 @@ bool CheckConv(const ConvSpec& spec) {
   GeometryViolations(spec, g, &violations);
   const bool geometry_ok = violations.empty();
   if (geometry_ok) violations = ContractViolations(gp);
-  // Not for convolution yet (checked before anything else).
-  if (p.weight_type == LOWBIT_DTYPE_INT4) {
-    violations.push_back(LOWBIT_ERROR_UNSUPPORTED);
-  }
   const bool valid = violations.empty();
   const std::vector<lowbit_status> run_violations = RunViolations(g);
 
@@ -198,7 +194,10 @@ bool CheckConv(const ConvSpec& spec) {
       if (CpuSupports(*dw)) dws.push_back(dw);
     }
   }
-  for (const GemmKernel* kernel : GemmKernels()) {
+  // int4 weights run on the kernels that read them (the depthwise ones
+  // take them widened).
+  const bool int4 = p.weight_type == LOWBIT_DTYPE_INT4;
+  for (const GemmKernel* kernel : int4 ? Int4GemmKernels() : GemmKernels()) {
     if (!CpuSupports(*kernel)) continue;
     for (const DwconvKernel* dw : dws) {
       const char* who = dw != nullptr ? dw->name : kernel->name;
@@ -290,6 +289,29 @@ std::vector<ConvSpec> ConvSeeds() {
   seeds.push_back(s);
   s = base;
   s.in_extra = -1;
+  seeds.push_back(s);
+  // int4 weights: groups whose filters start mid-byte (Ng * K odd), the
+  // extremes, depthwise (widened), a 1x1.
+  s = base;
+  s.quant.weight_type = 6;
+  s.groups = 3;
+  seeds.push_back(s);
+  s.quant.a_fill = 2;
+  s.quant.w_fill = 1;
+  s.quant.requant = 1;
+  s.groups = 1;
+  s.cg = 16;  // read in place
+  seeds.push_back(s);
+  s = base;
+  s.quant.weight_type = 6;
+  s.quant.requant = 2;
+  s.depthwise = 1;
+  s.groups = 19;
+  seeds.push_back(s);
+  s = base;
+  s.quant.weight_type = 6;
+  s.kh = s.kw = 1;
+  s.pt = s.pl = s.pb = s.pr = 0;
   seeds.push_back(s);
   return seeds;
 }

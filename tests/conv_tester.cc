@@ -41,8 +41,10 @@ void ConvTester::Test(const GemmKernel& kernel,
 
   const std::vector<uint8_t> input =
       Fill8((in_pixels - 1) * in_stride + c_in, input_type_, a_fill_, rng);
+  const bool int4 = weight_type_ == LOWBIT_DTYPE_INT4;
   const std::vector<uint8_t> weights =
-      Fill8(c_out * k, weight_type_, w_fill_, rng);
+      int4 ? FillInt4(c_out * k, w_fill_, rng)
+           : Fill8(c_out * k, weight_type_, w_fill_, rng);
   std::vector<int32_t> bias(c_out);
   std::uniform_int_distribution<int32_t> bias_dist(bias_lo_, bias_hi_);
   for (auto& b : bias) b = bias_dist(rng);
@@ -50,7 +52,9 @@ void ConvTester::Test(const GemmKernel& kernel,
   std::vector<float> weight_scales(per_channel_ ? c_out : 1);
   std::uniform_real_distribution<float> ws_dist(0.5f, 2.0f);
   for (auto& s : weight_scales) s = ws_dist(rng);
-  const float spread = 75.0f * 75.0f * std::sqrt(static_cast<float>(k));
+  // About the accumulators' spread (the weights' is 4.6 for int4).
+  const float spread =
+      75.0f * (int4 ? 4.6f : 75.0f) * std::sqrt(static_cast<float>(k));
   const float output_scale = input_scale * spread / 60.0f / scale_factor_;
 
   lowbit_conv2d_params p;

@@ -1,15 +1,13 @@
 // int8 activations x int4 weights (per channel or per tensor, symmetric):
-// the exact sweep of DESIGN.md §4 on every kernel that reads int4 weights,
-// the packer against the reference packer, and the public entry points.
+// the exact sweep of DESIGN.md §4 on every kernel that reads int4 weights
+// and the public entry points (the packer: pack_test.cc).
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <memory>
 #include <random>
 #include <vector>
 
 #include "kernels/gemm/kernel_table.h"
-#include "kernels/gemm/pack.h"
 #include "kernels/operator/gemm_op.h"
 #include "kernels/reference/gemm.h"
 #include "tests/gemm_tester.h"
@@ -143,7 +141,7 @@ TEST_P(Int4GemmSweep, CallerMultipliersAndRawInt32) {
 TEST_P(Int4GemmSweep, RowsInPlaceConvertedAndExpanded) {
   for (bool converted : {false, true}) {
     for (lowbit_dtype in : {LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_UINT8}) {
-      for (size_t m : {size_t{1}, mr(), 4 * mr() + 3}) {
+      for (size_t m : {size_t{1}, mr(), 2 * mr(), 4 * mr() + 3}) {
         Int4().m(m).n(2 * nr() + 3).k(16 * kr()).input_type(in)
             .a_zero_point(in == LOWBIT_DTYPE_UINT8 ? 131 : -7)
             .converted(converted).Test(kernel());
@@ -160,53 +158,6 @@ TEST_P(Int4GemmSweep, KBlockingAndThreadCounts) {
   for (size_t threads : {2, 3}) {
     Int4().m(3 * mr() + 2).n(3 * nr() + 1).k(70).threads(threads)
         .Test(kernel());
-  }
-}
-
-// The packer against the reference packer, and a handle's bytes: int4
-// weights stay 4-bit.
-TEST_P(Int4GemmSweep, PacksAsTheReference) {
-  uint32_t seed = 11;
-  for (size_t n : {size_t{1}, nr() - 1, nr(), 3 * nr() + 5}) {
-    for (size_t k : {size_t{1}, kr() + 1, size_t{64}, size_t{127}}) {
-      for (size_t stride : {k, k + 1}) {
-        std::mt19937 rng(seed++);
-        const std::vector<uint8_t> w =
-            FillInt4((n - 1) * stride + k, Fill::kRandom, rng);
-        std::vector<int32_t> bias(n);
-        for (auto& b : bias) b = static_cast<int32_t>(rng() % 100000) - 50000;
-        const float scale = 1.0f;
-        lowbit_gemm_params p;
-        lowbit_gemm_params_init(&p);
-        p.n = n;
-        p.k = k;
-        p.weight_type = LOWBIT_DTYPE_INT4;
-        p.weights = w.data();
-        p.weight_stride = stride;
-        p.bias = bias.data();
-        p.weight_scales = &scale;
-        const size_t bytes = kernel().layout.PackedBytes(n, k);
-        std::vector<uint8_t> want(bytes, 0xEE), got(bytes, 0x11);
-        ref::PackWeights(p, kernel().layout, want.data());
-        PackGemmWeights(p, kernel().layout, got.data());
-        ASSERT_EQ(want, got) << kernel().name << " n=" << n << " k=" << k
-                             << " stride=" << stride;
-        lowbit_gemm_t gemm = nullptr;
-        ASSERT_EQ(PackGemm(&p, kernel(), &gemm), LOWBIT_OK)
-            << lowbit_last_error();
-        size_t handle_bytes = 0;
-        const uint8_t* packed = PackedWeights(gemm, &handle_bytes);
-        ASSERT_EQ(handle_bytes, bytes);
-        EXPECT_EQ(std::memcmp(packed, want.data(), bytes), 0);
-        lowbit_gemm_destroy(gemm);
-        // Nibbles, padded to whole K groups, and the per-channel bias: at
-        // most 0.5 + 8 / K bytes per weight when the blocks are full.
-        if (n % nr() == 0) {
-          EXPECT_LE(static_cast<double>(bytes), n * (0.5 * k + 8.0))
-              << kernel().name << " n=" << n << " k=" << k;
-        }
-      }
-    }
   }
 }
 
@@ -290,23 +241,6 @@ TEST(Int4Api, PackRunAndReject) {
   bad.k = bad.weight_stride = big - 1;
   ASSERT_EQ(lowbit_gemm_pack(&bad, &gemm), LOWBIT_OK) << lowbit_last_error();
   lowbit_gemm_destroy(gemm);
-}
-
-// Convolution does not take int4 weights yet: a clear status, no handle.
-TEST(Int4Api, ConvolutionRejectsInt4Weights) {
-  const uint8_t w[8] = {};
-  const float scale = 1.0f;
-  lowbit_conv2d_params p;
-  lowbit_conv2d_params_init(&p);
-  p.kernel_height = p.kernel_width = 1;
-  p.group_input_channels = 4;
-  p.group_output_channels = 4;
-  p.weight_type = LOWBIT_DTYPE_INT4;
-  p.weights = w;
-  p.weight_scales = &scale;
-  lowbit_conv2d_t conv = nullptr;
-  EXPECT_EQ(lowbit_conv2d_pack(&p, &conv), LOWBIT_ERROR_UNSUPPORTED);
-  EXPECT_EQ(conv, nullptr);
 }
 
 }  // namespace

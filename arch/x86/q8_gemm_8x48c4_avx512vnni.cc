@@ -39,6 +39,9 @@ constexpr size_t kMR = 8;
 // whose A rows and block then outgrow L1.
 constexpr size_t kNarrowIndirectMR = 12;
 constexpr size_t kKR = 4;
+// Int4 tasks expand their weights from 3 row tiles on: at 2 (tok16-1k)
+// expanding cost more than unpacking in each tile.
+constexpr size_t kInt4ExpandMinTiles = 3;
 
 // kNV vectors of 16 channels per block. kFlip: activations arrive as the
 // caller's int8 bytes, turned into A_u by the XOR that broadcasts them
@@ -254,9 +257,9 @@ struct Tile {
 
 namespace target = HWY_NAMESPACE;
 // Constant-initialised (arch/kernels.h): listing them runs no code.
-// The int4 forms (GemmKernel::int4): plain and in-place rows, and for tasks
-// of several row tiles the 8-bit loop on weights expanded once per task;
-// no indirect form yet (int4 convolution is not supported).
+// The int4 forms (GemmKernel::int4): plain, in-place and indirect rows, and
+// for tasks of several row tiles the 8-bit loops (plain, in place,
+// indirect) on weights expanded once per task or run of taps.
 constexpr GemmKernel kQ8Qc4wGemm8x32c4Avx512Vnni = {
     "lowbit_q8_qc4w_gemm_ukernel_8x32c4__avx512vnni",
     "avx512vnni",
@@ -274,11 +277,17 @@ constexpr GemmKernel kQ8Qc4wGemm8x32c4Avx512Vnni = {
     &TileUkernel<target::Tile<2>, target::kMR, 2, 16, uint8_t>,
     nullptr,
     &TileUkernel<target::Tile<2, true, true>, target::kMR, 2, 16, uint8_t>,
+    &TileIndirectUkernel<target::Tile<2, false, true>,
+                         target::kNarrowIndirectMR, 2, 16>,
+    &TileIndirectUkernel<target::Tile<2, true, true>,
+                         target::kNarrowIndirectMR, 2, 16>,
+    target::kNarrowIndirectMR,
     nullptr,
-    nullptr,
-    0,
-    nullptr,
-    &TileUkernel<target::Tile<2, true>, target::kMR, 2, 16, uint8_t>};
+    &TileUkernel<target::Tile<2, true>, target::kMR, 2, 16, uint8_t>,
+    &TileIndirectUkernel<target::Tile<2>, target::kNarrowIndirectMR, 2, 16>,
+    &TileIndirectUkernel<target::Tile<2, true>, target::kNarrowIndirectMR, 2,
+                         16>,
+    target::kInt4ExpandMinTiles};
 constexpr GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni = {
     "lowbit_q8_qc4w_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -296,11 +305,14 @@ constexpr GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni = {
     &TileUkernel<target::Tile<3>, target::kMR, 3, 16, uint8_t>,
     &kQ8Qc4wGemm8x32c4Avx512Vnni,
     &TileUkernel<target::Tile<3, true, true>, target::kMR, 3, 16, uint8_t>,
+    &TileIndirectUkernel<target::Tile<3, false, true>, target::kMR, 3, 16>,
+    &TileIndirectUkernel<target::Tile<3, true, true>, target::kMR, 3, 16>,
+    target::kMR,
     nullptr,
-    nullptr,
-    0,
-    nullptr,
-    &TileUkernel<target::Tile<3, true>, target::kMR, 3, 16, uint8_t>};
+    &TileUkernel<target::Tile<3, true>, target::kMR, 3, 16, uint8_t>,
+    &TileIndirectUkernel<target::Tile<3>, target::kMR, 3, 16>,
+    &TileIndirectUkernel<target::Tile<3, true>, target::kMR, 3, 16>,
+    target::kInt4ExpandMinTiles};
 constexpr GemmKernel kQ8Gemm8x32c4Avx512Vnni = {
     "lowbit_q8_gemm_ukernel_8x32c4__avx512vnni",
     "avx512vnni",

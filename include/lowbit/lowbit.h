@@ -251,10 +251,13 @@ typedef struct lowbit_conv2d_params {
   size_t group_input_channels;  /* Cg */
   size_t group_output_channels; /* Ng */
   lowbit_dtype input_type;      /* INT8 or UINT8 */
-  lowbit_dtype weight_type;     /* INT8 (symmetric, zw = 0) or UINT8 */
+  lowbit_dtype weight_type;     /* INT8 or INT4 (symmetric, zw = 0), or
+                                   UINT8 */
   lowbit_dtype output_type;     /* INT8 or UINT8 */
   lowbit_requant requant;
-  /* OHWI: [groups * Ng][kernel_height][kernel_width][Cg], dense. */
+  /* OHWI: [groups * Ng][kernel_height][kernel_width][Cg], dense; INT4
+   * counts nibbles (element i is nibble i, see LOWBIT_DTYPE_INT4), so a
+   * filter may start in the middle of a byte. */
   const void* weights;
   const int32_t* bias;          /* groups * Ng values, or NULL for zero */
   float input_scale;

@@ -134,6 +134,13 @@ struct GemmKernel {
   // ukernel_flip does (a kernel with both an expanded form and
   // ukernel_flip needs it).
   GemmUkernelFn ukernel_expanded_flip = nullptr;
+  // Optional: the indirect forms reading expanded weights (a convolution's
+  // tasks of several row tiles expand each run of taps they read once).
+  GemmIndirectUkernelFn ukernel_indirect_expanded = nullptr;
+  GemmIndirectUkernelFn ukernel_indirect_expanded_flip = nullptr;
+  // Tasks expand from this many row tiles on (the expansion's cost against
+  // what each tile saves by reading the wider weights).
+  size_t expand_min_tiles = 2;
 };
 
 }  // namespace lowbit

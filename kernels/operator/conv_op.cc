@@ -52,7 +52,8 @@ struct lowbit_conv2d {
   lowbit::OutputStage c4_stage;
   lowbit::GemmOutput tail_out{};
   uint64_t id = 0;
-  // Int8 weights on the GEMM path: each tap's weight sums over c,
+  // Symmetric (int8, int4) weights on the GEMM path: each tap's weight
+  // sums over c,
   // [group][ky * kw + kx][n] with n in GemmPackedBias's layout (bias_count
   // per group), for the pixels whose padded kernel rows or columns are
   // skipped (SkippedTapsBias).
@@ -72,12 +73,6 @@ constexpr size_t kMaxDim = size_t{1} << 30;
 
 lowbit_status ValidateGeometry(const lowbit_conv2d_params& p, size_t* k,
                                size_t* n, const char* fn) {
-  if (p.weight_type == LOWBIT_DTYPE_INT4) {
-    return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "%s: int4 convolution weights are not supported yet (int4 "
-                "GEMM is)",
-                fn);
-  }
   if (p.kernel_height == 0 || p.kernel_width == 0 ||
       p.kernel_height > kMaxDim || p.kernel_width > kMaxDim) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
@@ -151,12 +146,30 @@ lowbit_gemm_params AsGemm(const lowbit_conv2d_params& p, size_t n, size_t k) {
   return g;
 }
 
-// Group g's slice of the whole GEMM.
+// Group g's slice of the whole GEMM. int4 weights count nibbles: a group
+// starting in the middle of a byte is copied into `nibbles`, shifted to
+// start on a byte.
 lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
-                              size_t ng) {
+                              size_t ng, std::vector<uint8_t>* nibbles) {
   lowbit_gemm_params s = all;
   s.n = ng;
-  s.weights = static_cast<const uint8_t*>(all.weights) + g * ng * all.k;
+  const size_t first = g * ng * all.k;  // element
+  const auto* w = static_cast<const uint8_t*>(all.weights);
+  if (all.weight_type != LOWBIT_DTYPE_INT4) {
+    s.weights = w + first;
+  } else if (first % 2 == 0) {
+    s.weights = w + first / 2;
+  } else {
+    const size_t count = ng * all.k;
+    nibbles->assign((count + 1) / 2, 0);
+    for (size_t i = 0; i < count; ++i) {
+      const uint8_t v =
+          static_cast<uint8_t>(WeightElement(all.weight_type, w, first + i)) &
+          0xF;
+      (*nibbles)[i / 2] |= static_cast<uint8_t>(i % 2 == 0 ? v : v << 4);
+    }
+    s.weights = nibbles->data();
+  }
   if (all.bias != nullptr) s.bias = all.bias + g * ng;
   if (all.weight_scales != nullptr && all.weight_scale_count != 1) {
     s.weight_scales = all.weight_scales + g * ng;
@@ -1037,6 +1050,20 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
         p.input_zero_point ^ FormatFlip(kernel.layout.act, p.input_type));
     thread_local ScratchArray<GemmTapSource> bands;
     thread_local ScratchArray<int32_t> band_bias;
+    // Every group's GEMM runs the same kernel (one Ng), so one plan of
+    // bands serves all groups and images.
+    const size_t mr = kernel.indirect_mr;
+    ConvPlan plan;
+    if (mr != 0) {
+      plan = PlanBands(*conv, in_h, in_w, out_h, out_w, mr);
+      if (!bands.Reserve(plan.bands) ||
+          !band_bias.Reserve(std::max<size_t>(plan.skipping, 1) *
+                             conv->bias_count)) {
+        return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                    "%s: cannot allocate %zu bands of %zu bias values", fn,
+                    plan.bands, conv->bias_count);
+      }
+    }
     for (size_t b = 0; b < batch; ++b) {
       for (size_t g = 0; g < p.groups; ++g) {
         lowbit_gemm_t gemm = conv->group_gemms[g];
@@ -1047,7 +1074,6 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
             out + b * image_out + g * p.group_output_channels;
         const GemmTapSource whole{offsets, taps_all, group_in,
                                   conv->zero_row.data()};
-        const size_t mr = GemmKernelOf(gemm).indirect_mr;
         if (mr == 0 || !GemmReadsTaps(gemm, whole)) {
           // Gathered rows: every tap, one GEMM over the image.
           const GemmRowSource src{&Patches::Gather, &patches, &whole};
@@ -1056,14 +1082,6 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
                       group_out, out_stride, GemmOutputOf(gemm), 1, pool, fn);
           if (s != LOWBIT_OK) return s;
           continue;
-        }
-        const ConvPlan plan = PlanBands(*conv, in_h, in_w, out_h, out_w, mr);
-        if (!bands.Reserve(plan.bands) ||
-            !band_bias.Reserve(std::max<size_t>(plan.skipping, 1) *
-                               conv->bias_count)) {
-          return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
-                      "%s: cannot allocate %zu bands of %zu bias values", fn,
-                      plan.bands, conv->bias_count);
         }
         const size_t m = FillBands(*conv, g, in_h, in_w, out_h, out_w, plan,
                                    whole, za_form, bands.data(),
@@ -1222,18 +1240,34 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   c->k = k;
   c->id = g_next_conv_id.fetch_add(1);
   if (p.groups > 1 && p.group_input_channels == 1) {
+    // The depthwise kernels hold each weight as a 16-bit lane (dwconv.h),
+    // whatever its type: int4 weights are widened to int8 for them.
+    std::vector<int8_t> widened;
+    lowbit_gemm_params dw_all = all;
+    lowbit_conv2d_params dw_p = p;
+    if (all.weight_type == LOWBIT_DTYPE_INT4) {
+      widened.resize(n * k);
+      for (size_t i = 0; i < n * k; ++i) {
+        widened[i] =
+            static_cast<int8_t>(WeightElement(all.weight_type, all.weights, i));
+      }
+      dw_all.weight_type = dw_p.weight_type = LOWBIT_DTYPE_INT8;
+      dw_all.weights = widened.data();
+    }
     status = PackDepthwise(
-        all,
+        dw_all,
         DwconvKernelUsed(
-            dwconv != nullptr ? *dwconv : DwconvKernelFor(kernel), p),
+            dwconv != nullptr ? *dwconv : DwconvKernelFor(kernel), dw_p),
         c.get(), fn);
     if (status != LOWBIT_OK) return status;
     *conv = c.release();
     return Succeed();
   }
   c->group_gemms.reserve(p.groups);
+  std::vector<uint8_t> nibbles;
   for (size_t g = 0; g < p.groups; ++g) {
-    const lowbit_gemm_params slice = GroupSlice(all, g, p.group_output_channels);
+    const lowbit_gemm_params slice =
+        GroupSlice(all, g, p.group_output_channels, &nibbles);
     lowbit_gemm_t gemm = nullptr;
     status = PackGemm(&slice, kernel, &gemm, fn, prefer_narrow);
     if (status != LOWBIT_OK) return status;
@@ -1243,18 +1277,19 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   c->zero_row.assign(p.group_input_channels,
                      static_cast<uint8_t>(p.input_zero_point));
   const size_t taps = p.kernel_height * p.kernel_width;
-  if (p.weight_type == LOWBIT_DTYPE_INT8 && taps > 1) {
+  if (p.weight_type != LOWBIT_DTYPE_UINT8 && taps > 1) {
     const size_t nb = GemmPackedBiasCount(c->group_gemms[0]);
     const size_t ng = p.group_output_channels, cg = p.group_input_channels;
     c->bias_count = nb;
     c->tap_sums.assign(p.groups * taps * nb, 0);
-    const auto* w = static_cast<const int8_t*>(p.weights);
     for (size_t g = 0; g < p.groups; ++g) {
       for (size_t n = 0; n < ng; ++n) {
         for (size_t t = 0; t < taps; ++t) {
-          const int8_t* wt = w + ((g * ng + n) * taps + t) * cg;
+          const size_t first = ((g * ng + n) * taps + t) * cg;
           int32_t sum = 0;
-          for (size_t i = 0; i < cg; ++i) sum += wt[i];
+          for (size_t i = 0; i < cg; ++i) {
+            sum += WeightElement(p.weight_type, p.weights, first + i);
+          }
           c->tap_sums[(g * taps + t) * nb + n] = sum;
         }
       }

@@ -326,6 +326,8 @@ struct RunContext {
   // Not null: rows read in place through tap offsets (GemmRowSource::taps)
   // by this function, tap_groups K groups per tap; nothing is gathered.
   GemmIndirectUkernelFn indirect;
+  // The indirect form on expanded weights (when tasks expand).
+  GemmIndirectUkernelFn indirect_expanded;
   const GemmTapSource* taps;  // `bands` of them (GemmRowSource::bands)
   size_t bands;
   size_t tap_groups;
@@ -347,6 +349,10 @@ struct RunContext {
   bool expand;
   uint8_t* expanded;
   size_t expanded_slot_bytes;
+  // Indirect tasks: nonzero when a slot holds the block's whole K (this
+  // many groups) expanded, which a task then expands once for all its
+  // calls; zero when each call expands its own run of taps.
+  size_t expand_whole_groups;
   std::atomic<bool>* slot_busy;
   size_t slots;
   const GemmOutput* raw;  // the output stage of every part but the last
@@ -432,14 +438,20 @@ size_t RoundUp(size_t x, size_t q) { return (x + q - 1) / q * q; }
 // one kernel call; a call continues from the previous one's raw sums in
 // `partial` (nr apart) but for the first. A run of taps is cut into even
 // parts of at most part_groups K groups. The task space pads each band to
-// whole MR tiles (RunGemm); those rows are skipped.
+// whole MR tiles (RunGemm); those rows are skipped. wide: null, or the
+// slot's room for expanded weights: the whole block's, expanded at the
+// first call (RunContext::expand_whole_groups), or each call's run of taps
+// unless the previous call's was the same.
 void IndirectTask(RunContext& ctx, size_t i0, size_t j0, size_t rows,
                   size_t nc, const int32_t* packed_bias,
-                  const uint8_t* weights, int32_t* partial) {
-  const size_t nr = ctx.g->kernel->layout.nr;
-  const size_t group_bytes = ctx.g->kernel->layout.GroupBytes();
+                  const uint8_t* weights, int32_t* partial, uint8_t* wide) {
+  const GemmKernel& kernel = *ctx.g->kernel;
+  const uint8_t* expanded_from = nullptr;  // what wide holds
+  size_t expanded_groups = 0;
+  const size_t nr = kernel.layout.nr;
+  const size_t group_bytes = kernel.layout.GroupBytes();
   const size_t tg = ctx.tap_groups;
-  const size_t mr = ctx.g->kernel->indirect_mr;
+  const size_t mr = kernel.indirect_mr;
   size_t band = 0, band0 = 0;  // the band of row s0, and its first row
   for (size_t s0 = i0; s0 < i0 + rows;) {
     while (ctx.bands > 1 && s0 >= band0 + RoundUp(ctx.taps[band].rows, mr)) {
@@ -477,12 +489,28 @@ void IndirectTask(RunContext& ctx, size_t i0, size_t j0, size_t rows,
         const bool first = r == 0 && g0 == 0;
         const bool last = r + 1 == runs && g0 + groups == run_taps * tg;
         const size_t tap = ts.first_tap + r * ts.run_pitch + g0 / tg;
-        ctx.indirect(seg, nc, groups / tg, tg, offsets + tap, ostride, ts.base,
-                     ts.zero, first ? bias : partial, first ? 0 : nr,
-                     weights + tap * tg * group_bytes,
-                     last ? *ctx.out : *ctx.raw, j0,
-                     last ? static_cast<void*>(out) : partial,
-                     last ? ldc : nr);
+        const uint8_t* w = weights + tap * tg * group_bytes;
+        GemmIndirectUkernelFn ukernel = ctx.indirect;
+        if (wide != nullptr && ctx.expand_whole_groups != 0) {
+          if (expanded_from == nullptr) {
+            kernel.expand_weights(weights, ctx.expand_whole_groups, wide);
+            expanded_from = weights;
+          }
+          w = wide + tap * tg * kernel.expanded_group_bytes;
+          ukernel = ctx.indirect_expanded;
+        } else if (wide != nullptr) {
+          if (w != expanded_from || groups != expanded_groups) {
+            kernel.expand_weights(w, groups, wide);
+            expanded_from = w;
+            expanded_groups = groups;
+          }
+          w = wide;
+          ukernel = ctx.indirect_expanded;
+        }
+        ukernel(seg, nc, groups / tg, tg, offsets + tap, ostride, ts.base,
+                ts.zero, first ? bias : partial, first ? 0 : nr, w,
+                last ? *ctx.out : *ctx.raw, j0,
+                last ? static_cast<void*>(out) : partial, last ? ldc : nr);
       }
     }
     s0 += seg;
@@ -513,7 +541,8 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
   const size_t kgroups = ctx.kgroups;
   const size_t nc = std::min(nr, cols);
   const bool split = ctx.partial != nullptr;
-  const bool expand = ctx.expand && rows > kernel.mr;
+  const size_t mr = ctx.indirect != nullptr ? kernel.indirect_mr : kernel.mr;
+  const bool expand = ctx.expand && rows > (kernel.expand_min_tiles - 1) * mr;
   const bool claim =
       panel_a == nullptr && (split || expand || ctx.src != nullptr);
   const size_t slot = panel_a != nullptr ? panel_slot
@@ -521,7 +550,9 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
                                          : 0;
   int32_t* partial = split ? ctx.partial + slot * ctx.tile_m * nr : nullptr;
   if (ctx.indirect != nullptr) {
-    IndirectTask(ctx, i0, j0, rows, nc, bias, weights, partial);
+    IndirectTask(
+        ctx, i0, j0, rows, nc, bias, weights, partial,
+        expand ? ctx.expanded + slot * ctx.expanded_slot_bytes : nullptr);
   } else {
     size_t a_stride = ctx.kpad;
     if (panel_a == nullptr && ctx.direct != nullptr) {
@@ -654,14 +685,15 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                                          : 1;
   // Rows in place through tap offsets: from here on like rows without a
   // source (no gather, no panels), read by the indirect kernel.
-  GemmIndirectUkernelFn indirect = nullptr;
+  GemmIndirectUkernelFn indirect = nullptr, indirect_expanded = nullptr;
   const GemmTapSource* taps = src != nullptr ? src->taps : nullptr;
   const size_t src_bands = src != nullptr ? src->bands : 1;
   size_t tap_groups = 0;
   if (taps != nullptr && GemmReadsTaps(g, *taps)) {
-    indirect = FormatFlip(kernel.layout.act, g->input_type) != 0
-                   ? kernel.ukernel_indirect_flip
-                   : kernel.ukernel_indirect;
+    const bool flip = FormatFlip(kernel.layout.act, g->input_type) != 0;
+    indirect = flip ? kernel.ukernel_indirect_flip : kernel.ukernel_indirect;
+    indirect_expanded = flip ? kernel.ukernel_indirect_expanded_flip
+                             : kernel.ukernel_indirect_expanded;
     tap_groups = g->k / taps->taps / kernel.layout.kr;
   }
   if (indirect != nullptr) {
@@ -699,13 +731,18 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // starts on a tile (its rows padded to MR there, padding IndirectTask
   // skips), so that no kernel call mixes the rows of two bands.
   if (bands > 1) m = task_rows;
-  // Tasks of several row tiles read the expanded form when there is one.
-  const bool can_expand = kernel.ukernel_expanded != nullptr && m > mr;
+  // Tasks of several row tiles (GemmKernel::expand_min_tiles) read the
+  // expanded form when there is one.
+  const size_t expand_above = (kernel.expand_min_tiles - 1) * mr;
+  const bool can_expand =
+      kernel.ukernel_expanded != nullptr && m > expand_above &&
+      (indirect == nullptr || indirect_expanded != nullptr);
   const size_t group_bytes = can_expand ? kernel.expanded_group_bytes
                                         : kernel.layout.GroupBytes();
   size_t part_groups = std::max<size_t>(1, L2CacheBytes() / 4 / group_bytes);
   const size_t forced_parts = g_part_groups_for_testing.load();
   if (forced_parts != 0) part_groups = forced_parts;
+  const size_t l2_part_groups = part_groups;
   // A single row tile (GEMV) reads each weight once whatever the cut.
   const bool cut_k = m > mr || forced_parts != 0;
   if (indirect != nullptr) {
@@ -803,12 +840,23 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   }
   const bool split = part_groups < kgroups || runs;
   const bool expand =
-      can_expand && tile_m > mr &&
+      can_expand && tile_m > expand_above &&
       !(direct != nullptr && direct == kernel.ukernel_flip &&
         kernel.ukernel_expanded_flip == nullptr);
+  // Indirect tasks expand their block's whole K once where it fits as a
+  // K part would (rn50-3x3-7-s2: border columns' runs of 2 taps, each
+  // expanded per call, cost more than they saved).
+  const size_t block_groups = kernel.layout.KGroups(g->k);
+  const size_t expand_whole_groups =
+      expand && indirect != nullptr && l2_part_groups >= block_groups
+          ? block_groups
+          : 0;
   // Rounded to 64 bytes, so each slot's expanded weights start on a line.
   const size_t expanded_slot_bytes =
-      expand ? RoundUp(part_groups * kernel.expanded_group_bytes, 64) : 0;
+      expand ? RoundUp(std::max(part_groups, expand_whole_groups) *
+                           kernel.expanded_group_bytes,
+                       64)
+             : 0;
   // Room for at least one row, and for several short ones.
   const size_t gathered_bytes =
       src != nullptr ? std::max(RoundUp(g->k, 64), size_t{4096}) / g->k * g->k
@@ -846,6 +894,7 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  kpad,
                  direct,
                  indirect,
+                 indirect_expanded,
                  taps,
                  bands,
                  tap_groups,
@@ -864,6 +913,7 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
                  expand ? reinterpret_cast<uint8_t*>(scratch.expanded.data())
                         : nullptr,
                  expanded_slot_bytes,
+                 expand_whole_groups,
                  split || expand || src != nullptr ? scratch.slot_busy.data()
                                                    : nullptr,
                  threads,

@@ -6,16 +6,6 @@
 
 namespace lowbit {
 namespace ref {
-namespace {
-
-int32_t Element(lowbit_dtype type, const void* base, size_t index) {
-  if (type == LOWBIT_DTYPE_UINT8) {
-    return static_cast<const uint8_t*>(base)[index];
-  }
-  return static_cast<const int8_t*>(base)[index];
-}
-
-}  // namespace
 
 size_t ConvOutputSize(size_t in, size_t kernel, size_t stride,
                       size_t dilation, size_t pad_begin, size_t pad_end) {

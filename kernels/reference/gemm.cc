@@ -8,8 +8,6 @@
 
 namespace lowbit {
 namespace ref {
-namespace {
-
 int32_t Element(lowbit_dtype type, const void* base, size_t index) {
   if (type == LOWBIT_DTYPE_INT4) {  // DESIGN.md §2: low nibble first
     const uint8_t byte = static_cast<const uint8_t*>(base)[index / 2];
@@ -21,6 +19,8 @@ int32_t Element(lowbit_dtype type, const void* base, size_t index) {
   }
   return static_cast<const int8_t*>(base)[index];
 }
+
+namespace {
 
 float WeightScale(const lowbit_gemm_params& p, size_t n) {
   return p.weight_scales[p.weight_scale_count == 1 ? 0 : n];

@@ -12,6 +12,10 @@
 namespace lowbit {
 namespace ref {
 
+// Element `index` of an array of `type`: int8, uint8, or int4 (nibble
+// `index`, low nibble first).
+int32_t Element(lowbit_dtype type, const void* base, size_t index);
+
 // c[m][n] = bias[n] + sum_k (A[m][k] - za) * (W[n][k] - zw).
 void GemmAccumulators(const lowbit_gemm_params& p, size_t m, const void* a,
                       size_t lda, int32_t* c, size_t ldc);
