@@ -1,5 +1,5 @@
 // The packer against the reference packer, byte for byte, for every layout
-// in the kernel table.
+// in the kernel table and every int4 layout.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -25,7 +25,10 @@ struct PackCase {
 
 void CheckPack(const GemmKernel& kernel, const PackCase& c, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::vector<uint8_t> w((c.n - 1) * c.stride + c.k);
+  // Any byte is two valid int4 values.
+  const size_t count = (c.n - 1) * c.stride + c.k;
+  std::vector<uint8_t> w(c.type == LOWBIT_DTYPE_INT4 ? (count + 1) / 2
+                                                     : count);
   for (auto& x : w) x = static_cast<uint8_t>(rng());
   std::vector<int32_t> bias(c.n);
   for (auto& b : bias) b = static_cast<int32_t>(rng());
@@ -86,6 +89,35 @@ TEST_P(PackTest, MatchesReferencePacker) {
 }
 
 LOWBIT_INSTANTIATE_FOR_ALL_KERNELS(PackTest);
+
+// int4 layouts, rows starting on a byte and in a high nibble; packed int4
+// weights stay 4-bit: nibbles padded to whole K groups and the per-channel
+// bias, at most 0.5 + 8 / K bytes per weight when the blocks are full.
+class Int4PackTest : public PackTest {};
+
+TEST_P(Int4PackTest, MatchesReferencePackerAndStaysFourBit) {
+  const GemmKernel& kernel = *GetParam();
+  const size_t nr = kernel.layout.nr;
+  const size_t kr = kernel.layout.kr;
+  uint32_t seed = 11;
+  for (size_t n : {size_t{1}, nr - 1, nr, 3 * nr + 5}) {
+    for (size_t k : {size_t{1}, kr + 1, size_t{64}, size_t{127}}) {
+      for (size_t stride : {k, k + 1}) {
+        for (bool bias : {false, true}) {
+          CheckPack(kernel, {n, k, stride, LOWBIT_DTYPE_INT4, bias}, seed++);
+        }
+      }
+      if (n % nr == 0) {
+        EXPECT_LE(static_cast<double>(kernel.layout.PackedBytes(n, k)),
+                  n * (0.5 * k + 8.0))
+            << kernel.name << " n=" << n << " k=" << k;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, Int4PackTest,
+                         ::testing::ValuesIn(Int4GemmKernels()), KernelName);
 
 // Packed weights, per-channel parameters and scratch start on a cache line:
 // the kernels read them as 64-byte vectors, and one straddling two lines
