@@ -99,10 +99,10 @@ struct Data {
 };
 
 
+// items = 2 * M * N * K operations, whatever the data types.
 void SetCounters(benchmark::State& state, const Shape& s) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
                           s.n * s.k);
-  state.SetLabel("items = int8 ops (2*M*N*K)");
 }
 
 const lowbit::GemmKernel* g_kernel = nullptr;
@@ -148,8 +148,7 @@ void BenchLowbit(benchmark::State& state, Shape s, size_t threads,
     benchmark::ClobberMemory();
   }
   lowbit_gemm_destroy(gemm);
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
-                          s.n * s.k);
+  SetCounters(state, s);
 }
 
 #ifdef LOWBIT_WITH_XNNPACK
@@ -179,8 +178,7 @@ void BenchXnnpackF32(benchmark::State& state, Shape s, size_t threads) {
     benchmark::ClobberMemory();
   }
   xnn_delete_operator(op);
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
-                          s.n * s.k);
+  SetCounters(state, s);
 }
 
 void BenchXnnpack(benchmark::State& state, Shape s, size_t threads,
@@ -226,43 +224,57 @@ void BenchXnnpack(benchmark::State& state, Shape s, size_t threads,
 #endif
 
 #ifdef LOWBIT_WITH_ONEDNN
-// oneDNN's matmul primitive, u8 activations x s8 weights -> s8, int32 bias,
-// per-channel output scales and an output zero point, as lowbit's fp32 mode.
+// oneDNN's matmul primitive: int8 (u8 activations x s8 weights -> s8,
+// int32 bias, per-channel output scales and an output zero point, as
+// lowbit's fp32 mode) or, with f32, fp32 on the same values as floats.
 // The weights are reordered once into the layout the primitive asks for.
 // oneDNN threads with OpenMP: the thread count is set per run.
-void BenchOnednn(benchmark::State& state, Shape s, size_t threads) {
+void BenchOnednn(benchmark::State& state, Shape s, size_t threads, bool f32) {
   using dnnl::memory;
   using dt = memory::data_type;
   using tag = memory::format_tag;
   omp_set_num_threads(static_cast<int>(threads));
   Data d(s);
+  std::vector<float> fa, fw, fbias, fc;
+  if (f32) {
+    fa.assign(d.a.begin(), d.a.end());
+    fw.assign(d.w.begin(), d.w.end());
+    fbias.assign(d.bias.begin(), d.bias.end());
+    fc.resize(s.m * s.n);
+  }
+  const auto data = [&](auto& floats, auto& ints) -> void* {
+    return f32 ? static_cast<void*>(floats.data())
+               : static_cast<void*>(ints.data());
+  };
   const memory::dim M = s.m, K = s.k, N = s.n;
   try {
     dnnl::engine engine(dnnl::engine::kind::cpu, 0);
     dnnl::stream stream(engine);
-    const memory::desc src_md({M, K}, dt::u8, tag::ab);
-    const memory::desc any_w_md({K, N}, dt::s8, tag::any);
-    const memory::desc bias_md({1, N}, dt::s32, tag::ab);
-    const memory::desc dst_md({M, N}, dt::s8, tag::ab);
-    std::vector<float> scales(s.n);
-    for (size_t n = 0; n < s.n; ++n) {
-      scales[n] = d.input_scale * d.scales[n] / d.output_scale;
-    }
+    const memory::desc src_md({M, K}, f32 ? dt::f32 : dt::u8, tag::ab);
+    const memory::desc any_w_md({K, N}, f32 ? dt::f32 : dt::s8, tag::any);
+    const memory::desc bias_md({1, N}, f32 ? dt::f32 : dt::s32, tag::ab);
+    const memory::desc dst_md({M, N}, f32 ? dt::f32 : dt::s8, tag::ab);
     dnnl::primitive_attr attr;
-    attr.set_output_scales(1 << 1, scales);
-    attr.set_zero_points(DNNL_ARG_DST, 0, {-3});
+    if (!f32) {
+      std::vector<float> scales(s.n);
+      for (size_t n = 0; n < s.n; ++n) {
+        scales[n] = d.input_scale * d.scales[n] / d.output_scale;
+      }
+      attr.set_output_scales(1 << 1, scales);
+      attr.set_zero_points(DNNL_ARG_DST, 0, {-3});
+    }
     const dnnl::matmul::primitive_desc pd(
         dnnl::matmul::desc(src_md, any_w_md, bias_md, dst_md), attr, engine);
     // W[N][K] row-major is the {K, N} matrix in "ba" order.
-    memory user_w({{K, N}, dt::s8, tag::ba}, engine, d.w.data());
+    memory user_w({{K, N}, any_w_md.data_type(), tag::ba}, engine,
+                  data(fw, d.w));
     memory w(pd.weights_desc(), engine);
     dnnl::reorder(user_w, w).execute(stream, user_w, w);
-    memory src(src_md, engine, d.a.data());
-    memory bias(bias_md, engine, d.bias.data());
-    memory dst(dst_md, engine, d.c.data());
+    memory src(src_md, engine, data(fa, d.a));
+    memory bias(bias_md, engine, data(fbias, d.bias));
+    memory dst(dst_md, engine, data(fc, d.c));
     const dnnl::matmul matmul(pd);
-    state.SetLabel(std::string("items = int8 ops (2*M*N*K); ") +
-                   pd.impl_info_str());
+    state.SetLabel(pd.impl_info_str());
     for (auto _ : state) {
       matmul.execute(stream, {{DNNL_ARG_SRC, src},
                               {DNNL_ARG_WEIGHTS, w},
@@ -274,50 +286,7 @@ void BenchOnednn(benchmark::State& state, Shape s, size_t threads) {
   } catch (const dnnl::error& e) {
     return state.SkipWithError(e.what());
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
-                          s.n * s.k);
-}
-
-// oneDNN's fp32 matmul on the same values as floats.
-void BenchOnednnF32(benchmark::State& state, Shape s, size_t threads) {
-  using dnnl::memory;
-  using dt = memory::data_type;
-  using tag = memory::format_tag;
-  omp_set_num_threads(static_cast<int>(threads));
-  Data d(s);
-  std::vector<float> a(d.a.begin(), d.a.end()), w(d.w.begin(), d.w.end()),
-      bias(d.bias.begin(), d.bias.end()), c(s.m * s.n);
-  const memory::dim M = s.m, K = s.k, N = s.n;
-  try {
-    dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    dnnl::stream stream(engine);
-    const memory::desc src_md({M, K}, dt::f32, tag::ab);
-    const memory::desc any_w_md({K, N}, dt::f32, tag::any);
-    const memory::desc bias_md({1, N}, dt::f32, tag::ab);
-    const memory::desc dst_md({M, N}, dt::f32, tag::ab);
-    const dnnl::matmul::primitive_desc pd(
-        dnnl::matmul::desc(src_md, any_w_md, bias_md, dst_md), engine);
-    memory user_w({{K, N}, dt::f32, tag::ba}, engine, w.data());
-    memory wr(pd.weights_desc(), engine);
-    dnnl::reorder(user_w, wr).execute(stream, user_w, wr);
-    memory src(src_md, engine, a.data());
-    memory b(bias_md, engine, bias.data());
-    memory dst(dst_md, engine, c.data());
-    const dnnl::matmul matmul(pd);
-    state.SetLabel(pd.impl_info_str());
-    for (auto _ : state) {
-      matmul.execute(stream, {{DNNL_ARG_SRC, src},
-                              {DNNL_ARG_WEIGHTS, wr},
-                              {DNNL_ARG_BIAS, b},
-                              {DNNL_ARG_DST, dst}});
-      stream.wait();
-      benchmark::ClobberMemory();
-    }
-  } catch (const dnnl::error& e) {
-    return state.SkipWithError(e.what());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * s.m *
-                          s.n * s.k);
+  SetCounters(state, s);
 }
 #endif
 
@@ -426,7 +395,8 @@ int main(int argc, char** argv) {
         }
 #ifdef LOWBIT_WITH_ONEDNN
         if (std::strcmp(impl, "onednn_matmul") == 0) {
-          b = benchmark::RegisterBenchmark(name.c_str(), BenchOnednn, s, t);
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchOnednn, s, t,
+                                           false);
         }
 #endif
 #ifdef LOWBIT_WITH_XNNPACK
@@ -454,7 +424,8 @@ int main(int argc, char** argv) {
 #endif
 #ifdef LOWBIT_WITH_ONEDNN
         if (std::strcmp(impl, "onednn_f32_matmul") == 0) {
-          b = benchmark::RegisterBenchmark(name.c_str(), BenchOnednnF32, s, t);
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchOnednn, s, t,
+                                           true);
         }
 #endif
         if (b != nullptr) b->UseRealTime()->Unit(benchmark::kMicrosecond);
