@@ -6,11 +6,14 @@
 //
 // Activations arrive as signed bytes A_s (uint8 A XORed with 0x80) and the
 // packed bias already holds -za_s * sum W' (layout.h, ActFormat::kInt8).
-// Built with -march=armv8.2-a+crypto+dotprod only (CMakeLists.txt).
+// Built with -march=armv8.2-a+crypto+dotprod only (CMakeLists.txt). Its
+// int4 form, lowbit_q8_qc4w_gemm_ukernel_4x16c4__neondot, reads a group's
+// 16 channels x 4 k as two 16-byte runs of nibbles (int4_neon-inl.h).
 #include <arm_neon.h>
 
 #include <cstring>
 
+#include "arch/arm/int4_neon-inl.h"
 #include "arch/kernels.h"
 #include "hwy/highway.h"
 #include "kernels/gemm/epilogue-inl.h"
@@ -29,9 +32,11 @@ constexpr size_t kMR = 4;
 constexpr size_t kNV = 4;
 constexpr size_t kNR = kNV * 4;
 constexpr size_t kKR = 4;
-constexpr size_t kGroupBytes = kNR * kKR;
 
+template <bool kInt4>
 struct Tile {
+  static constexpr size_t kGroupBytes = kInt4 ? kNR * kKR / 2 : kNR * kKR;
+
   // One K group: activation group L (4 bytes) of each row's a[m].
   template <size_t MR, size_t NV, int L>
   static HWY_INLINE void Step(int32x4_t (&acc)[MR][NV], const int8_t* w,
@@ -41,8 +46,12 @@ struct Tile {
     // registers and spills or copies accumulators inside the loop.
     __asm__("" : "+r"(w));
     int8x16_t wv[NV];
-    LOWBIT_UNROLL
-    for (size_t j = 0; j < NV; ++j) wv[j] = vld1q_s8(w + 16 * j);
+    if constexpr (kInt4) {
+      UnpackInt4(w, wv);
+    } else {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) wv[j] = vld1q_s8(w + 16 * j);
+    }
     LOWBIT_UNROLL
     for (size_t m = 0; m < MR; ++m) {
       LOWBIT_UNROLL
@@ -97,7 +106,19 @@ struct Tile {
 }  // namespace HWY_NAMESPACE
 
 namespace target = HWY_NAMESPACE;
-// Constant-initialised (arch/kernels.h): listing it runs no code.
+// Constant-initialised (arch/kernels.h): listing them runs no code.
+constexpr GemmKernel kQ8Qc4wGemm4x16c4NeonDot = {
+    "lowbit_q8_qc4w_gemm_ukernel_4x16c4__neondot",
+    "neondot",
+    "neondot",
+    Isa::kNeonDot,
+    0,
+    target::kMR,
+    GemmLayout{target::kNR, target::kKR, ActFormat::kInt8,
+               target::kNeonNibbleSpan},
+    &TileUkernel<target::Tile<true>, target::kMR, target::kNV, 4, int8_t>,
+    &target::PrepareActivations8<ActFormat::kInt8>,
+    &target::RequantizeFullVectors};
 constexpr GemmKernel kQ8Gemm4x16c4NeonDot = {
     "lowbit_q8_gemm_ukernel_4x16c4__neondot",
     "neondot",
@@ -106,8 +127,17 @@ constexpr GemmKernel kQ8Gemm4x16c4NeonDot = {
     0,
     target::kMR,
     GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
-    &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int8_t>,
+    &TileUkernel<target::Tile<false>, target::kMR, target::kNV, 4, int8_t>,
     &target::PrepareActivations8<ActFormat::kInt8>,
-    &target::RequantizeFullVectors};
+    &target::RequantizeFullVectors,
+    nullptr,
+    0,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    0,
+    &kQ8Qc4wGemm4x16c4NeonDot};
 
 }  // namespace lowbit

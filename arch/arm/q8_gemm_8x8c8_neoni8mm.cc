@@ -9,11 +9,14 @@
 // paired in one register (8-byte loads, ins). Accumulator
 // (p, q) holds rows 2p, 2p+1 x channels 2q, 2q+1; the epilogue unzips them
 // back into rows. Activations as for sdot (ActFormat::kInt8). Built with
-// -march=armv8.2-a+crypto+dotprod+i8mm only (CMakeLists.txt).
+// -march=armv8.2-a+crypto+dotprod+i8mm only (CMakeLists.txt). Its int4
+// form, lowbit_q8_qc4w_gemm_ukernel_8x8c8__neoni8mm, reads a group's
+// 8 channels x 8 k as two 16-byte runs of nibbles (int4_neon-inl.h).
 #include <arm_neon.h>
 
 #include <cstring>
 
+#include "arch/arm/int4_neon-inl.h"
 #include "arch/kernels.h"
 #include "hwy/highway.h"
 #include "kernels/gemm/epilogue-inl.h"
@@ -32,16 +35,22 @@ constexpr size_t kMR = 8;
 constexpr size_t kNV = 2;  // int32x4 vectors per row: 8 channels
 constexpr size_t kNR = kNV * 4;
 constexpr size_t kKR = 8;
-constexpr size_t kGroupBytes = kNR * kKR;
 
+template <bool kInt4>
 struct Tile {
+  static constexpr size_t kGroupBytes = kInt4 ? kNR * kKR / 2 : kNR * kKR;
+
   // One K group: a[p] holds the group of rows 2p and 2p+1.
   template <size_t P, size_t Q>
   static HWY_INLINE void Step(int32x4_t (&acc)[P][Q], const int8_t* w,
                               const int8x16_t (&a)[P]) {
     int8x16_t wv[Q];
-    LOWBIT_UNROLL
-    for (size_t q = 0; q < Q; ++q) wv[q] = vld1q_s8(w + 16 * q);
+    if constexpr (kInt4) {
+      UnpackInt4(w, wv);
+    } else {
+      LOWBIT_UNROLL
+      for (size_t q = 0; q < Q; ++q) wv[q] = vld1q_s8(w + 16 * q);
+    }
     LOWBIT_UNROLL
     for (size_t p = 0; p < P; ++p) {
       LOWBIT_UNROLL
@@ -113,7 +122,19 @@ struct Tile {
 }  // namespace HWY_NAMESPACE
 
 namespace target = HWY_NAMESPACE;
-// Constant-initialised (arch/kernels.h): listing it runs no code.
+// Constant-initialised (arch/kernels.h): listing them runs no code.
+constexpr GemmKernel kQ8Qc4wGemm8x8c8NeonI8mm = {
+    "lowbit_q8_qc4w_gemm_ukernel_8x8c8__neoni8mm",
+    "neoni8mm",
+    "neoni8mm",
+    Isa::kNeonI8mm,
+    0,
+    target::kMR,
+    GemmLayout{target::kNR, target::kKR, ActFormat::kInt8,
+               target::kNeonNibbleSpan},
+    &TileUkernel<target::Tile<true>, target::kMR, target::kNV, 4, int8_t>,
+    &target::PrepareActivations8<ActFormat::kInt8>,
+    &target::RequantizeFullVectors};
 constexpr GemmKernel kQ8Gemm8x8c8NeonI8mm = {
     "lowbit_q8_gemm_ukernel_8x8c8__neoni8mm",
     "neoni8mm",
@@ -122,8 +143,17 @@ constexpr GemmKernel kQ8Gemm8x8c8NeonI8mm = {
     0,
     target::kMR,
     GemmLayout{target::kNR, target::kKR, ActFormat::kInt8},
-    &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int8_t>,
+    &TileUkernel<target::Tile<false>, target::kMR, target::kNV, 4, int8_t>,
     &target::PrepareActivations8<ActFormat::kInt8>,
-    &target::RequantizeFullVectors};
+    &target::RequantizeFullVectors,
+    nullptr,
+    0,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    0,
+    &kQ8Qc4wGemm8x8c8NeonI8mm};
 
 }  // namespace lowbit
