@@ -12,6 +12,8 @@ namespace lowbit {
 #if defined(LOWBIT_ARCH_X86_64)
 extern const GemmKernel kQ8Gemm8x48c4Avx512Vnni;  // arch/x86/
 extern const GemmKernel kQ8Gemm8x32c4Avx512Vnni;
+extern const GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni;  // their int4 forms
+extern const GemmKernel kQ8Qc4wGemm8x32c4Avx512Vnni;
 extern const GemmKernel kQ8Gemm6x16c2Avx2;
 // Row runs on the c4 form (kernels/dwconv/dwconv.h); the rest of a
 // depthwise convolution runs on the AVX3_DL Highway kernel.

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "hwy/targets.h"
 #include "kernels/gemm/kernel_table.h"
@@ -38,6 +39,43 @@ TEST(Dispatch, TableIsInPriorityOrder) {
   // The last entry is the always-valid fallback.
   EXPECT_TRUE(CpuSupports(*kernels.back())) << kernels.back()->name;
   EXPECT_EQ(FindGemmKernel("no such kernel"), nullptr);
+}
+
+// A kernel's expanded form (GemmKernel::expanded) runs the same tiles as
+// the kernel: the operator plans with one and calls the other.
+TEST(Dispatch, ExpandedFormsMatchTheirKernels) {
+  std::vector<const GemmKernel*> all = GemmKernels();
+  all.insert(all.end(), Int4GemmKernels().begin(), Int4GemmKernels().end());
+  size_t expanded = 0;
+  for (const GemmKernel* k : all) {
+    if (k->expanded == nullptr) {
+      EXPECT_EQ(k->expand_weights, nullptr) << k->name;
+      continue;
+    }
+    ++expanded;
+    const GemmKernel& e = *k->expanded;
+    EXPECT_NE(k->expand_weights, nullptr) << k->name;
+    EXPECT_GT(k->expanded_group_bytes, 0u) << k->name;
+    EXPECT_EQ(e.mr, k->mr) << k->name;
+    EXPECT_EQ(e.layout.nr, k->layout.nr) << k->name;
+    EXPECT_EQ(e.layout.kr, k->layout.kr) << k->name;
+    EXPECT_EQ(e.layout.act, k->layout.act) << k->name;
+    EXPECT_EQ(e.requires, k->requires) << k->name;
+    EXPECT_NE(e.ukernel, nullptr) << k->name;
+    // Each in-place or indirect form of the kernel has an expanded one.
+    EXPECT_EQ(e.ukernel_flip != nullptr, k->ukernel_flip != nullptr) << k->name;
+    EXPECT_EQ(e.ukernel_indirect != nullptr, k->ukernel_indirect != nullptr)
+        << k->name;
+    EXPECT_EQ(e.ukernel_indirect_flip != nullptr,
+              k->ukernel_indirect_flip != nullptr)
+        << k->name;
+    if (k->ukernel_indirect != nullptr) {
+      EXPECT_EQ(e.indirect_mr, k->indirect_mr) << k->name;
+    }
+  }
+#if defined(__x86_64__)
+  EXPECT_GE(expanded, 3u);  // AVX2, and the AVX-512 VNNI int4 kernels
+#endif
 }
 
 TEST(Dispatch, ChoosesTheFirstSupportedKernel) {

@@ -6,7 +6,7 @@
 //
 // Same packed layout as the Highway kernels' 16-channel c2 blocks (int8).
 // Two inner loops read it:
-//   - ukernel_expanded: a task of several row tiles first widens its
+//   - the expanded form: a task of several row tiles first widens its
 //     block's weights to int16 once (ExpandWeights), so each K pair is 2
 //     weight loads, 6 activation broadcasts (both pure loads), 12 vpmaddwd
 //     and 12 vpaddd: the multiplies and adds fill the vector pipes and
@@ -144,7 +144,20 @@ struct Tile {
 }  // namespace HWY_NAMESPACE
 
 namespace target = HWY_NAMESPACE;
-// Constant-initialised (arch/kernels.h): listing it runs no code.
+// Constant-initialised (arch/kernels.h): listing it runs no code. The
+// expanded form is not in the table: the operator runs it on weights
+// ExpandWeights widened, in the sweep too.
+constexpr GemmKernel kQ8Gemm6x16c2Avx2Expanded = {
+    "lowbit_q8_gemm_ukernel_6x16c2__avx2 (int16 weights)",
+    "avx2",
+    "avx2",
+    Isa::kAvx2,
+    0,
+    target::kMR,
+    GemmLayout{target::kNR, target::kKR, ActFormat::kInt16},
+    &TileUkernel<target::Tile<true>, target::kMR, target::kNV, 8, int16_t>,
+    &target::PrepareActivations16,
+    &target::RequantizeWithFp32Narrow<target::Avx2Narrow>};
 constexpr GemmKernel kQ8Gemm6x16c2Avx2 = {
     "lowbit_q8_gemm_ukernel_6x16c2__avx2",
     "avx2",
@@ -158,6 +171,6 @@ constexpr GemmKernel kQ8Gemm6x16c2Avx2 = {
     &target::RequantizeWithFp32Narrow<target::Avx2Narrow>,
     &target::ExpandWeights,
     target::kNR * target::kKR * sizeof(int16_t),
-    &TileUkernel<target::Tile<true>, target::kMR, target::kNV, 8, int16_t>};
+    &kQ8Gemm6x16c2Avx2Expanded};
 
 }  // namespace lowbit

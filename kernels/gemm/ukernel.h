@@ -99,12 +99,14 @@ struct GemmKernel {
   // wider operands than the packed weights (int16 for vpmaddwd) would
   // otherwise widen every weight each time a row tile reads it. When a task
   // has more than one row tile, the operator expands the task's block (its
-  // K part) into per-thread scratch and runs ukernel_expanded, whose `w` is
+  // K part) into per-thread scratch and runs `expanded`'s forms (ukernel,
+  // ukernel_flip, the indirect ones; same mr and indirect_mr), whose `w` is
   // that scratch; a single row tile (GEMV) streams the packed bytes through
-  // ukernel. Both give the same bytes; the sweep runs both.
+  // this kernel's. Both give the same bytes; the sweep runs both. For an
+  // int4 kernel, `expanded` is its 8-bit sibling.
   ExpandWeightsFn expand_weights = nullptr;
   size_t expanded_group_bytes = 0;
-  GemmUkernelFn ukernel_expanded = nullptr;
+  const GemmKernel* expanded = nullptr;
   // Optional: the same kernel on narrower blocks, which the public entry
   // points take for channel counts this one's NR divides badly
   // (KernelForChannels, kernel_table.h). Listed in the table too, so the
@@ -130,14 +132,6 @@ struct GemmKernel {
   // (Int4KernelFor, kernel_table.h). Not in the table: Int4GemmKernels
   // lists them.
   const GemmKernel* int4 = nullptr;
-  // Optional: ukernel_expanded reading the caller's rows in place as
-  // ukernel_flip does (a kernel with both an expanded form and
-  // ukernel_flip needs it).
-  GemmUkernelFn ukernel_expanded_flip = nullptr;
-  // Optional: the indirect forms reading expanded weights (a convolution's
-  // tasks of several row tiles expand each run of taps they read once).
-  GemmIndirectUkernelFn ukernel_indirect_expanded = nullptr;
-  GemmIndirectUkernelFn ukernel_indirect_expanded_flip = nullptr;
   // Tasks expand from this many row tiles on (the expansion's cost against
   // what each tile saves by reading the wider weights).
   size_t expand_min_tiles = 2;

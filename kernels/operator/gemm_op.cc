@@ -296,7 +296,7 @@ struct Scratch {
   ScratchArray<int32_t> row_offset;
   ScratchArray<std::atomic<uint32_t>> panel_state;  // see PreparePanel
   // Per running task (see ClaimSlot): K blocking's tile of int32 partial
-  // sums, and the block's weights expanded for ukernel_expanded.
+  // sums, and the block's weights expanded for the expanded kernel.
   ScratchArray<int32_t> partial;
   ScratchArray<int16_t> expanded;
   ScratchArray<uint8_t> gathered;  // one gathered row (GemmRowSource)
@@ -574,8 +574,8 @@ void GemmTaskOn(RunContext& ctx, size_t i0, size_t j0, size_t rows,
         kernel.expand_weights(w, groups, wide);
         w = wide;
         ukernel = ctx.direct != nullptr && ctx.direct == kernel.ukernel_flip
-                      ? kernel.ukernel_expanded_flip
-                      : kernel.ukernel_expanded;
+                      ? kernel.expanded->ukernel_flip
+                      : kernel.expanded->ukernel;
       }
       // All the task's rows in one call; the kernel steps through its tiles.
       void* part_out =
@@ -692,8 +692,10 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   if (taps != nullptr && GemmReadsTaps(g, *taps)) {
     const bool flip = FormatFlip(kernel.layout.act, g->input_type) != 0;
     indirect = flip ? kernel.ukernel_indirect_flip : kernel.ukernel_indirect;
-    indirect_expanded = flip ? kernel.ukernel_indirect_expanded_flip
-                             : kernel.ukernel_indirect_expanded;
+    const GemmKernel* wide = kernel.expanded;
+    indirect_expanded = wide == nullptr ? nullptr
+                        : flip          ? wide->ukernel_indirect_flip
+                                        : wide->ukernel_indirect;
     tap_groups = g->k / taps->taps / kernel.layout.kr;
   }
   if (indirect != nullptr) {
@@ -735,7 +737,7 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   // expanded form when there is one.
   const size_t expand_above = (kernel.expand_min_tiles - 1) * mr;
   const bool can_expand =
-      kernel.ukernel_expanded != nullptr && m > expand_above &&
+      kernel.expanded != nullptr && m > expand_above &&
       (indirect == nullptr || indirect_expanded != nullptr);
   const size_t group_bytes = can_expand ? kernel.expanded_group_bytes
                                         : kernel.layout.GroupBytes();
@@ -842,7 +844,7 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   const bool expand =
       can_expand && tile_m > expand_above &&
       !(direct != nullptr && direct == kernel.ukernel_flip &&
-        kernel.ukernel_expanded_flip == nullptr);
+        kernel.expanded->ukernel_flip == nullptr);
   // Indirect tasks expand their block's whole K once where it fits as a
   // K part would (rn50-3x3-7-s2: border columns' runs of 2 taps, each
   // expanded per call, cost more than they saved).

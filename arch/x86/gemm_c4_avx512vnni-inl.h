@@ -1,0 +1,266 @@
+// The loop of the AVX-512 VNNI c4 GEMM kernels, K in groups of 4, on
+// vpdpbusd (64 unsigned x signed byte products summed into 16 int32 lanes
+// per instruction, without saturation). One template, instantiated by
+// q8_gemm_8x48c4_avx512vnni.cc (8-bit weights) and
+// q8_qc4w_gemm_8x48c4_avx512vnni.cc (int4), each only for the forms its
+// descriptors list: the template sits in an anonymous namespace, so the two
+// translation units neither share nor repeat an instance, and the int4
+// kernels reach the 8-bit loops through their siblings' descriptors
+// (GemmKernel::expanded). Two files because one took 8 minutes to compile
+// under ASan.
+//
+// Activations arrive as unsigned bytes A_u (int8 A XORed with 0x80) and the
+// packed bias already holds -za_u * sum W' (layout.h, ActFormat::kUint8), so
+// the loop is nothing but broadcasts, weight loads and vpdpbusd. Built with
+// the AVX-512 flags only (CMakeLists.txt); the epilogue is the shared
+// Highway one, compiled for the static AVX3 target, but for the fp32
+// mode's, which packs before it clamps (fp32_narrow-inl.h).
+#ifndef LOWBIT_ARCH_X86_GEMM_C4_AVX512VNNI_INL_H_
+#define LOWBIT_ARCH_X86_GEMM_C4_AVX512VNNI_INL_H_
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "arch/kernels.h"
+#include "arch/x86/fp32_narrow_avx512-inl.h"
+#include "hwy/highway.h"
+#include "kernels/gemm/epilogue-inl.h"
+#include "kernels/gemm/prepare8-inl.h"
+#include "kernels/gemm/tile_dispatch.h"
+
+#if HWY_TARGET != HWY_AVX3
+#error "build this file with the AVX-512 flags of CMakeLists.txt"
+#endif
+
+namespace lowbit {
+namespace HWY_NAMESPACE {
+namespace {
+
+constexpr size_t kMR = 8;
+// The narrow sibling's indirect form (convolutions) takes 12 rows: 24
+// accumulators, 2 weight vectors, the broadcast and the flip constant fill
+// the 32 registers, and a third fewer weight loads per multiply-add pays
+// where a block's weights stream from L2 (rn50-3x3-14: +5%, rn50-3x3-56:
+// +4%). Its plain form keeps 8: 12 rows measured 2% slower on sq-256..1024,
+// whose A rows and block then outgrow L1.
+constexpr size_t kNarrowIndirectMR = 12;
+constexpr size_t kKR = 4;
+// Int4 tasks expand their weights from 3 row tiles on: at 2 (tok16-1k)
+// expanding cost more than unpacking in each tile.
+constexpr size_t kInt4ExpandMinTiles = 3;
+
+// kNV vectors of 16 channels per block. kFlip: activations arrive as the
+// caller's int8 bytes, turned into A_u by the XOR that broadcasts them
+// (one EVEX instruction with an embedded broadcast, like the plain
+// broadcast it replaces), so a GEMM with int8 input reads it in place.
+// kInt4: the weights are the int4 layout of span 64 (layout.h): a group's
+// vectors 0 and 1 are the low and high nibbles of one 64-byte run (masked,
+// the high ones shifted down, each sign-extended by one vpshufb), and
+// vector 2 of a 48-channel block those of a last 32-byte run, joined into
+// one vector: 10 instructions for 3 vectors of 64 weights.
+template <size_t kNV, bool kFlip = false, bool kInt4 = false>
+struct Tile {
+  static constexpr size_t kNR = kNV * 16;
+  static constexpr size_t kVectorBytes = kInt4 ? 32 : 64;
+  static constexpr size_t kNibbleSpan = 64;
+  static constexpr size_t kGroupBytes = kNV * kVectorBytes;
+  // Full tiles fetch weights this far ahead (they stream from L2 for large
+  // K). One- and two-row tiles (GEMV) leave it to the hardware prefetcher,
+  // which measured faster on their purely sequential weight stream. A
+  // block of fewer K groups than that (small-K GEMM, the first layers of
+  // image networks) would only fetch past its own end: the plain form's
+  // full tiles then run without (mnv1-conv0 +4%, mnv1-pw1 +3%).
+  static constexpr size_t kPrefetchGroups = 64;
+  static constexpr size_t kPrefetchBytes = kPrefetchGroups * kGroupBytes;
+
+  // The NV weight vectors of the group at p.
+  template <size_t NV>
+  static HWY_INLINE void Weights(const uint8_t* p, __m512i (&wv)[NV]) {
+    if constexpr (kInt4) {
+      const __m512i nibble = _mm512_set1_epi8(0x0F);
+      // Byte i of each 128-bit lane: nibble i as a signed value.
+      const __m512i extend = _mm512_set4_epi32(
+          static_cast<int>(0xFFFEFDFCu), static_cast<int>(0xFBFAF9F8u),
+          0x07060504, 0x03020100);
+      const __m512i x = _mm512_loadu_si512(p);
+      wv[0] = _mm512_shuffle_epi8(extend, _mm512_and_si512(x, nibble));
+      if constexpr (NV >= 2) {
+        wv[1] = _mm512_shuffle_epi8(
+            extend, _mm512_and_si512(_mm512_srli_epi16(x, 4), nibble));
+      }
+      if constexpr (NV == 3) {
+        const __m256i y =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 64));
+        const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(y),
+                                                _mm256_srli_epi16(y, 4), 1);
+        wv[2] = _mm512_shuffle_epi8(extend, _mm512_and_si512(both, nibble));
+      }
+    } else {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) wv[j] = _mm512_loadu_si512(p + 64 * j);
+    }
+  }
+
+  // GemmKernel::expand_weights of the int4 form: kgroups groups widened to
+  // the 8-bit layout, which the 8-bit kernel then reads for every row tile
+  // of a task (the loop above unpacks once per group and tile: on 8-row
+  // tiles that cost 18% of tok128-ffn-up).
+  static void ExpandInt4(const uint8_t* w, size_t kgroups, void* out) {
+    auto* dst = static_cast<uint8_t*>(out);
+    for (size_t g = 0; g < kgroups; ++g, w += kGroupBytes) {
+      __m512i wv[kNV];
+      Weights(w, wv);
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < kNV; ++j, dst += 64) {
+        _mm512_storeu_si512(dst, wv[j]);
+      }
+    }
+  }
+
+  // The loop of both forms: `taps` runs of tap_groups K groups, row m of
+  // run t at row_at(t, m) (one run of all K groups, rows a_stride apart,
+  // for Run). The body is written inline: accumulator arrays handed to a
+  // helper by reference end up in memory instead of registers.
+  template <size_t MR, size_t NV, bool kPrefetch = true, class RowAt>
+  static HWY_INLINE void Loop(size_t taps, size_t tap_groups,
+                              const RowAt& row_at, const int32_t* row_offset,
+                              const int32_t* init, size_t init_stride,
+                              const uint8_t* w, const GemmOutput& out,
+                              size_t n0, size_t nc, void* c, size_t ldc) {
+    // One or two rows leave too few independent accumulators to cover the
+    // multiply-add latency: alternate K groups between S sets.
+    constexpr size_t S = MR == 1 ? 4 : MR == 2 ? 2 : 1;
+    __m512i acc[S][MR][NV];
+    LOWBIT_UNROLL
+    for (size_t s = 0; s < S; ++s) {
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          // Starting from init (not from zero) also keeps GCC from
+          // copying the tied accumulator operand through other registers.
+          acc[s][m][j] =
+              s == 0 ? _mm512_loadu_si512(init + m * init_stride + 16 * j)
+                     : _mm512_setzero_si512();
+        }
+      }
+    }
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    const auto broadcast = [&](const uint8_t* p) {
+      int32_t quad;
+      std::memcpy(&quad, p, sizeof(quad));
+      const __m512i v = _mm512_set1_epi32(quad);
+      return kFlip ? _mm512_xor_si512(v, flip) : v;
+    };
+    const uint8_t* wg = w;
+    for (size_t t = 0; t < taps; ++t) {
+      const uint8_t* rows[MR];
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) rows[m] = row_at(t, m);
+      size_t g = 0;
+      for (; g + S <= tap_groups; g += S) {
+        LOWBIT_UNROLL
+        for (size_t s = 0; s < S; ++s, wg += kGroupBytes) {
+          if constexpr (S == 1 && kPrefetch) {
+            LOWBIT_UNROLL
+            for (size_t j = 0; j < (NV * kVectorBytes + 63) / 64; ++j) {
+              _mm_prefetch(
+                  reinterpret_cast<const char*>(wg + kPrefetchBytes) + 64 * j,
+                  _MM_HINT_T0);
+            }
+          }
+          __m512i wv[NV];
+          Weights(wg, wv);
+          LOWBIT_UNROLL
+          for (size_t m = 0; m < MR; ++m) {
+            const __m512i av = broadcast(rows[m] + (g + s) * kKR);
+            LOWBIT_UNROLL
+            for (size_t j = 0; j < NV; ++j) {
+              acc[s][m][j] = _mm512_dpbusd_epi32(acc[s][m][j], av, wv[j]);
+            }
+          }
+        }
+      }
+      for (; g < tap_groups; ++g, wg += kGroupBytes) {  // only when S > 1
+        __m512i wv[NV];
+        Weights(wg, wv);
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          const __m512i av = broadcast(rows[m] + g * kKR);
+          LOWBIT_UNROLL
+          for (size_t j = 0; j < NV; ++j) {
+            acc[0][m][j] = _mm512_dpbusd_epi32(acc[0][m][j], av, wv[j]);
+          }
+        }
+      }
+    }
+
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        LOWBIT_UNROLL
+        for (size_t s = 1; s < S; ++s) {
+          acc[0][m][j] = _mm512_add_epi32(acc[0][m][j], acc[s][m][j]);
+        }
+      }
+    }
+    FinishNarrowTile<Avx512Narrow, MR, NV>(acc[0], row_offset, out, n0, nc, c, ldc);
+  }
+
+  template <size_t MR, size_t NV, bool kPrefetch = true>
+  static HWY_NOINLINE void RunLoop(size_t nc, size_t kgroups,
+                                   const uint8_t* a, size_t a_stride,
+                                   const int32_t* row_offset,
+                                   const int32_t* init, size_t init_stride,
+                                   const uint8_t* w, const GemmOutput& out,
+                                   size_t n0, void* c, size_t ldc) {
+    Loop<MR, NV, kPrefetch>(
+        1, kgroups,
+        [&](size_t, size_t m) LOWBIT_LAMBDA_INLINE { return a + m * a_stride; },
+        row_offset, init, init_stride, w, out, n0, nc, c, ldc);
+  }
+
+  // Only the full tile gets an instance without prefetch (compile time;
+  // the others are a GEMM's edges), in a function of its own: a call in
+  // the loop's function made GCC spill the accumulators.
+  template <size_t MR, size_t NV>
+  static HWY_INLINE void Run(size_t nc, size_t kgroups, const uint8_t* a,
+                             size_t a_stride, const int32_t* row_offset,
+                             const int32_t* init, size_t init_stride,
+                             const uint8_t* w, const GemmOutput& out,
+                             size_t n0, void* c, size_t ldc) {
+    if constexpr (MR == kMR && NV == kNV) {
+      if (kgroups < kPrefetchGroups) {
+        return RunLoop<MR, NV, false>(nc, kgroups, a, a_stride, row_offset,
+                                      init, init_stride, w, out, n0, c, ldc);
+      }
+    }
+    RunLoop<MR, NV>(nc, kgroups, a, a_stride, row_offset, init, init_stride,
+                    w, out, n0, c, ldc);
+  }
+
+  // The same loop on rows read through tap offsets (GemmIndirectUkernelFn):
+  // per tap, each row's pointer once, then the tap's K groups.
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void RunIndirect(
+      size_t nc, size_t taps, size_t tap_groups, const int64_t* offsets,
+      size_t offsets_stride, const uint8_t* base, const uint8_t* zero,
+      const int32_t* init, size_t init_stride, const uint8_t* w,
+      const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+    Loop<MR, NV>(
+        taps, tap_groups,
+        [&](size_t t, size_t m) LOWBIT_LAMBDA_INLINE {
+          const int64_t off = offsets[m * offsets_stride + t];
+          return off < 0 ? zero : base + off;
+        },
+        nullptr, init, init_stride, w, out, n0, nc, c, ldc);
+  }
+};
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+}  // namespace lowbit
+
+#endif  // LOWBIT_ARCH_X86_GEMM_C4_AVX512VNNI_INL_H_
