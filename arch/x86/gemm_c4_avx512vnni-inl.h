@@ -46,6 +46,8 @@ constexpr size_t kMR = 8;
 // whose A rows and block then outgrow L1.
 constexpr size_t kNarrowIndirectMR = 12;
 constexpr size_t kKR = 4;
+// Rows per tile of the dynamically quantized loop (Tile::RunDq).
+constexpr size_t kDqMR = 4;
 // Int4 tasks expand their weights from 3 row tiles on: at 2 (tok16-1k)
 // expanding cost more than unpacking in each tile.
 constexpr size_t kInt4ExpandMinTiles = 3;
@@ -239,6 +241,111 @@ struct Tile {
     }
     RunLoop<MR, NV>(nc, kgroups, a, a_stride, row_offset, init, init_stride,
                     w, out, n0, c, ldc);
+  }
+
+  // Dynamically quantized blocks (GemmDqUkernelFn): the loop above on each
+  // block of block_groups K groups, from the correction -r * wsum (exact
+  // modulo 2^32), then per row m and channel f = f + float(acc) * wscale,
+  // f from 0 (the order of kernels/dq/qd8.h: the same bits). The float
+  // sums stay in registers, so tiles have at most 4 rows (kDqMR): 12 int32
+  // and 12 float accumulators.
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void RunDq(size_t blocks, size_t block_groups,
+                                     const uint8_t* a, size_t a_stride,
+                                     const int32_t* r, const int32_t* wsum,
+                                     const float* wscale, const uint8_t* w,
+                                     float* d, size_t ldd) {
+    static_assert(MR <= 4, "register budget");
+    constexpr size_t S = MR == 1 ? 4 : MR == 2 ? 2 : 1;
+    __m512 f[MR][NV];
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) f[m][j] = _mm512_setzero_ps();
+    }
+    const uint8_t* wg = w;
+    for (size_t b = 0; b < blocks; ++b) {
+      const int32_t* ws = wsum + b * kNR;
+      const uint8_t* ab = a + b * block_groups * kKR;
+      __m512i acc[S][MR][NV];
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        const __m512i neg_r = _mm512_set1_epi32(static_cast<int32_t>(
+            0u - static_cast<uint32_t>(r[m])));
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          acc[0][m][j] =
+              _mm512_mullo_epi32(neg_r, _mm512_loadu_si512(ws + 16 * j));
+          LOWBIT_UNROLL
+          for (size_t s = 1; s < S; ++s) acc[s][m][j] = _mm512_setzero_si512();
+        }
+      }
+      size_t g = 0;
+      for (; g + S <= block_groups; g += S) {
+        LOWBIT_UNROLL
+        for (size_t s = 0; s < S; ++s, wg += kGroupBytes) {
+          __m512i wv[NV];
+          Weights(wg, wv);
+          LOWBIT_UNROLL
+          for (size_t m = 0; m < MR; ++m) {
+            int32_t quad;
+            std::memcpy(&quad, ab + m * a_stride + (g + s) * kKR, 4);
+            const __m512i av = _mm512_set1_epi32(quad);
+            LOWBIT_UNROLL
+            for (size_t j = 0; j < NV; ++j) {
+              acc[s][m][j] = _mm512_dpbusd_epi32(acc[s][m][j], av, wv[j]);
+            }
+          }
+        }
+      }
+      for (; g < block_groups; ++g, wg += kGroupBytes) {  // only when S > 1
+        __m512i wv[NV];
+        Weights(wg, wv);
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          int32_t quad;
+          std::memcpy(&quad, ab + m * a_stride + g * kKR, 4);
+          const __m512i av = _mm512_set1_epi32(quad);
+          LOWBIT_UNROLL
+          for (size_t j = 0; j < NV; ++j) {
+            acc[0][m][j] = _mm512_dpbusd_epi32(acc[0][m][j], av, wv[j]);
+          }
+        }
+      }
+      // Without this barrier GCC copied every tied accumulator through
+      // other registers in the loop above (objdump: 47 instructions per
+      // 12 vpdpbusd instead of 23).
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        LOWBIT_UNROLL
+        for (size_t jj = 0; jj < NV; ++jj) asm("" : "+v"(acc[0][m][jj]));
+      }
+      const float* sc = wscale + b * kNR;
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        const __m512 scale = _mm512_loadu_ps(sc + 16 * j);
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          __m512i sum = acc[0][m][j];
+          LOWBIT_UNROLL
+          for (size_t s = 1; s < S; ++s) {
+            sum = _mm512_add_epi32(sum, acc[s][m][j]);
+          }
+          f[m][j] = _mm512_add_ps(
+              f[m][j],
+              _mm512_mul_ps(_mm512_mask_cvtepi32_ps(_mm512_setzero_ps(),
+                                                    0xFFFF, sum),
+                            scale));
+        }
+      }
+    }
+    LOWBIT_UNROLL
+    for (size_t m = 0; m < MR; ++m) {
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        _mm512_storeu_ps(d + m * ldd + 16 * j, f[m][j]);
+      }
+    }
   }
 
   // The same loop on rows read through tap offsets (GemmIndirectUkernelFn):

@@ -31,7 +31,9 @@ constexpr GemmKernel kQ8Gemm8x32c4Avx512Vnni = {
     &TileIndirectUkernel<target::Tile<2, true>, target::kNarrowIndirectMR, 2,
                          16>,
     target::kNarrowIndirectMR,
-    &kQ8Qc4wGemm8x32c4Avx512Vnni};
+    &kQ8Qc4wGemm8x32c4Avx512Vnni,
+    2,
+    &TileDqUkernel<target::Tile<2>, target::kDqMR, 2, 16>};
 constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -51,6 +53,8 @@ constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     &TileIndirectUkernel<target::Tile<3>, target::kMR, 3, 16>,
     &TileIndirectUkernel<target::Tile<3, true>, target::kMR, 3, 16>,
     target::kMR,
-    &kQ8Qc4wGemm8x48c4Avx512Vnni};
+    &kQ8Qc4wGemm8x48c4Avx512Vnni,
+    2,
+    &TileDqUkernel<target::Tile<3>, target::kDqMR, 3, 16>};
 
 }  // namespace lowbit

@@ -34,7 +34,8 @@ constexpr GemmKernel kQ8Qc4wGemm8x32c4Avx512Vnni = {
                          target::kNarrowIndirectMR, 2, 16>,
     target::kNarrowIndirectMR,
     nullptr,
-    target::kInt4ExpandMinTiles};
+    target::kInt4ExpandMinTiles,
+    &TileDqUkernel<target::Tile<2, false, true>, target::kDqMR, 2, 16>};
 constexpr GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni = {
     "lowbit_q8_qc4w_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -56,6 +57,7 @@ constexpr GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni = {
     &TileIndirectUkernel<target::Tile<3, true, true>, target::kMR, 3, 16>,
     target::kMR,
     nullptr,
-    target::kInt4ExpandMinTiles};
+    target::kInt4ExpandMinTiles,
+    &TileDqUkernel<target::Tile<3, false, true>, target::kDqMR, 3, 16>};
 
 }  // namespace lowbit

@@ -27,9 +27,9 @@ extern "C" {
 #endif
 
 #define LOWBIT_VERSION_MAJOR 0
-#define LOWBIT_VERSION_MINOR 3
+#define LOWBIT_VERSION_MINOR 4
 #define LOWBIT_VERSION_PATCH 0
-#define LOWBIT_VERSION_STRING "0.3.0"
+#define LOWBIT_VERSION_STRING "0.4.0"
 
 #ifdef __cplusplus
 #define LOWBIT_NOEXCEPT noexcept
@@ -322,6 +322,77 @@ const char* lowbit_conv2d_kernel_name(lowbit_conv2d_t conv) LOWBIT_NOEXCEPT;
 
 /* Accepts NULL. */
 void lowbit_conv2d_destroy(lowbit_conv2d_t conv) LOWBIT_NOEXCEPT;
+
+/* ---------------------------------------------------------------------
+ * Dynamically quantized GEMM: fp32 activations and output, int8 or int4
+ * weights (added in 0.4; the LLM path, XNNPACK's qd8-f32-qb4w).
+ *
+ * Each row of A is quantized when the GEMM runs (asymmetric int8, "qd8"):
+ *   lo = min(0, min_k A[m][k]), hi = max(0, max_k A[m][k]);
+ *   lo == hi (a row of zeros): scale = 1, inv = 1, zp = 0; otherwise
+ *   scale = (hi - lo) / 255, inv = 255 / (hi - lo) (float divides),
+ *   zp = clamp(rne(-128 - lo * inv), -128, 127);
+ *   q[k] = clamp(rne(A[m][k] * inv) + zp, -128, 127),
+ * rne rounding to nearest, ties to even. Then, for weights with a scale per
+ * output channel and block of G consecutive k (G = K: one per channel),
+ *   acc_g = sum over k in block g of (q[k] - zp) * W[n][k]   (exact int32)
+ *   d = 0; for g = 0, 1, ...: d = d + float(acc_g) * weight_scale[n][g]
+ *   C[m][n] = min(max(d * scale + bias[n], output_min), output_max)
+ * in float, each multiply and each add rounded once (no fused multiply-add),
+ * in that order: every kernel gives the same bits. A row holding a NaN or
+ * an infinity, or whose range hi - lo overflows, fails the run
+ * (LOWBIT_ERROR_INVALID_ARGUMENT) and nothing is written. */
+typedef struct lowbit_dq_gemm_params {
+  size_t struct_size;        /* set by lowbit_dq_gemm_params_init */
+  size_t n;                  /* output channels */
+  size_t k;                  /* reduction length */
+  lowbit_dtype weight_type;  /* INT8 or INT4, symmetric (no zero point) */
+  const void* weights;       /* W[n][k], row stride weight_stride */
+  size_t weight_stride;      /* elements (INT4: nibbles), >= k */
+  /* block_size 0: one scale per output channel (n values); otherwise G, a
+   * multiple of 32 that divides k, and n * (k / G) scales, channel-major
+   * (scale of channel n, block g at n * (k / G) + g). Finite and > 0. */
+  size_t block_size;
+  const float* weight_scales;
+  const float* bias;         /* n finite values, or NULL for zero */
+  float output_min;          /* clamp; default -inf and +inf */
+  float output_max;
+} lowbit_dq_gemm_params;
+
+typedef struct lowbit_dq_gemm* lowbit_dq_gemm_t;
+
+lowbit_status lowbit_dq_gemm_params_init_sized(
+    lowbit_dq_gemm_params* params, size_t struct_size) LOWBIT_NOEXCEPT;
+static inline void lowbit_dq_gemm_params_init(lowbit_dq_gemm_params* params) {
+  (void)lowbit_dq_gemm_params_init_sized(params, sizeof(*params));
+}
+
+/* The row quantization above, on its own: m rows of k floats (row stride
+ * lda) into q (row stride ldq), with each row's scale and zero point. */
+lowbit_status lowbit_quantize_qd8(size_t m, size_t k, const float* a,
+                                  size_t lda, int8_t* q, size_t ldq,
+                                  float* scales,
+                                  int32_t* zero_points) LOWBIT_NOEXCEPT;
+
+/* Packs weights (4-bit weights stay 4-bit), scales and bias once; the
+ * handle is immutable and may be shared by threads. Rejects blocks whose
+ * exact int32 sum could overflow (G or, per channel, K above 65793 for INT8
+ * weights, 1052688 for INT4) with LOWBIT_ERROR_K_TOO_LARGE. */
+lowbit_status lowbit_dq_gemm_pack(const lowbit_dq_gemm_params* params,
+                                  lowbit_dq_gemm_t* gemm) LOWBIT_NOEXCEPT;
+
+/* C (M x N floats, row stride ldc >= N) from A (M x K floats, row stride
+ * lda >= K); C must not overlap A. m = 0: LOWBIT_OK, nothing read or
+ * written. */
+lowbit_status lowbit_dq_gemm_run(lowbit_dq_gemm_t gemm, size_t m,
+                                 const float* a, size_t lda, float* c,
+                                 size_t ldc,
+                                 struct pthreadpool* threadpool) LOWBIT_NOEXCEPT;
+
+const char* lowbit_dq_gemm_kernel_name(lowbit_dq_gemm_t gemm) LOWBIT_NOEXCEPT;
+
+/* Accepts NULL. */
+void lowbit_dq_gemm_destroy(lowbit_dq_gemm_t gemm) LOWBIT_NOEXCEPT;
 
 #ifdef __cplusplus
 } /* extern "C" */

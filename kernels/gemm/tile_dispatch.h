@@ -98,6 +98,33 @@ void TileIndirectUkernel(size_t mr, size_t nc, size_t taps, size_t tap_groups,
       init_stride, w, out, n0, static_cast<void*>(cp), ldc);
 }
 
+// The GemmDqUkernelFn of a tiled kernel whose Tile also has RunDq<MR, NV>.
+template <class Tile>
+struct DqTile {
+  template <size_t MR, size_t NV, class... Args>
+  static void Run(const Args&... args) {
+    Tile::template RunDq<MR, NV>(args...);
+  }
+};
+
+template <class Tile, size_t MR, size_t NV, size_t Lanes>
+void TileDqUkernel(size_t m, size_t nc, size_t blocks, size_t block_groups,
+                   const void* a, size_t a_stride, const int32_t* r,
+                   const int32_t* wsum, const float* wscale, const uint8_t* w,
+                   float* d, size_t ldd) {
+  const size_t nv = (nc + Lanes - 1) / Lanes;
+  const auto* ap = static_cast<const uint8_t*>(a);
+  for (; m > MR; m -= MR) {
+    DispatchTile<DqTile<Tile>, MR, NV>(MR, nv, blocks, block_groups, ap,
+                                       a_stride, r, wsum, wscale, w, d, ldd);
+    ap += MR * a_stride;
+    r += MR;
+    d += MR * ldd;
+  }
+  DispatchTile<DqTile<Tile>, MR, NV>(m, nv, blocks, block_groups, ap,
+                                     a_stride, r, wsum, wscale, w, d, ldd);
+}
+
 }  // namespace lowbit
 
 #endif  // LOWBIT_KERNELS_GEMM_TILE_DISPATCH_H_

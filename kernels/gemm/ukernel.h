@@ -59,6 +59,19 @@ using GemmIndirectUkernelFn = void (*)(
     const uint8_t* zero, const int32_t* init, size_t init_stride,
     const uint8_t* w, const GemmOutput& out, size_t n0, void* c, size_t ldc);
 
+// Dynamically quantized GEMM (kernels/operator/dq_gemm_op.cc): rows [0, m)
+// x columns [0, nc) of `blocks` blocks of block_groups K groups each, rows
+// in the layout's ActFormat (8-bit) with a per-row offset r (A_f - r = q -
+// zp). For each block b, from zero, the exact int32 sum acc, then
+//   d[m][j] = (b == 0 ? 0 : d[m][j]) + float(acc - r[m] * wsum[j]) * wscale[j]
+// (one rounding each; wsum and wscale advance by NR per block), d with row
+// stride ldd. Kernels/dq/qd8.h's Qd8AccumulateBlock, fused.
+using GemmDqUkernelFn = void (*)(size_t m, size_t nc, size_t blocks,
+                                 size_t block_groups, const void* a,
+                                 size_t a_stride, const int32_t* r,
+                                 const int32_t* wsum, const float* wscale,
+                                 const uint8_t* w, float* d, size_t ldd);
+
 // Converts rows [0, m) of A to the layout's ActFormat, padded to kpad
 // elements per row. row_sums: nullptr, or receives each row's sum of
 // A - za over the K real columns (modulo 2^32).
@@ -135,6 +148,10 @@ struct GemmKernel {
   // Tasks expand from this many row tiles on (the expansion's cost against
   // what each tile saves by reading the wider weights).
   size_t expand_min_tiles = 2;
+  // Optional: the dynamically quantized loop (GemmDqUkernelFn) on the
+  // kernel's rows and weights; without it, the operator runs ukernel once
+  // per block and combines in kernels/dq/qd8.h.
+  GemmDqUkernelFn dq_ukernel = nullptr;
 };
 
 }  // namespace lowbit

@@ -1,0 +1,442 @@
+// The dynamically quantized GEMM (fp32 in and out, int8 or int4 weights with
+// per-channel or blockwise scales): the row quantization against values
+// derived by hand, every kernel against the reference bit for bit, and what
+// the entry points reject.
+#include <gtest/gtest.h>
+#include <pthreadpool.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "gemm_tester.h"
+#include "hwy/targets.h"
+#include "kernel_test.h"
+#include "kernels/dq/qd8.h"
+#include "kernels/gemm/kernel_table.h"
+#include "kernels/operator/dq_gemm_op.h"
+#include "kernels/reference/dq_gemm.h"
+#include "lowbit/lowbit.h"
+
+namespace lowbit {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// Runs body once per Highway target this CPU has (the qd8 steps dispatch
+// to the best one allowed).
+template <class Body>
+void ForEachTarget(const Body& body) {
+  const int64_t supported = hwy::SupportedTargets();
+  for (int64_t bit = 1; bit != 0 && bit <= supported; bit <<= 1) {
+    if ((supported & bit) == 0) continue;
+    hwy::SetSupportedTargetsForTest(bit);
+    SCOPED_TRACE(hwy::TargetName(bit));
+    body();
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
+
+struct Quantized {
+  std::vector<int8_t> q;
+  float scale;
+  int32_t zero_point;
+};
+
+Quantized QuantizeOne(const std::vector<float>& row) {
+  Quantized out{std::vector<int8_t>(row.size()), 0.0f, 0};
+  EXPECT_EQ(lowbit_quantize_qd8(1, row.size(), row.data(), row.size(),
+                                out.q.data(), row.size(), &out.scale,
+                                &out.zero_point),
+            LOWBIT_OK)
+      << lowbit_last_error();
+  return out;
+}
+
+// Worked by hand from lowbit.h's formulas.
+TEST(Qd8, HandDerivedRows) {
+  ForEachTarget([] {
+    // lo -1, hi 3: inv 255/4 = 63.75, zp rne(-128 + 63.75) = -64.
+    Quantized r = QuantizeOne({-1.0f, 0.0f, 3.0f});
+    EXPECT_EQ(r.scale, 4.0f / 255.0f);
+    EXPECT_EQ(r.zero_point, -64);
+    EXPECT_EQ(r.q, (std::vector<int8_t>{-128, -64, 127}));
+    // lo 0 (the range holds zero), hi 2: inv 127.5; 1 * 127.5 is a tie,
+    // to even 128, + zp -128 = 0.
+    r = QuantizeOne({1.0f, 2.0f});
+    EXPECT_EQ(r.zero_point, -128);
+    EXPECT_EQ(r.q, (std::vector<int8_t>{0, 127}));
+    // lo -2, hi 0: zp rne(-128 + 255) = 127; -1 * 127.5 ties to -128.
+    r = QuantizeOne({-2.0f, -1.0f});
+    EXPECT_EQ(r.zero_point, 127);
+    EXPECT_EQ(r.q, (std::vector<int8_t>{-128, -1}));
+    // All zeros (negative zero too): scale 1, zero point 0.
+    r = QuantizeOne({0.0f, -0.0f, 0.0f});
+    EXPECT_EQ(r.scale, 1.0f);
+    EXPECT_EQ(r.zero_point, 0);
+    EXPECT_EQ(r.q, (std::vector<int8_t>{0, 0, 0}));
+    // One value: it maps to an end of the range.
+    r = QuantizeOne(std::vector<float>(37, 5.0f));
+    EXPECT_EQ(r.q, std::vector<int8_t>(37, 127));
+  });
+}
+
+TEST(Qd8, MatchesTheReferenceOnEveryTarget) {
+  std::mt19937 rng(7);
+  std::vector<std::vector<float>> rows;
+  for (size_t k : {1, 3, 15, 16, 17, 64, 100, 1000}) {
+    for (float spread : {1e-30f, 1e-3f, 1.0f, 1e3f, 1e30f}) {
+      std::uniform_real_distribution<float> dist(-spread, spread * 0.3f);
+      std::vector<float> row(k);
+      for (float& x : row) x = dist(rng);
+      rows.push_back(row);
+      for (float& x : row) x = std::fabs(x);
+      rows.push_back(row);
+    }
+  }
+  ForEachTarget([&] {
+    for (const auto& row : rows) {
+      const Qd8Row want = ref::Qd8Params(row.data(), row.size());
+      std::vector<int8_t> want_q(row.size());
+      ref::Qd8Quantize(row.data(), row.size(), want, want_q.data());
+      const Quantized got = QuantizeOne(row);
+      ASSERT_EQ(got.scale, want.scale) << "k " << row.size();
+      ASSERT_EQ(got.zero_point, want.zero_point) << "k " << row.size();
+      ASSERT_EQ(got.q, want_q) << "k " << row.size();
+    }
+  });
+}
+
+TEST(Qd8, NonFiniteRowsAreRejectedBeforeAnyWrite) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (float bad : {nan, kInf, -kInf}) {
+    for (size_t at : {0, 5, 16, 40}) {
+      std::vector<float> a(2 * 41, 1.0f);
+      a[41 + at] = bad;  // row 1
+      std::vector<int8_t> q(2 * 41, 42);
+      float scales[2] = {-1, -1};
+      int32_t zps[2] = {99, 99};
+      EXPECT_EQ(lowbit_quantize_qd8(2, 41, a.data(), 41, q.data(), 41, scales,
+                                    zps),
+                LOWBIT_ERROR_INVALID_ARGUMENT);
+      EXPECT_EQ(q, std::vector<int8_t>(2 * 41, 42));
+      EXPECT_EQ(scales[0], -1.0f);
+    }
+  }
+  // Finite values whose range overflows float.
+  const std::vector<float> wide = {-3e38f, 3e38f};
+  int8_t q[2];
+  float s;
+  int32_t zp;
+  EXPECT_EQ(lowbit_quantize_qd8(1, 2, wide.data(), 2, q, 2, &s, &zp),
+            LOWBIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(lowbit_quantize_qd8(1, 0, wide.data(), 2, q, 2, &s, &zp),
+            LOWBIT_ERROR_INVALID_SIZE);
+  EXPECT_EQ(lowbit_quantize_qd8(1, 2, wide.data(), 1, q, 2, &s, &zp),
+            LOWBIT_ERROR_INVALID_STRIDE);
+  EXPECT_EQ(lowbit_quantize_qd8(1, 2, nullptr, 2, q, 2, &s, &zp),
+            LOWBIT_ERROR_NULL_POINTER);
+}
+
+enum class AFill { kRandom, kZeroRows, kOneSided, kExtremeSpread, kConstant };
+
+// Fluent tester: one dynamically quantized GEMM on one kernel, compared
+// with ref::DqGemm bit for bit, the output guarded by canaries.
+class DqGemmTester {
+ public:
+  DqGemmTester& m(size_t v) { m_ = v; return *this; }
+  DqGemmTester& n(size_t v) { n_ = v; return *this; }
+  DqGemmTester& k(size_t v) { k_ = v; return *this; }
+  DqGemmTester& block(size_t v) { block_ = v; return *this; }
+  DqGemmTester& int4(bool v) { int4_ = v; return *this; }
+  DqGemmTester& strides(size_t extra) { extra_ = extra; return *this; }
+  DqGemmTester& bias(bool v) { bias_ = v; return *this; }
+  DqGemmTester& clamp(float lo, float hi) {
+    lo_ = lo;
+    hi_ = hi;
+    return *this;
+  }
+  DqGemmTester& w_fill(Fill f) { w_fill_ = f; return *this; }
+  DqGemmTester& a_fill(AFill f) { a_fill_ = f; return *this; }
+  DqGemmTester& threads(size_t v) { threads_ = v; return *this; }
+
+  void Test(const GemmKernel& kernel) const {
+    std::mt19937 rng(static_cast<unsigned>(m_ * 131 + n_ * 7 + k_));
+    const size_t lda = k_ + extra_, ldc = n_ + extra_;
+    const size_t wstride = k_ + (int4_ ? 2 * extra_ : extra_);
+    std::vector<uint8_t> w =
+        int4_ ? FillInt4(n_ * wstride, w_fill_, rng)
+              : Fill8(n_ * wstride, LOWBIT_DTYPE_INT8, w_fill_, rng);
+    const size_t groups = block_ != 0 ? k_ / block_ : 1;
+    std::vector<float> scales(n_ * groups), bias(n_);
+    std::uniform_real_distribution<float> unit(0.5f, 2.0f);
+    for (float& s : scales) s = unit(rng) * 1e-2f;
+    for (float& b : bias) b = unit(rng) - 1.25f;
+    std::vector<float> a(m_ * lda);
+    std::uniform_real_distribution<float> dist(-3.0f, 2.0f);
+    for (size_t i = 0; i < m_; ++i) {
+      for (size_t t = 0; t < k_; ++t) {
+        float x = dist(rng);
+        switch (a_fill_) {
+          case AFill::kRandom: break;
+          case AFill::kZeroRows: x = i % 2 == 0 ? 0.0f : x; break;
+          case AFill::kOneSided: x = i % 2 == 0 ? std::fabs(x) : -std::fabs(x); break;
+          case AFill::kExtremeSpread: x = t % 7 == 0 ? x * 1e6f : x * 1e-6f; break;
+          case AFill::kConstant: x = i % 2 == 0 ? 2.5f : -2.5f; break;
+        }
+        a[i * lda + t] = x;
+      }
+    }
+    lowbit_dq_gemm_params p;
+    lowbit_dq_gemm_params_init(&p);
+    p.n = n_;
+    p.k = k_;
+    p.weight_type = int4_ ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT8;
+    p.weights = w.data();
+    p.weight_stride = wstride;
+    p.block_size = block_;
+    p.weight_scales = scales.data();
+    p.bias = bias_ ? bias.data() : nullptr;
+    p.output_min = lo_;
+    p.output_max = hi_;
+
+    lowbit_dq_gemm_t gemm = nullptr;
+    ASSERT_EQ(PackDqGemm(&p, kernel, &gemm), LOWBIT_OK) << lowbit_last_error();
+    std::unique_ptr<lowbit_dq_gemm, decltype(&lowbit_dq_gemm_destroy)> owner(
+        gemm, &lowbit_dq_gemm_destroy);
+    EXPECT_STREQ(lowbit_dq_gemm_kernel_name(gemm), kernel.name);
+
+    constexpr size_t kGuard = 16;
+    const float canary = -12345.5f;
+    const size_t c_count = (m_ - 1) * ldc + n_;
+    std::vector<float> c(c_count + 2 * kGuard, canary);
+    std::unique_ptr<pthreadpool, PoolDeleter> pool(
+        threads_ > 1 ? pthreadpool_create(threads_) : nullptr);
+    ASSERT_EQ(lowbit_dq_gemm_run(gemm, m_, a.data(), lda, c.data() + kGuard,
+                                 ldc, pool.get()),
+              LOWBIT_OK)
+        << lowbit_last_error();
+    std::vector<float> want(c_count, canary);
+    ref::DqGemm(p, m_, a.data(), lda, want.data(), ldc);
+    for (size_t i = 0; i < kGuard; ++i) {
+      ASSERT_EQ(c[i], canary) << "written before C";
+      ASSERT_EQ(c[kGuard + c_count + i], canary) << "written past C";
+    }
+    for (size_t i = 0; i < m_; ++i) {
+      for (size_t j = 0; j < ldc && i * ldc + j < c_count; ++j) {
+        const float got = c[kGuard + i * ldc + j];
+        const float exp = want[i * ldc + j];
+        ASSERT_EQ(std::memcmp(&got, &exp, sizeof(float)), 0)
+            << kernel.name << " m " << m_ << " n " << n_ << " k " << k_
+            << " block " << block_ << " at (" << i << ", " << j
+            << ") expected " << exp << " got " << got;
+      }
+    }
+  }
+
+ private:
+  size_t m_ = 1, n_ = 1, k_ = 32, block_ = 0, extra_ = 0, threads_ = 1;
+  bool int4_ = false, bias_ = true;
+  float lo_ = -kInf, hi_ = kInf;
+  Fill w_fill_ = Fill::kRandom;
+  AFill a_fill_ = AFill::kRandom;
+};
+
+// Every int8 kernel on int8 weights, every int4 kernel on int4 ones.
+std::vector<const GemmKernel*> DqKernels() {
+  std::vector<const GemmKernel*> all = GemmKernels();
+  all.insert(all.end(), Int4GemmKernels().begin(), Int4GemmKernels().end());
+  return all;
+}
+
+class DqGemmSweep : public KernelTest {
+ protected:
+  DqGemmTester T() const {
+    return DqGemmTester().int4(kernel().layout.nibble_span != 0);
+  }
+};
+
+TEST_P(DqGemmSweep, PerChannelKSweep) {
+  const size_t mr = kernel().mr;
+  for (size_t k = 1; k <= 80; k += 3) T().m(mr).n(kernel().layout.nr).k(k).Test(kernel());
+  for (size_t k : {127, 256, 771}) T().m(2).n(17).k(k).Test(kernel());
+}
+
+TEST_P(DqGemmSweep, BlockwiseMNK) {
+  const size_t nr = kernel().layout.nr, mr = kernel().mr;
+  for (size_t block : {32, 64, 96}) {
+    for (size_t blocks : {1, 2, 5}) {
+      for (size_t n : {size_t{1}, nr - 1, nr, nr + 1, 2 * nr + 3}) {
+        T().m(3).n(n).k(block * blocks).block(block).Test(kernel());
+      }
+    }
+  }
+  for (size_t m = 1; m <= 2 * mr + 1; ++m) {
+    T().m(m).n(nr + 5).k(128).block(32).Test(kernel());
+  }
+  // Tasks of several row tiles (expanded weights where the kernel has them).
+  T().m(4 * mr + 3).n(2 * nr + 1).k(192).block(64).Test(kernel());
+  T().m(5 * mr).n(nr).k(96).Test(kernel());
+}
+
+TEST_P(DqGemmSweep, StridesBiasAndClamps) {
+  const size_t nr = kernel().layout.nr;
+  T().m(5).n(nr + 3).k(64).block(32).strides(7).Test(kernel());
+  T().m(5).n(nr + 3).k(64).block(32).bias(false).Test(kernel());
+  T().m(5).n(nr + 3).k(70).clamp(-0.25f, 0.5f).Test(kernel());
+  T().m(5).n(nr + 3).k(64).block(32).clamp(0.0f, kInf).Test(kernel());
+  T().m(5).n(nr + 3).k(64).block(32).clamp(0.125f, 0.125f).Test(kernel());
+}
+
+TEST_P(DqGemmSweep, ExtremeInputs) {
+  const size_t mr = kernel().mr, nr = kernel().layout.nr;
+  for (Fill w : {Fill::kMin, Fill::kMax, Fill::kRandom}) {
+    for (AFill a : {AFill::kZeroRows, AFill::kOneSided, AFill::kExtremeSpread}) {
+      T().m(mr + 1).n(nr + 1).k(96).block(32).w_fill(w).a_fill(a).Test(
+          kernel());
+      T().m(mr + 1).n(nr + 1).k(97).w_fill(w).a_fill(a).Test(kernel());
+    }
+  }
+}
+
+// One block at the exact-accumulation limit (lowbit.h): weights at their
+// minimum and constant rows, q - zp = 255 and -255 throughout, so the sums
+// reach -255 * 128 * K and +255 * 128 * K (int8; 8 for int4), just inside
+// int32.
+TEST_P(DqGemmSweep, BlockAtTheInt32Limit) {
+  const bool int4 = kernel().layout.nibble_span != 0;
+  const size_t k = int4 ? 1052688 : 65793;
+  T().m(2).n(3).k(k).w_fill(Fill::kMin).a_fill(AFill::kConstant).Test(
+      kernel());
+}
+
+TEST_P(DqGemmSweep, ThreadCounts) {
+  const size_t mr = kernel().mr, nr = kernel().layout.nr;
+  for (size_t threads : {2, 3}) {
+    T().m(6 * mr + 1).n(3 * nr + 2).k(128).block(32).threads(threads).Test(
+        kernel());
+    T().m(1).n(5 * nr).k(64).threads(threads).Test(kernel());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, DqGemmSweep, ::testing::ValuesIn(DqKernels()),
+                         KernelName);
+
+lowbit_dq_gemm_params ValidParams(const int8_t* w, const float* scales) {
+  lowbit_dq_gemm_params p;
+  lowbit_dq_gemm_params_init(&p);
+  p.n = 2;
+  p.k = 64;
+  p.weights = w;
+  p.weight_stride = 64;
+  p.block_size = 32;
+  p.weight_scales = scales;
+  return p;
+}
+
+TEST(DqGemmApi, PackRunAndReject) {
+  std::vector<int8_t> w(2 * 64, 3);
+  std::vector<float> scales(4, 0.5f);
+  lowbit_dq_gemm_params p = ValidParams(w.data(), scales.data());
+  lowbit_dq_gemm_t gemm = nullptr;
+  ASSERT_EQ(lowbit_dq_gemm_pack(&p, &gemm), LOWBIT_OK) << lowbit_last_error();
+  std::unique_ptr<lowbit_dq_gemm, decltype(&lowbit_dq_gemm_destroy)> owner(
+      gemm, &lowbit_dq_gemm_destroy);
+  EXPECT_NE(std::strstr(lowbit_dq_gemm_kernel_name(gemm), "gemm"), nullptr);
+
+  std::vector<float> a(3 * 64, 0.25f), c(3 * 2, -1.0f), want(3 * 2);
+  a[5] = -1.0f;
+  ASSERT_EQ(lowbit_dq_gemm_run(gemm, 3, a.data(), 64, c.data(), 2, nullptr),
+            LOWBIT_OK);
+  ref::DqGemm(p, 3, a.data(), 64, want.data(), 2);
+  EXPECT_EQ(std::memcmp(c.data(), want.data(), sizeof(float) * 6), 0);
+
+  // Run-time rejects, nothing written.
+  std::vector<float> before = c;
+  a[64 + 9] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(lowbit_dq_gemm_run(gemm, 3, a.data(), 64, c.data(), 2, nullptr),
+            LOWBIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(c, before);
+  EXPECT_EQ(lowbit_dq_gemm_run(gemm, 3, a.data(), 63, c.data(), 2, nullptr),
+            LOWBIT_ERROR_INVALID_STRIDE);
+  EXPECT_EQ(lowbit_dq_gemm_run(gemm, 3, a.data(), 64, c.data(), 1, nullptr),
+            LOWBIT_ERROR_INVALID_STRIDE);
+  EXPECT_EQ(lowbit_dq_gemm_run(gemm, 3, nullptr, 64, c.data(), 2, nullptr),
+            LOWBIT_ERROR_NULL_POINTER);
+  EXPECT_EQ(lowbit_dq_gemm_run(nullptr, 3, a.data(), 64, c.data(), 2, nullptr),
+            LOWBIT_ERROR_NULL_POINTER);
+  EXPECT_EQ(lowbit_dq_gemm_run(gemm, 0, nullptr, 64, nullptr, 2, nullptr),
+            LOWBIT_OK);
+  EXPECT_EQ(c, before);
+
+  // Pack-time rejects.
+  auto expect = [&](lowbit_dq_gemm_params q, lowbit_status status) {
+    lowbit_dq_gemm_t g = nullptr;
+    EXPECT_EQ(lowbit_dq_gemm_pack(&q, &g), status) << lowbit_last_error();
+    EXPECT_EQ(g, nullptr);
+    EXPECT_STRNE(lowbit_last_error(), "");
+  };
+  lowbit_dq_gemm_params q = p;
+  q.weights = nullptr;
+  expect(q, LOWBIT_ERROR_NULL_POINTER);
+  q = p;
+  q.weight_scales = nullptr;
+  expect(q, LOWBIT_ERROR_NULL_POINTER);
+  q = p;
+  q.k = 0;
+  expect(q, LOWBIT_ERROR_INVALID_SIZE);
+  q = p;
+  q.block_size = 48;  // not a multiple of 32
+  expect(q, LOWBIT_ERROR_INVALID_SIZE);
+  q = p;
+  q.k = 48;
+  q.block_size = 32;  // does not divide k
+  expect(q, LOWBIT_ERROR_INVALID_SIZE);
+  q = p;
+  q.weight_stride = 63;
+  expect(q, LOWBIT_ERROR_INVALID_STRIDE);
+  q = p;
+  q.weight_type = LOWBIT_DTYPE_UINT8;
+  expect(q, LOWBIT_ERROR_UNSUPPORTED);
+  for (float bad : {0.0f, -1.0f, kInf, std::numeric_limits<float>::quiet_NaN()}) {
+    std::vector<float> s = scales;
+    s[3] = bad;
+    q = p;
+    q.weight_scales = s.data();
+    expect(q, LOWBIT_ERROR_INVALID_SCALE);
+  }
+  std::vector<float> bias = {1.0f, std::numeric_limits<float>::quiet_NaN()};
+  q = p;
+  q.bias = bias.data();
+  expect(q, LOWBIT_ERROR_INVALID_ARGUMENT);
+  q = p;
+  q.output_min = 1.0f;
+  q.output_max = 0.0f;
+  expect(q, LOWBIT_ERROR_INVALID_RANGE);
+  q = p;
+  q.output_max = std::numeric_limits<float>::quiet_NaN();
+  expect(q, LOWBIT_ERROR_INVALID_RANGE);
+  // Blocks beyond the exact int32 limit (checked before any weight is read).
+  q = p;
+  q.n = 1;
+  q.k = 65794;
+  q.weight_stride = 65794;
+  q.block_size = 0;
+  expect(q, LOWBIT_ERROR_K_TOO_LARGE);
+  q.k = 65793;
+  q.weight_stride = 65793;
+  std::vector<int8_t> big(65793, -128);
+  q.weights = big.data();
+  lowbit_dq_gemm_t g = nullptr;
+  EXPECT_EQ(lowbit_dq_gemm_pack(&q, &g), LOWBIT_OK) << lowbit_last_error();
+  lowbit_dq_gemm_destroy(g);
+  EXPECT_EQ(lowbit_dq_gemm_pack(nullptr, &g), LOWBIT_ERROR_NULL_POINTER);
+  lowbit_dq_gemm_destroy(nullptr);
+}
+
+}  // namespace
+}  // namespace lowbit
