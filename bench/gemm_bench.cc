@@ -27,6 +27,7 @@
 
 #include "bench/bench_common.h"
 #include "kernels/gemm/kernel_table.h"
+#include "kernels/operator/dq_gemm_op.h"
 #include "kernels/operator/gemm_op.h"
 #include "lowbit/lowbit.h"
 #ifdef LOWBIT_WITH_XNNPACK
@@ -66,8 +67,12 @@ const char* const kImpls[] = {"lowbit", "xnnpack_qs8_fc", "xnnpack_qc8_conv1x1",
 // Weight-bound shapes, where 4-bit weights matter, also run with int4
 // weights, and as what a user without int4 kernels runs: fp32 fully
 // connected (XNNPACK) and fp32 matmul (oneDNN).
-const char* const kInt4Impls[] = {"lowbit_int4", "xnnpack_f32_fc",
+// The same shapes dynamically quantized (fp32 in and out): int4 weights
+// with a scale per block of kDqBlock along K, and int8 per channel.
+const char* const kInt4Impls[] = {"lowbit_int4", "lowbit_qd8_qb4w",
+                                  "lowbit_qd8_qc8w", "xnnpack_f32_fc",
                                   "onednn_f32_matmul"};
+constexpr size_t kDqBlock = 32;
 bool HasInt4Row(const std::string& shape) {
   return shape == "fc-gemv-1k" || shape == "fc-gemv-4k" ||
          shape == "tok16-1k" || shape.rfind("tok128", 0) == 0;
@@ -148,6 +153,47 @@ void BenchLowbit(benchmark::State& state, Shape s, size_t threads,
     benchmark::ClobberMemory();
   }
   lowbit_gemm_destroy(gemm);
+  SetCounters(state, s);
+}
+
+// lowbit_dq_gemm: the int8 data as floats, as BenchXnnpackF32 runs them.
+void BenchLowbitDq(benchmark::State& state, Shape s, size_t threads,
+                   bool int4) {
+  Data d(s);
+  const std::vector<float> a(d.a.begin(), d.a.end()),
+      bias(d.bias.begin(), d.bias.end());
+  std::vector<float> c(s.m * s.n);
+  const size_t blocks = int4 ? s.k / kDqBlock : 1;
+  std::vector<float> scales(s.n * blocks);
+  for (size_t i = 0; i < scales.size(); ++i) scales[i] = d.scales[i % s.n];
+  lowbit_dq_gemm_params p;
+  lowbit_dq_gemm_params_init(&p);
+  p.n = s.n;
+  p.k = s.k;
+  p.weight_type = int4 ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT8;
+  p.weights = int4 ? static_cast<const void*>(d.w4.data()) : d.w.data();
+  p.weight_stride = s.k;
+  p.block_size = int4 ? kDqBlock : 0;
+  p.weight_scales = scales.data();
+  p.bias = bias.data();
+  lowbit_dq_gemm_t gemm = nullptr;
+  const lowbit::GemmKernel& kernel =
+      int4 && g_forced ? lowbit::Int4KernelFor(*g_kernel) : *g_kernel;
+  if (lowbit::PackDqGemm(&p, kernel, &gemm, "lowbit_dq_gemm_pack",
+                         !g_forced) != LOWBIT_OK) {
+    return state.SkipWithError(lowbit_last_error());
+  }
+  state.SetLabel(lowbit_dq_gemm_kernel_name(gemm));
+  Pool pool = MakePool(threads);
+  for (auto _ : state) {
+    if (lowbit_dq_gemm_run(gemm, s.m, a.data(), s.k, c.data(), s.n,
+                           pool.get()) != LOWBIT_OK) {
+      state.SkipWithError(lowbit_last_error());
+      break;
+    }
+    benchmark::ClobberMemory();
+  }
+  lowbit_dq_gemm_destroy(gemm);
   SetCounters(state, s);
 }
 
@@ -334,6 +380,27 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
                   cell("onednn_f32_matmul").c_str());
     }
   }
+  std::printf("\ndynamically quantized, fp32 in and out (lowbit_dq_gemm): "
+              "int4 weights with a scale per %zu along K (qb4w), int8 per "
+              "channel (qc8w); GOPS; ratio = that / the other (same run)\n\n",
+              kDqBlock);
+  std::printf("%-16s %5s %5s %5s %3s | %7s | %7s %5s | %7s | %7s %5s | %7s "
+              "%5s\n",
+              "shape", "M", "K", "N", "thr", "qb4w", "int8", "ratio", "qc8w",
+              "int8", "ratio", "xnn f32", "ratio");
+  std::printf("%s\n", std::string(100, '-').c_str());
+  for (size_t t : threads) {
+    for (const Shape& s : g_shapes) {
+      const double qb = rep.Gops(Name("lowbit_qd8_qb4w", s, t));
+      const double qc = rep.Gops(Name("lowbit_qd8_qc8w", s, t));
+      if (qb == 0.0 && qc == 0.0) continue;
+      std::printf("%-16s %5zu %5zu %5zu %3zu | %7.1f | %s | %7.1f | %s | %s\n",
+                  s.name.c_str(), s.m, s.k, s.n, t, qb,
+                  rep.Cell(Name("lowbit", s, t), qb).c_str(), qc,
+                  rep.Cell(Name("lowbit", s, t), qc).c_str(),
+                  rep.Cell(Name("xnnpack_f32_fc", s, t), qb).c_str());
+    }
+  }
 }
 
 }  // namespace
@@ -415,6 +482,11 @@ int main(int argc, char** argv) {
         if (std::strcmp(impl, "lowbit_int4") == 0) {
           b = benchmark::RegisterBenchmark(name.c_str(), BenchLowbit, s, t,
                                            true);
+        }
+        if (std::strncmp(impl, "lowbit_qd8_", 11) == 0) {
+          const bool int4 = std::strcmp(impl, "lowbit_qd8_qb4w") == 0;
+          b = benchmark::RegisterBenchmark(name.c_str(), BenchLowbitDq, s, t,
+                                           int4);
         }
 #ifdef LOWBIT_WITH_XNNPACK
         if (std::strcmp(impl, "xnnpack_f32_fc") == 0) {

@@ -1,6 +1,7 @@
 #include "fuzz/operations.h"
 
 #include "fuzz/conv_case.h"
+#include "fuzz/dq_gemm_case.h"
 #include "fuzz/fuzz_reader.h"
 #include "fuzz/gemm_case.h"
 
@@ -33,6 +34,7 @@ const std::vector<Operation>& Operations() {
   static const std::vector<Operation> ops = {
       {"gemm", &Decode<GemmSpec, &CheckGemm>, &Encode<GemmSpec, &GemmSeeds>},
       {"conv", &Decode<ConvSpec, &CheckConv>, &Encode<ConvSpec, &ConvSeeds>},
+      {"dq", &Decode<DqSpec, &CheckDqGemm>, &Encode<DqSpec, &DqSeeds>},
   };
   return ops;
 }

@@ -1,7 +1,7 @@
 // The operations the differential fuzzer knows. An input's first byte picks
 // one (modulo their count); the rest decodes into that operation's case.
-// Convolution and the other data types add an entry here, with a spec type,
-// its Serialize, a check and seeds, as GEMM does (fuzz/gemm_case.h).
+// Each operation has an entry here, with a spec type, its Serialize, a
+// check and seeds (fuzz/gemm_case.h, conv_case.h, dq_gemm_case.h).
 #ifndef LOWBIT_FUZZ_OPERATIONS_H_
 #define LOWBIT_FUZZ_OPERATIONS_H_
 
