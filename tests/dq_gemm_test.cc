@@ -32,7 +32,8 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 template <class Body>
 void ForEachTarget(const Body& body) {
   const int64_t supported = hwy::SupportedTargets();
-  for (int64_t bit = 1; bit != 0 && bit <= supported; bit <<= 1) {
+  for (int i = 0; i < 63; ++i) {
+    const int64_t bit = int64_t{1} << i;
     if ((supported & bit) == 0) continue;
     hwy::SetSupportedTargetsForTest(bit);
     SCOPED_TRACE(hwy::TargetName(bit));
