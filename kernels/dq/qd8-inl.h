@@ -45,26 +45,27 @@ bool Qd8RangeImpl(const float* a, size_t k, float* lo, float* hi) {
   return b == 0.0f && h - l <= 3.40282347e38f;
 }
 
-void Qd8QuantizeImpl(const float* a, size_t k, const Qd8Row& row,
-                     int8_t* q) {
+void Qd8QuantizeImpl(const float* a, size_t k, const Qd8Row& row, int8_t* q,
+                     uint8_t flip) {
   const hn::ScalableTag<float> d;
   const hn::RebindToSigned<decltype(d)> di;
   const hn::Rebind<int8_t, decltype(d)> d8;
   const size_t n = hn::Lanes(d);
   const auto inv = hn::Set(d, row.inv_scale);
   const auto zp = hn::Set(di, row.zero_point);
+  const auto vflip = hn::Set(d8, static_cast<int8_t>(flip));
   size_t i = 0;
   for (; i + n <= k; i += n) {
     // |a * inv| <= 255 (plus rounding): NearestInt is exact, and the
     // saturating narrowing is the clamp.
     const auto v = hn::Add(hn::NearestInt(hn::Mul(hn::LoadU(d, a + i), inv)),
                            zp);
-    hn::StoreU(hn::DemoteTo(d8, v), d8, q + i);
+    hn::StoreU(hn::Xor(hn::DemoteTo(d8, v), vflip), d8, q + i);
   }
   for (; i < k; ++i) {
     const auto v = hn::Add(
         hn::NearestInt(hn::Mul(hn::Set(d, a[i]), inv)), zp);
-    q[i] = static_cast<int8_t>(hn::GetLane(hn::DemoteTo(d8, v)));
+    q[i] = static_cast<int8_t>(hn::GetLane(hn::DemoteTo(d8, v)) ^ flip);
   }
 }
 

@@ -36,8 +36,9 @@ Qd8Row Qd8FromRange(float lo, float hi) {
   return row;
 }
 
-void Qd8Quantize(const float* a, size_t k, const Qd8Row& row, int8_t* q) {
-  HWY_DYNAMIC_DISPATCH(Qd8QuantizeImpl)(a, k, row, q);
+void Qd8Quantize(const float* a, size_t k, const Qd8Row& row, int8_t* q,
+                 uint8_t flip) {
+  HWY_DYNAMIC_DISPATCH(Qd8QuantizeImpl)(a, k, row, q, flip);
 }
 
 void Qd8AccumulateBlock(const int32_t* raw, size_t rows, size_t cols,

@@ -23,8 +23,10 @@ struct Qd8Row {
 bool Qd8Range(const float* a, size_t k, float* lo, float* hi);
 Qd8Row Qd8FromRange(float lo, float hi);
 
-// q[i] = clamp(rne(a[i] * inv_scale) + zero_point, -128, 127).
-void Qd8Quantize(const float* a, size_t k, const Qd8Row& row, int8_t* q);
+// q[i] = clamp(rne(a[i] * inv_scale) + zero_point, -128, 127), each byte
+// XORed with `flip` (0x80: the unsigned form A + 128 vpdpbusd reads).
+void Qd8Quantize(const float* a, size_t k, const Qd8Row& row, int8_t* q,
+                 uint8_t flip = 0);
 
 // For rows i < rows, columns j < cols (row strides `stride`):
 //   d[i][j] = d0 + float(raw[i][j] - r[i] * wsum[j]) * wscale[j],

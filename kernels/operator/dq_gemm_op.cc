@@ -334,10 +334,8 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
       kernel.prepare(LOWBIT_DTYPE_INT8, q.data(), h->k, p.zero_point, 1, h->k,
                      h->kpad, dst, nullptr);
     } else {
-      Qd8Quantize(row, h->k, p, reinterpret_cast<int8_t*>(dst));
-      if (layout.act == ActFormat::kUint8) {
-        for (size_t t = 0; t < h->k; ++t) dst[t] ^= 0x80;
-      }
+      Qd8Quantize(row, h->k, p, reinterpret_cast<int8_t*>(dst),
+                  FormatFlip(layout.act, LOWBIT_DTYPE_INT8));
       std::memset(dst + h->k, 0, h->kpad - h->k);
     }
     offset.data()[i] =
