@@ -73,6 +73,9 @@ const char* const kInt4Impls[] = {"lowbit_int4", "lowbit_qd8_qb4w",
                                   "lowbit_qd8_qc8w", "xnnpack_f32_fc",
                                   "onednn_f32_matmul"};
 constexpr size_t kDqBlock = 32;
+// 16-bit activations (TFLite's 16x8, int16 x int16) on every shape, against
+// lowbit's int8 row.
+const char* const kInt16Impls[] = {"lowbit_16x8", "lowbit_16x16"};
 bool HasInt4Row(const std::string& shape) {
   return shape == "fc-gemv-1k" || shape == "fc-gemv-4k" ||
          shape == "tok16-1k" || shape.rfind("tok128", 0) == 0;
@@ -146,6 +149,55 @@ void BenchLowbit(benchmark::State& state, Shape s, size_t threads,
   Pool pool = MakePool(threads);
   for (auto _ : state) {
     if (lowbit_gemm_run(gemm, s.m, d.a.data(), s.k, d.c.data(), s.n,
+                        pool.get()) != LOWBIT_OK) {
+      state.SkipWithError(lowbit_last_error());
+      break;
+    }
+    benchmark::ClobberMemory();
+  }
+  lowbit_gemm_destroy(gemm);
+  SetCounters(state, s);
+}
+
+// INT16 activations (the int8 data times 251, plus a spread) with int8
+// weights (16x8) or int16 ones (the int8 weights times 255, plus a spread),
+// int16 output.
+void BenchLowbit16(benchmark::State& state, Shape s, size_t threads,
+                   bool w16) {
+  Data d(s);
+  std::vector<int16_t> a(d.a.size()), w(d.w.size()), c(s.m * s.n);
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<int16_t>(d.a[i] * 251 + static_cast<int>(i % 97));
+  }
+  for (size_t i = 0; i < w.size(); ++i) {
+    w[i] = static_cast<int16_t>(d.w[i] * 255 + static_cast<int>(i % 89));
+  }
+  lowbit_gemm_params p;
+  lowbit_gemm_params_init(&p);
+  p.n = s.n;
+  p.k = s.k;
+  p.input_type = LOWBIT_DTYPE_INT16;
+  p.weight_type = w16 ? LOWBIT_DTYPE_INT16 : LOWBIT_DTYPE_INT8;
+  p.output_type = LOWBIT_DTYPE_INT16;
+  p.requant = LOWBIT_REQUANT_FIXEDPOINT;
+  p.weights = w16 ? static_cast<const void*>(w.data()) : d.w.data();
+  p.weight_stride = s.k;
+  p.bias = d.bias.data();
+  p.input_scale = d.input_scale;
+  p.weight_scales = d.scales.data();
+  p.weight_scale_count = s.n;
+  p.output_scale = d.output_scale * (w16 ? 251.0f * 255.0f : 251.0f) / 128;
+  p.output_min = -32768;
+  p.output_max = 32767;
+  lowbit_gemm_t gemm = nullptr;
+  if (lowbit::PackGemm(&p, *g_kernel, &gemm, "lowbit_gemm_pack", !g_forced) !=
+      LOWBIT_OK) {
+    return state.SkipWithError(lowbit_last_error());
+  }
+  state.SetLabel(lowbit::GemmKernelOf(gemm).name);
+  Pool pool = MakePool(threads);
+  for (auto _ : state) {
+    if (lowbit_gemm_run(gemm, s.m, a.data(), s.k, c.data(), s.n,
                         pool.get()) != LOWBIT_OK) {
       state.SkipWithError(lowbit_last_error());
       break;
@@ -380,6 +432,30 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
                   cell("onednn_f32_matmul").c_str());
     }
   }
+  std::printf("\n16-bit activations (int16 output, TFLite's int64 "
+              "requantization): 16x8 = int8 weights, 16x16 = int16 weights; "
+              "GOPS; ratio = that / lowbit int8 (same run)\n\n");
+  std::printf("%-16s %5s %5s %5s %3s | %7s | %7s %5s | %7s %5s\n", "shape",
+              "M", "K", "N", "thr", "int8", "16x8", "ratio", "16x16",
+              "ratio");
+  std::printf("%s\n", std::string(76, '-').c_str());
+  for (size_t t : threads) {
+    for (const Shape& s : g_shapes) {
+      const double lb = rep.Gops(Name("lowbit", s, t));
+      const double a = rep.Gops(Name("lowbit_16x8", s, t));
+      const double b = rep.Gops(Name("lowbit_16x16", s, t));
+      if (a == 0.0 && b == 0.0) continue;
+      const auto cell = [&](double x) {
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%7.1f %5.2f", x,
+                      lb > 0 ? x / lb : 0.0);
+        return std::string(buf);
+      };
+      std::printf("%-16s %5zu %5zu %5zu %3zu | %7.1f | %s | %s\n",
+                  s.name.c_str(), s.m, s.k, s.n, t, lb, cell(a).c_str(),
+                  cell(b).c_str());
+    }
+  }
   std::printf("\ndynamically quantized, fp32 in and out (lowbit_dq_gemm): "
               "int4 weights with a scale per %zu along K (qb4w), int8 per "
               "channel (qc8w); GOPS; ratio = that / the other (same run)\n\n",
@@ -474,6 +550,13 @@ int main(int argc, char** argv) {
         }
 #endif
         if (b != nullptr) b->UseRealTime()->Unit(benchmark::kMicrosecond);
+      }
+      for (const char* impl : kInt16Impls) {
+        const std::string name = Name(impl, s, t);
+        benchmark::RegisterBenchmark(name.c_str(), BenchLowbit16, s, t,
+                                     std::strcmp(impl, "lowbit_16x16") == 0)
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
       }
       for (const char* impl : kInt4Impls) {
         if (!HasInt4Row(s.name)) break;

@@ -27,9 +27,9 @@ extern "C" {
 #endif
 
 #define LOWBIT_VERSION_MAJOR 0
-#define LOWBIT_VERSION_MINOR 4
+#define LOWBIT_VERSION_MINOR 5
 #define LOWBIT_VERSION_PATCH 0
-#define LOWBIT_VERSION_STRING "0.4.0"
+#define LOWBIT_VERSION_STRING "0.5.0"
 
 #ifdef __cplusplus
 #define LOWBIT_NOEXCEPT noexcept
@@ -80,6 +80,9 @@ typedef enum lowbit_dtype {
    * n * weight_stride + k), so rows packed back to back (stride k) and
    * rows padded to whole bytes (even stride) are both accepted. */
   LOWBIT_DTYPE_INT4 = 4,
+  /* Added in 0.5: 16-bit activations, outputs and weights (GEMM, see
+   * "16-bit activations" below). */
+  LOWBIT_DTYPE_INT16 = 5,
   LOWBIT_DTYPE_MIN_ENUM = LOWBIT_ENUM_MIN,
   LOWBIT_DTYPE_MAX_ENUM = 0x7FFFFFFF
 } lowbit_dtype;
@@ -107,15 +110,29 @@ typedef enum lowbit_activation {
 
 /* Everything lowbit_gemm_pack needs. Fill with lowbit_gemm_params_init, then
  * set the fields. C[m][n] = requant(bias[n] + sum_k (A[m][k] - za) *
- * (W[n][k] - zw)). */
+ * (W[n][k] - zw)).
+ *
+ * 16-bit activations (added in 0.5): input_type INT16 with INT8 weights
+ * (TFLite's 16x8 mode) or INT16 weights (int16 x int16), both symmetric;
+ * za = 0 and zo = 0; output_type INT16. The accumulator is exact int64:
+ * acc = bias[n] + sum_k A[m][k] * W[n][k], with the int32 bias or bias64.
+ * Requantization is LOWBIT_REQUANT_FIXEDPOINT only, TFLite's int64 form
+ * (its reference 16x8 kernels): with QuantizeMultiplier's m and s (from the
+ * scales or requant_multipliers), rm = m < 0x7FFF0000 ? (m + 2^15) >> 16 :
+ * 0x7FFF, t = 15 - s, q = clamp((acc * rm + 2^(t-1)) >> t, qmin, qmax), the
+ * shift arithmetic and the clamp on the exact int64 value (TFLite narrows
+ * to int32 first; the two agree wherever TFLite's result fits int32, as it
+ * requires). K and the bias must keep |acc| below 2^47 for every input
+ * (TFLite's bound): K_TOO_LARGE otherwise. lowbit_gemm_run_int64 returns
+ * acc itself. */
 typedef struct lowbit_gemm_params {
   size_t struct_size;           /* set by lowbit_gemm_params_init */
   size_t n;                     /* output channels (rows of W) */
   size_t k;                     /* reduction length */
-  lowbit_dtype input_type;      /* INT8 or UINT8 */
+  lowbit_dtype input_type;      /* INT8 or UINT8; INT16 (see above) */
   lowbit_dtype weight_type;     /* INT8 or INT4 (symmetric, zw = 0), or
-                                   UINT8 */
-  lowbit_dtype output_type;     /* INT8 or UINT8 */
+                                   UINT8; INT16 for INT16 activations */
+  lowbit_dtype output_type;     /* INT8 or UINT8; INT16 */
   lowbit_requant requant;
   const void* weights;          /* W[n][k], row stride weight_stride */
   size_t weight_stride;         /* elements between rows, >= k */
@@ -140,6 +157,9 @@ typedef struct lowbit_gemm_params {
   const int32_t* requant_multipliers;
   const int32_t* requant_shifts;
   size_t requant_multiplier_count;
+  /* Added in 0.5. int64 bias (n values) for INT16 activations, instead of
+   * bias (at most one of the two may be set). */
+  const int64_t* bias64;
 } lowbit_gemm_params;
 
 typedef struct lowbit_gemm* lowbit_gemm_t;
@@ -215,6 +235,14 @@ lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,
  * requantization or clamp. */
 lowbit_status lowbit_gemm_run_int32(
     lowbit_gemm_t gemm, size_t m, const void* a, size_t lda, int32_t* c,
+    size_t ldc, struct pthreadpool* threadpool) LOWBIT_NOEXCEPT;
+
+/* INT16 activations (added in 0.5): the exact int64 accumulators
+ * bias[n] + sum_k A[m][k] * W[n][k], no requantization or clamp. For 8-bit
+ * activations use lowbit_gemm_run_int32 (LOWBIT_ERROR_UNSUPPORTED here, as
+ * lowbit_gemm_run_int32 is for INT16 activations). */
+lowbit_status lowbit_gemm_run_int64(
+    lowbit_gemm_t gemm, size_t m, const void* a, size_t lda, int64_t* c,
     size_t ldc, struct pthreadpool* threadpool) LOWBIT_NOEXCEPT;
 
 /* Name of the microkernel the handle runs, e.g.

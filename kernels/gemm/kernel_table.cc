@@ -59,6 +59,19 @@ const GemmKernel& Int4KernelFor(const GemmKernel& kernel) {
   return *Int4GemmKernels().back();
 }
 
+const GemmKernel& Int16KernelFor(const GemmKernel& kernel) {
+  const auto reads16 = [](const GemmKernel& k) {
+    return k.layout.act == ActFormat::kInt16 && k.layout.nibble_span == 0;
+  };
+  if (reads16(kernel)) return kernel;
+  for (const GemmKernel* k : GemmKernels()) {
+    if (k->requires == Isa::kHighway && reads16(*k) && CpuSupports(*k)) {
+      return *k;
+    }
+  }
+  return *GemmKernels().back();  // EMU128 or the baseline: kInt16
+}
+
 bool CpuSupportsHwyTarget(int64_t target) {
   // The emulated target runs anywhere (libhwy may not report it).
   if (target == HWY_EMU128 || target == HWY_SCALAR) return true;

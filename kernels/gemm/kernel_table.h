@@ -44,6 +44,11 @@ const std::vector<const GemmKernel*>& Int4GemmKernels();
 // kernel the CPU supports.
 const GemmKernel& Int4KernelFor(const GemmKernel& kernel);
 
+// What runs 16-bit activations for `kernel`: itself when it reads int16
+// activations (ActFormat::kInt16) and 8-bit weights, else the best portable
+// kernel the CPU supports (on AVX3_DL, vpdpwssd).
+const GemmKernel& Int16KernelFor(const GemmKernel& kernel);
+
 // SelectGemmKernel(getenv("LOWBIT_ISA")), decided once per process.
 const GemmKernel* ChosenGemmKernel(std::string* error);
 

@@ -62,8 +62,8 @@ inline uint8_t FormatFlip(ActFormat format, lowbit_dtype input_type) {
   return 0;
 }
 
-// Element i of weights of `type`: int8, uint8, or int4 (nibble i, the
-// even ones in the low nibble of byte i / 2).
+// Element i of weights of `type`: int8, uint8, int16, or int4 (nibble i,
+// the even ones in the low nibble of byte i / 2).
 inline int32_t WeightElement(lowbit_dtype type, const void* w, size_t i) {
   if (type == LOWBIT_DTYPE_INT4) {
     const uint8_t byte = static_cast<const uint8_t*>(w)[i / 2];
@@ -71,6 +71,7 @@ inline int32_t WeightElement(lowbit_dtype type, const void* w, size_t i) {
     return nibble >= 8 ? nibble - 16 : nibble;
   }
   if (type == LOWBIT_DTYPE_UINT8) return static_cast<const uint8_t*>(w)[i];
+  if (type == LOWBIT_DTYPE_INT16) return static_cast<const int16_t*>(w)[i];
   return static_cast<const int8_t*>(w)[i];
 }
 

@@ -23,6 +23,7 @@
 #include "kernels/gemm/pack.h"
 #include "kernels/operator/checked_size.h"
 #include "kernels/operator/error.h"
+#include "kernels/operator/gemm16_op.h"
 #include "kernels/operator/guard.h"
 #include "kernels/operator/platform.h"
 #include "kernels/operator/scratch.h"
@@ -43,8 +44,14 @@ struct lowbit_gemm {
   lowbit::AlignedVector<int32_t> shift;
   uint8_t* packed = nullptr;
   size_t packed_bytes = 0;
+  // INT16 activations: everything but n, k, kernel lives here
+  // (kernels/operator/gemm16_op.cc).
+  lowbit::Gemm16* wide = nullptr;
 
-  ~lowbit_gemm() { std::free(packed); }
+  ~lowbit_gemm() {
+    std::free(packed);
+    lowbit::DestroyGemm16(wide);
+  }
 };
 
 namespace lowbit {
@@ -177,6 +184,11 @@ lowbit_status ValidateParams(const lowbit_gemm_params* p, const char* fn) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
                 "%s: n = %zu and k = %zu must be nonzero", fn, p->n,
                 p->k);
+  }
+  if (p->bias64 != nullptr) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "%s: bias64 is for INT16 activations; 8-bit ones take the "
+                "int32 bias", fn);
   }
   constexpr size_t kMaxDim = size_t{1} << 30;
   if (p->n > kMaxDim || p->k > kMaxDim) {
@@ -647,6 +659,11 @@ lowbit_status RunGemm(lowbit_gemm_t g, size_t m, const void* a, size_t lda,
   if (g == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: gemm is NULL", fn);
   }
+  if (g->wide != nullptr) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: the handle has INT16 activations, whose accumulators "
+                "are int64 (lowbit_gemm_run_int64)", fn);
+  }
   if ((src == nullptr && lda < g->k) || ldc < g->n) {
     return Fail(LOWBIT_ERROR_INVALID_STRIDE,
                 "%s: lda %zu < k %zu or ldc %zu < n %zu", fn, lda, g->k, ldc,
@@ -952,6 +969,37 @@ lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
   return ValidateParams(&params, fn);
 }
 
+lowbit_status ValidateRequantParams(const lowbit_gemm_params& params,
+                                    const char* fn) {
+  return CallerMultipliers(params) ? ValidateMultipliers(&params, fn)
+                                   : ValidateScales(&params, fn);
+}
+
+namespace {
+
+lowbit_status PackWide(const lowbit_gemm_params& p, const GemmKernel& chosen,
+                       lowbit_gemm_t* gemm, const char* fn,
+                       bool prefer_narrow) {
+  const GemmKernel* kernel = &Int16KernelFor(chosen);
+  if (prefer_narrow) kernel = &KernelForChannels(*kernel, p.n);
+  try {
+    auto g = std::make_unique<lowbit_gemm>();
+    const lowbit_status status = PackGemm16(p, *kernel, &g->wide, fn);
+    if (status != LOWBIT_OK) return status;
+    g->n = p.n;
+    g->k = p.k;
+    g->input_type = p.input_type;
+    g->kernel = kernel;
+    *gemm = g.release();
+  } catch (const std::bad_alloc&) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate the packed weights", fn);
+  }
+  return Succeed();
+}
+
+}  // namespace
+
 lowbit_status PackGemm(const lowbit_gemm_params* params,
                        const GemmKernel& chosen, lowbit_gemm_t* gemm,
                        const char* fn, bool prefer_narrow) {
@@ -965,6 +1013,8 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
   lowbit_status status =
       ReadVersioned(params, kGemmParamsMinSize, &p, fn);
   if (status != LOWBIT_OK) return status;
+  if (p.input_type == LOWBIT_DTYPE_INT16) return PackWide(p, chosen, gemm, fn,
+                                                          prefer_narrow);
   status = ValidateParams(&p, fn);
   if (status != LOWBIT_OK) return status;
   const bool int4 = p.weight_type == LOWBIT_DTYPE_INT4;
@@ -1091,6 +1141,10 @@ lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,
                               size_t lda, void* c, size_t ldc,
                               struct pthreadpool* threadpool) noexcept {
   return lowbit::Guarded("lowbit_gemm_run", [&] {
+    if (gemm != nullptr && gemm->wide != nullptr) {
+      return lowbit::RunGemm16(*gemm->wide, m, a, lda, c, ldc, false,
+                               threadpool, "lowbit_gemm_run");
+    }
     return lowbit::RunGemm(gemm, m, a, lda, nullptr, c, ldc,
                        gemm != nullptr ? gemm->out : lowbit::GemmOutput{}, 1,
                        threadpool, "lowbit_gemm_run");
@@ -1107,6 +1161,26 @@ lowbit_status lowbit_gemm_run_int32(lowbit_gemm_t gemm, size_t m,
     return lowbit::RunGemm(gemm, m, a, lda, nullptr, c, ldc, raw,
                            sizeof(int32_t),
                        threadpool, "lowbit_gemm_run_int32");
+  });
+}
+
+lowbit_status lowbit_gemm_run_int64(lowbit_gemm_t gemm, size_t m,
+                                    const void* a, size_t lda, int64_t* c,
+                                    size_t ldc,
+                                    struct pthreadpool* threadpool) noexcept {
+  return lowbit::Guarded("lowbit_gemm_run_int64", [&] {
+    const char* fn = "lowbit_gemm_run_int64";
+    if (gemm == nullptr) {
+      return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: gemm is NULL", fn);
+    }
+    if (gemm->wide == nullptr) {
+      return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
+                          "%s: the handle has 8-bit activations, whose "
+                          "accumulators are int32 (lowbit_gemm_run_int32)",
+                          fn);
+    }
+    return lowbit::RunGemm16(*gemm->wide, m, a, lda, c, ldc, true, threadpool,
+                             fn);
   });
 }
 

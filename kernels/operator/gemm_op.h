@@ -27,6 +27,10 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
 lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
                                  const char* fn);
 
+// The scales, or the caller's multipliers and shifts, of p.
+lowbit_status ValidateRequantParams(const lowbit_gemm_params& params,
+                                    const char* fn);
+
 // Rows of A that are not stored as a matrix (convolution's gathered
 // patches): gather(context, i0, rows, dst, dst_stride, flip, pad_to) writes
 // rows [i0, i0 + rows), row i at dst + (i - i0) * dst_stride: its K

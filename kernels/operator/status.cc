@@ -105,9 +105,13 @@ lowbit_status lowbit_output_range(lowbit_activation activation, float min,
     hi = 127;
   } else if (output_type == LOWBIT_DTYPE_UINT8) {
     hi = 255;
+  } else if (output_type == LOWBIT_DTYPE_INT16) {
+    lo = -32768;
+    hi = 32767;
   } else {
     return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "lowbit_output_range: output type %d is not INT8 or UINT8",
+                "lowbit_output_range: output type %d is not INT8, UINT8 or "
+                "INT16",
                 static_cast<int>(output_type));
   }
   if (!(output_scale > 0.0f) || !std::isfinite(output_scale)) {

@@ -17,6 +17,9 @@ int32_t Element(lowbit_dtype type, const void* base, size_t index) {
   if (type == LOWBIT_DTYPE_UINT8) {
     return static_cast<const uint8_t*>(base)[index];
   }
+  if (type == LOWBIT_DTYPE_INT16) {
+    return static_cast<const int16_t*>(base)[index];
+  }
   return static_cast<const int8_t*>(base)[index];
 }
 

@@ -1,0 +1,428 @@
+// GEMM with 16-bit activations. The multiply-adds are the 8-bit GEMM's
+// kernels that read int16 activations (ActFormat::kInt16: vpmaddwd,
+// vpdpwssd, smlal; exact for any int16 x int8 pair), run over K parts short
+// enough that their int32 sums are exact, each part from zero with raw int32
+// output, widened into an int64 tile per task.
+//
+// int16 weights are split into two int8 planes,
+//   W = 256 * hi + lo + 128,  hi = W >> 8,  lo = (W & 255) - 128,
+// both in [-128, 127], so sum A * W = 256 * sum A * hi + sum A * lo +
+// 128 * sum A: two 16x8 products and each row's sum.
+//
+// Then the int64 bias and TFLite's int64 requantization (lowbit.h).
+#include "kernels/operator/gemm16_op.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "kernels/gemm/kernel_table.h"
+#include "kernels/gemm/pack.h"
+#include "kernels/operator/aligned_vector.h"
+#include "kernels/operator/checked_size.h"
+#include "kernels/operator/error.h"
+#include "kernels/operator/gemm_op.h"
+#include "kernels/operator/scratch.h"
+
+namespace lowbit {
+
+struct Gemm16 {
+  const GemmKernel* kernel = nullptr;
+  size_t n = 0, k = 0;
+  size_t planes = 1;  // 2 for int16 weights: hi, then lo
+  size_t plane_bytes = 0;
+  AlignedVector<uint8_t> packed;  // planes x layout.PackedBytes(n, k)
+  // Per channel, padded to whole blocks: the int64 bias, TFLite's reduced
+  // 16-bit multiplier and its total right shift 15 - shift.
+  AlignedVector<int64_t> bias;
+  AlignedVector<int64_t> reduced;
+  AlignedVector<int32_t> right_shift;
+  AlignedVector<int32_t> zeros;  // NR: every part starts from zero
+  int32_t qmin = 0, qmax = 0;
+};
+
+namespace {
+
+std::atomic<size_t> g_part_groups_for_testing{0};
+
+// TFLite's assumption on the int64 accumulator, which keeps acc * rm
+// (rm <= 2^15) and its rounding inside int64.
+constexpr int64_t kAccLimit = int64_t{1} << 47;
+
+lowbit_status Validate(const lowbit_gemm_params& p, const char* fn) {
+  if (p.weights == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: weights is NULL", fn);
+  }
+  constexpr size_t kMaxDim = size_t{1} << 30;
+  if (p.n == 0 || p.k == 0 || p.n > kMaxDim || p.k > kMaxDim) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: n = %zu and k = %zu must be in [1, 2^30]", fn, p.n, p.k);
+  }
+  if (p.weight_stride < p.k) {
+    return Fail(LOWBIT_ERROR_INVALID_STRIDE, "%s: weight_stride %zu < k %zu",
+                fn, p.weight_stride, p.k);
+  }
+  const size_t welem = p.weight_type == LOWBIT_DTYPE_INT16 ? 2 : 1;
+  if (!SpanOk(p.n, p.k, p.weight_stride, welem)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: weights span overflows size_t", fn);
+  }
+  if ((p.weight_type != LOWBIT_DTYPE_INT8 &&
+       p.weight_type != LOWBIT_DTYPE_INT16) ||
+      p.output_type != LOWBIT_DTYPE_INT16) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: INT16 activations take INT8 or INT16 weights and give "
+                "INT16 output (weight type %d, output type %d)",
+                fn, static_cast<int>(p.weight_type),
+                static_cast<int>(p.output_type));
+  }
+  if (p.requant != LOWBIT_REQUANT_FIXEDPOINT) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: INT16 activations requantize in "
+                "LOWBIT_REQUANT_FIXEDPOINT only (TFLite's int64 form), not "
+                "mode %d",
+                fn, static_cast<int>(p.requant));
+  }
+  const lowbit_status scales = ValidateRequantParams(p, fn);
+  if (scales != LOWBIT_OK) return scales;
+  if (p.input_zero_point != 0 || p.weight_zero_point != 0 ||
+      p.output_zero_point != 0) {
+    return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
+                "%s: INT16 activations are symmetric: input, weight and "
+                "output zero points must be 0 (%d, %d, %d)",
+                fn, p.input_zero_point, p.weight_zero_point,
+                p.output_zero_point);
+  }
+  if (p.output_min > p.output_max || p.output_min < -32768 ||
+      p.output_max > 32767) {
+    return Fail(LOWBIT_ERROR_INVALID_RANGE,
+                "%s: output clamp [%d, %d] is empty or outside "
+                "[-32768, 32767]",
+                fn, p.output_min, p.output_max);
+  }
+  if (p.bias != nullptr && p.bias64 != nullptr) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "%s: bias and bias64 are both set", fn);
+  }
+  // |bias| + max|A| * sum |W| < 2^47 for every channel.
+  for (size_t n = 0; n < p.n; ++n) {
+    const int64_t b = p.bias64 != nullptr ? p.bias64[n]
+                      : p.bias != nullptr ? p.bias[n]
+                                          : 0;
+    int64_t bound = b == std::numeric_limits<int64_t>::min()
+                        ? kAccLimit
+                        : (b < 0 ? -b : b);
+    for (size_t k = 0; k < p.k && bound < kAccLimit; ++k) {
+      const int64_t w =
+          WeightElement(p.weight_type, p.weights, n * p.weight_stride + k);
+      bound += 32768 * (w < 0 ? -w : w);
+    }
+    if (bound >= kAccLimit) {
+      return Fail(LOWBIT_ERROR_K_TOO_LARGE,
+                  "%s: channel %zu can accumulate beyond 2^47 with K = %zu "
+                  "(|bias| + 32768 * sum|W| >= 2^47, TFLite's bound for the "
+                  "int64 requantization); split K",
+                  fn, n, p.k);
+    }
+  }
+  return LOWBIT_OK;
+}
+
+size_t PartGroups(const GemmLayout& layout) {
+  const size_t testing = g_part_groups_for_testing.load();
+  return testing != 0 ? testing : kGemm16PartElems / layout.kr;
+}
+
+// Rows per task: the int32 part and int64 tiles stay in L1.
+constexpr size_t kTaskTiles = 8;
+
+struct RunContext {
+  const Gemm16* g;
+  const int16_t* a;  // kpad elements per row at a_stride
+  size_t a_stride;
+  const int64_t* row_sum;  // int16 weights: sum_k A per row
+  size_t m, task_rows;
+  uint8_t* c;
+  size_t ldc;
+  bool raw;
+  bool expand;
+  size_t part_groups;
+  uint8_t* slots;
+  size_t slot_bytes, tile_bytes;
+  std::atomic<bool>* busy;
+  size_t threads;
+};
+
+void Epilogue(const RunContext& ctx, const int64_t* acc, size_t i0,
+              size_t rows, size_t n0, size_t nc, size_t nr) {
+  const Gemm16& g = *ctx.g;
+  for (size_t i = 0; i < rows; ++i) {
+    const int64_t extra =
+        ctx.row_sum != nullptr ? 128 * ctx.row_sum[i0 + i] : 0;
+    const int64_t* row = acc + i * nr;
+    const size_t at = (i0 + i) * ctx.ldc + n0;
+    if (ctx.raw) {
+      int64_t* out = reinterpret_cast<int64_t*>(ctx.c) + at;
+      for (size_t j = 0; j < nc; ++j) out[j] = row[j] + g.bias[n0 + j] + extra;
+      continue;
+    }
+    int16_t* out = reinterpret_cast<int16_t*>(ctx.c) + at;
+    for (size_t j = 0; j < nc; ++j) {
+      const int64_t v = row[j] + g.bias[n0 + j] + extra;
+      const int t = g.right_shift[n0 + j];
+      int64_t x = (v * g.reduced[n0 + j] + (int64_t{1} << (t - 1))) >> t;
+      x = std::min<int64_t>(std::max<int64_t>(x, g.qmin), g.qmax);
+      out[j] = static_cast<int16_t>(x);
+    }
+  }
+}
+
+// Rows [ti * task_rows, ...) x one NR block of channels; blocks are the
+// outer index, so consecutive tasks read one block's weights.
+void Task(void* context, size_t block, size_t ti) {
+  const RunContext& ctx = *static_cast<const RunContext*>(context);
+  const Gemm16& g = *ctx.g;
+  const GemmKernel& kernel = *g.kernel;
+  const GemmLayout& layout = kernel.layout;
+  const size_t nr = layout.nr;
+  const size_t i0 = ti * ctx.task_rows;
+  const size_t rows = std::min(ctx.task_rows, ctx.m - i0);
+  const size_t n0 = block * nr;
+  const size_t nc = std::min(nr, g.n - n0);
+  const size_t kgroups = layout.KGroups(g.k);
+  const bool expand =
+      ctx.expand && rows > (kernel.expand_min_tiles - 1) * kernel.mr;
+  size_t slot = 0;
+  while (ctx.busy[slot].exchange(true, std::memory_order_acquire)) {
+    slot = (slot + 1) % ctx.threads;
+  }
+  uint8_t* mem = ctx.slots + slot * ctx.slot_bytes;
+  int32_t* part = reinterpret_cast<int32_t*>(mem);
+  int64_t* acc = reinterpret_cast<int64_t*>(mem + ctx.tile_bytes);
+  uint8_t* wide = mem + 3 * ctx.tile_bytes;
+  GemmOutput out{};
+  out.requant = kRawInt32;
+  out.type = LOWBIT_DTYPE_INT8;
+  bool first = true;
+  for (size_t plane = 0; plane < g.planes; ++plane) {
+    const uint8_t* w = g.packed.data() + plane * g.plane_bytes +
+                       block * layout.BlockBytes(g.k) + nr * sizeof(int32_t);
+    const int64_t factor = g.planes == 2 && plane == 0 ? 256 : 1;
+    for (size_t g0 = 0; g0 < kgroups; g0 += ctx.part_groups) {
+      const size_t groups = std::min(ctx.part_groups, kgroups - g0);
+      const uint8_t* wp = w + g0 * layout.GroupBytes();
+      GemmUkernelFn ukernel = kernel.ukernel;
+      if (expand) {
+        kernel.expand_weights(wp, groups, wide);
+        wp = wide;
+        ukernel = kernel.expanded->ukernel;
+      }
+      ukernel(rows, nc, groups, ctx.a + i0 * ctx.a_stride + g0 * layout.kr,
+              ctx.a_stride, nullptr, g.zeros.data(), 0, wp, out, n0, part,
+              nr);
+      for (size_t i = 0; i < rows; ++i) {
+        int64_t* dst = acc + i * nr;
+        const int32_t* src = part + i * nr;
+        if (first) {
+          for (size_t j = 0; j < nc; ++j) dst[j] = factor * src[j];
+        } else {
+          for (size_t j = 0; j < nc; ++j) dst[j] += factor * src[j];
+        }
+      }
+      first = false;
+    }
+  }
+  Epilogue(ctx, acc, i0, rows, n0, nc, nr);
+  ctx.busy[slot].store(false, std::memory_order_release);
+}
+
+}  // namespace
+
+lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
+                         Gemm16** out, const char* fn) {
+  lowbit_status status = Validate(p, fn);
+  if (status != LOWBIT_OK) return status;
+  const GemmLayout& layout = kernel.layout;
+  if (layout.act != ActFormat::kInt16 || layout.nibble_span != 0) {
+    return Fail(LOWBIT_ERROR_INTERNAL,
+                "%s: kernel %s does not read int16 activations", fn,
+                kernel.name);
+  }
+  const size_t planes = p.weight_type == LOWBIT_DTYPE_INT16 ? 2 : 1;
+  size_t block_bytes = 0, plane_bytes = 0, packed_bytes = 0;
+  if (!MulOk(layout.KGroups(p.k), layout.GroupBytes(), &block_bytes) ||
+      !AddOk(block_bytes, layout.nr * sizeof(int32_t), &block_bytes) ||
+      !MulOk(layout.Blocks(p.n), block_bytes, &plane_bytes) ||
+      !MulOk(plane_bytes, planes, &packed_bytes)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: packed weights overflow size_t", fn);
+  }
+  auto g = std::make_unique<Gemm16>();
+  g->kernel = &kernel;
+  g->n = p.n;
+  g->k = p.k;
+  g->planes = planes;
+  g->plane_bytes = plane_bytes;
+  const size_t padded = layout.Blocks(p.n) * layout.nr;
+  OutputStage stage;
+  status = MakeOutputStage(p, padded, &stage, fn);
+  if (status != LOWBIT_OK) return status;
+  g->packed.assign(packed_bytes, 0);
+  g->bias.assign(padded, 0);
+  g->reduced.assign(padded, 0);
+  g->right_shift.assign(padded, 15);
+  g->zeros.assign(layout.nr, 0);
+  g->qmin = p.output_min;
+  g->qmax = p.output_max;
+  for (size_t n = 0; n < p.n; ++n) {
+    g->bias[n] = p.bias64 != nullptr ? p.bias64[n]
+                 : p.bias != nullptr ? p.bias[n]
+                                     : 0;
+    const int32_t m = stage.multiplier[n];
+    g->reduced[n] = m < 0x7FFF0000 ? (int64_t{m} + (1 << 15)) >> 16 : 0x7FFF;
+    g->right_shift[n] = 15 - stage.shift[n];
+  }
+  lowbit_gemm_params w8;
+  lowbit_gemm_params_init(&w8);
+  w8.n = p.n;
+  w8.k = p.k;
+  w8.input_type = LOWBIT_DTYPE_INT8;  // za 0: nothing folded (kInt16)
+  w8.weight_type = LOWBIT_DTYPE_INT8;
+  if (planes == 1) {
+    w8.weights = p.weights;
+    w8.weight_stride = p.weight_stride;
+    PackGemmWeights(w8, layout, g->packed.data());
+  } else {
+    std::vector<int8_t> hi(p.n * p.k), lo(p.n * p.k);
+    const int16_t* w = static_cast<const int16_t*>(p.weights);
+    for (size_t n = 0; n < p.n; ++n) {
+      for (size_t k = 0; k < p.k; ++k) {
+        const int32_t x = w[n * p.weight_stride + k];
+        hi[n * p.k + k] = static_cast<int8_t>(x >> 8);
+        lo[n * p.k + k] = static_cast<int8_t>((x & 255) - 128);
+      }
+    }
+    w8.weight_stride = p.k;
+    w8.weights = hi.data();
+    PackGemmWeights(w8, layout, g->packed.data());
+    w8.weights = lo.data();
+    PackGemmWeights(w8, layout, g->packed.data() + plane_bytes);
+  }
+  *out = g.release();
+  return Succeed();
+}
+
+void DestroyGemm16(Gemm16* g) { delete g; }
+
+const GemmKernel& Gemm16KernelOf(const Gemm16& g) { return *g.kernel; }
+
+void SetGemm16PartGroupsForTesting(size_t groups) {
+  g_part_groups_for_testing.store(groups);
+}
+
+lowbit_status RunGemm16(const Gemm16& g, size_t m, const void* a, size_t lda,
+                        void* c, size_t ldc, bool raw, pthreadpool* pool,
+                        const char* fn) {
+  if (lda < g.k || ldc < g.n) {
+    return Fail(LOWBIT_ERROR_INVALID_STRIDE,
+                "%s: lda %zu < k %zu or ldc %zu < n %zu", fn, lda, g.k, ldc,
+                g.n);
+  }
+  if (m == 0) return Succeed();
+  if (a == nullptr || c == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
+                a == nullptr ? "a" : "c");
+  }
+  const size_t c_elem = raw ? sizeof(int64_t) : sizeof(int16_t);
+  if (!SpanOk(m, g.k, lda, sizeof(int16_t)) || !SpanOk(m, g.n, ldc, c_elem)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: m = %zu rows overflow", fn,
+                m);
+  }
+  const GemmKernel& kernel = *g.kernel;
+  const GemmLayout& layout = kernel.layout;
+  const size_t kpad = layout.KGroups(g.k) * layout.kr;
+  const int16_t* rows = static_cast<const int16_t*>(a);
+  thread_local ScratchArray<int16_t> padded_rows;
+  thread_local ScratchArray<int64_t> row_sum;
+  thread_local ScratchArray<uint8_t> slots;
+  thread_local ScratchArray<std::atomic<bool>> busy;
+  RunContext ctx{};
+  ctx.g = &g;
+  ctx.a = rows;
+  ctx.a_stride = lda;
+  if (kpad != g.k) {
+    // The kernel reads whole K groups: rows padded with zeros.
+    size_t count = 0;
+    if (!MulOk(m, kpad, &count) || !padded_rows.Reserve(count)) {
+      return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate %zu rows",
+                  fn, m);
+    }
+    for (size_t i = 0; i < m; ++i) {
+      int16_t* dst = padded_rows.data() + i * kpad;
+      std::memcpy(dst, rows + i * lda, g.k * sizeof(int16_t));
+      std::memset(dst + g.k, 0, (kpad - g.k) * sizeof(int16_t));
+    }
+    ctx.a = padded_rows.data();
+    ctx.a_stride = kpad;
+  }
+  if (g.planes == 2) {
+    if (!row_sum.Reserve(m)) {
+      return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate %zu rows",
+                  fn, m);
+    }
+    for (size_t i = 0; i < m; ++i) {
+      int64_t sum = 0;
+      for (size_t k = 0; k < g.k; ++k) sum += rows[i * lda + k];
+      row_sum.data()[i] = sum;
+    }
+    ctx.row_sum = row_sum.data();
+  }
+  ctx.m = m;
+  ctx.task_rows = std::min(m, kTaskTiles * kernel.mr);
+  ctx.c = static_cast<uint8_t*>(c);
+  ctx.ldc = ldc;
+  ctx.raw = raw;
+  ctx.expand = kernel.expanded != nullptr;
+  ctx.part_groups = PartGroups(layout);
+  // Per running task (slots claimed as in dq_gemm_op.cc, allocated here so
+  // that no task can fail): the int32 part tile, the int64 tile, one part's
+  // expanded weights.
+  const size_t threads =
+      pool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(pool))
+                      : 1;
+  ctx.tile_bytes = (ctx.task_rows * layout.nr * sizeof(int32_t) + 63) / 64 * 64;
+  const size_t wide =
+      ctx.expand ? ctx.part_groups * kernel.expanded_group_bytes : 0;
+  ctx.slot_bytes = 3 * ctx.tile_bytes + (wide + 63) / 64 * 64;
+  size_t slot_total = 0;
+  if (!MulOk(threads, ctx.slot_bytes, &slot_total) ||
+      !slots.Reserve(slot_total) || !busy.Reserve(threads)) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate %zu task tiles", fn, threads);
+  }
+  for (size_t i = 0; i < threads; ++i) {
+    busy.data()[i].store(false, std::memory_order_relaxed);
+  }
+  ctx.slots = slots.data();
+  ctx.busy = busy.data();
+  ctx.threads = threads;
+  const size_t tasks = (m + ctx.task_rows - 1) / ctx.task_rows;
+  const size_t blocks = layout.Blocks(g.n);
+  if (pool == nullptr || pthreadpool_get_threads_count(pool) <= 1) {
+    for (size_t b = 0; b < blocks; ++b) {
+      for (size_t t = 0; t < tasks; ++t) Task(&ctx, b, t);
+    }
+  } else {
+    pthreadpool_parallelize_2d(pool, Task, &ctx, blocks, tasks, 0);
+  }
+  return Succeed();
+}
+
+}  // namespace lowbit

@@ -1,0 +1,42 @@
+// GEMM with 16-bit activations (lowbit.h: TFLite's 16x8 mode and int16 x
+// int16), behind lowbit_gemm_t: lowbit_gemm_pack hands INT16 inputs here.
+#ifndef LOWBIT_KERNELS_OPERATOR_GEMM16_OP_H_
+#define LOWBIT_KERNELS_OPERATOR_GEMM16_OP_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/gemm/ukernel.h"
+#include "lowbit/lowbit.h"
+
+struct pthreadpool;
+
+namespace lowbit {
+
+struct Gemm16;
+
+// Validates p (input_type INT16) and packs it for `kernel`, which must read
+// int16 activations (Int16KernelFor gives one for any kernel).
+lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
+                         Gemm16** out, const char* fn);
+void DestroyGemm16(Gemm16* g);
+const GemmKernel& Gemm16KernelOf(const Gemm16& g);
+
+// c: int16 (raw = false: requantized) or int64 (raw = true) elements, row
+// stride ldc; a: int16, row stride lda.
+lowbit_status RunGemm16(const Gemm16& g, size_t m, const void* a, size_t lda,
+                        void* c, size_t ldc, bool raw, pthreadpool* pool,
+                        const char* fn);
+
+// Elements of A per K part: every int32 partial sum of a part is exact
+// (|A| <= 2^15, |W| <= 2^7 for int8 weights and both planes of int16 ones:
+// 511 * 2^22 < 2^31).
+constexpr size_t kGemm16PartElems = 511;
+
+// Replaces the K part length (in K groups; 0 restores it), so tests reach
+// several parts with small K. Not thread-safe against running GEMMs.
+void SetGemm16PartGroupsForTesting(size_t groups);
+
+}  // namespace lowbit
+
+#endif  // LOWBIT_KERNELS_OPERATOR_GEMM16_OP_H_
