@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <pthreadpool.h>
 
+#include "hwy/targets.h"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -312,6 +314,31 @@ TEST_P(Gemm16Sweep, Threads) {
     RunCase(kernel(), c, pool);
   }
   pthreadpool_destroy(pool);
+}
+
+// The int64 stage (kernels/gemm16/epilogue16.h) dispatches to the best
+// Highway target allowed: each one the CPU has, on one kernel.
+TEST(Gemm16Epilogue, EveryTarget) {
+  const GemmKernel& kernel = Int16KernelFor(DefaultGemmKernel());
+  const int64_t supported = hwy::SupportedTargets();
+  for (int i = 0; i < 63; ++i) {
+    const int64_t bit = int64_t{1} << i;
+    if ((supported & bit) == 0) continue;
+    hwy::SetSupportedTargetsForTest(bit);
+    SCOPED_TRACE(hwy::TargetName(bit));
+    for (lowbit_dtype wt : kWeightTypes) {
+      for (int extreme : {-1, 0, 1}) {
+        for (bool multipliers : {false, true}) {
+          Case c;
+          c.m = kernel.mr + 1, c.n = 2 * kernel.layout.nr + 3, c.k = 1100;
+          c.weights = wt, c.extreme = extreme, c.multipliers = multipliers;
+          c.bias = 64, c.qmin = -30000, c.qmax = 31000;
+          RunCase(kernel, c);
+        }
+      }
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, Gemm16Sweep,

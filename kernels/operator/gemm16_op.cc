@@ -25,6 +25,7 @@
 
 #include "kernels/gemm/kernel_table.h"
 #include "kernels/gemm/pack.h"
+#include "kernels/gemm16/epilogue16.h"
 #include "kernels/operator/aligned_vector.h"
 #include "kernels/operator/checked_size.h"
 #include "kernels/operator/error.h"
@@ -43,7 +44,7 @@ struct Gemm16 {
   // 16-bit multiplier and its total right shift 15 - shift.
   AlignedVector<int64_t> bias;
   AlignedVector<int64_t> reduced;
-  AlignedVector<int32_t> right_shift;
+  AlignedVector<uint64_t> right_shift;
   AlignedVector<int32_t> zeros;  // NR: every part starts from zero
   int32_t qmin = 0, qmax = 0;
 };
@@ -147,7 +148,7 @@ struct RunContext {
   const Gemm16* g;
   const int16_t* a;  // kpad elements per row at a_stride
   size_t a_stride;
-  const int64_t* row_sum;  // int16 weights: sum_k A per row
+  const int64_t* row_extra;  // int16 weights: 128 * sum_k A per row
   size_t m, task_rows;
   uint8_t* c;
   size_t ldc;
@@ -155,34 +156,10 @@ struct RunContext {
   bool expand;
   size_t part_groups;
   uint8_t* slots;
-  size_t slot_bytes, tile_bytes;
+  size_t slot_bytes, tile_bytes, tile_stride;
   std::atomic<bool>* busy;
   size_t threads;
 };
-
-void Epilogue(const RunContext& ctx, const int64_t* acc, size_t i0,
-              size_t rows, size_t n0, size_t nc, size_t nr) {
-  const Gemm16& g = *ctx.g;
-  for (size_t i = 0; i < rows; ++i) {
-    const int64_t extra =
-        ctx.row_sum != nullptr ? 128 * ctx.row_sum[i0 + i] : 0;
-    const int64_t* row = acc + i * nr;
-    const size_t at = (i0 + i) * ctx.ldc + n0;
-    if (ctx.raw) {
-      int64_t* out = reinterpret_cast<int64_t*>(ctx.c) + at;
-      for (size_t j = 0; j < nc; ++j) out[j] = row[j] + g.bias[n0 + j] + extra;
-      continue;
-    }
-    int16_t* out = reinterpret_cast<int16_t*>(ctx.c) + at;
-    for (size_t j = 0; j < nc; ++j) {
-      const int64_t v = row[j] + g.bias[n0 + j] + extra;
-      const int t = g.right_shift[n0 + j];
-      int64_t x = (v * g.reduced[n0 + j] + (int64_t{1} << (t - 1))) >> t;
-      x = std::min<int64_t>(std::max<int64_t>(x, g.qmin), g.qmax);
-      out[j] = static_cast<int16_t>(x);
-    }
-  }
-}
 
 // Rows [ti * task_rows, ...) x one NR block of channels; blocks are the
 // outer index, so consecutive tasks read one block's weights.
@@ -207,6 +184,7 @@ void Task(void* context, size_t block, size_t ti) {
   int32_t* part = reinterpret_cast<int32_t*>(mem);
   int64_t* acc = reinterpret_cast<int64_t*>(mem + ctx.tile_bytes);
   uint8_t* wide = mem + 3 * ctx.tile_bytes;
+  const size_t stride = ctx.tile_stride;
   GemmOutput out{};
   out.requant = kRawInt32;
   out.type = LOWBIT_DTYPE_INT8;
@@ -214,7 +192,7 @@ void Task(void* context, size_t block, size_t ti) {
   for (size_t plane = 0; plane < g.planes; ++plane) {
     const uint8_t* w = g.packed.data() + plane * g.plane_bytes +
                        block * layout.BlockBytes(g.k) + nr * sizeof(int32_t);
-    const int64_t factor = g.planes == 2 && plane == 0 ? 256 : 1;
+    const int sh = g.planes == 2 && plane == 0 ? 8 : 0;
     for (size_t g0 = 0; g0 < kgroups; g0 += ctx.part_groups) {
       const size_t groups = std::min(ctx.part_groups, kgroups - g0);
       const uint8_t* wp = w + g0 * layout.GroupBytes();
@@ -226,20 +204,23 @@ void Task(void* context, size_t block, size_t ti) {
       }
       ukernel(rows, nc, groups, ctx.a + i0 * ctx.a_stride + g0 * layout.kr,
               ctx.a_stride, nullptr, g.zeros.data(), 0, wp, out, n0, part,
-              nr);
-      for (size_t i = 0; i < rows; ++i) {
-        int64_t* dst = acc + i * nr;
-        const int32_t* src = part + i * nr;
-        if (first) {
-          for (size_t j = 0; j < nc; ++j) dst[j] = factor * src[j];
-        } else {
-          for (size_t j = 0; j < nc; ++j) dst[j] += factor * src[j];
-        }
+              stride);
+      const bool last = plane + 1 == g.planes && g0 + groups == kgroups;
+      if (last) {
+        const Gemm16Channels ch{g.bias.data() + n0, g.reduced.data() + n0,
+                                g.right_shift.data() + n0};
+        Gemm16Finish(first ? nullptr : acc, part, sh, rows, nc, stride,
+                     ctx.row_extra != nullptr ? ctx.row_extra + i0 : nullptr,
+                     ch, g.qmin, g.qmax, ctx.raw,
+                     ctx.c + (i0 * ctx.ldc + n0) *
+                                 (ctx.raw ? sizeof(int64_t) : sizeof(int16_t)),
+                     ctx.ldc);
+      } else {
+        Gemm16AddPart(part, rows, nc, stride, sh, first, acc);
       }
       first = false;
     }
   }
-  Epilogue(ctx, acc, i0, rows, n0, nc, nr);
   ctx.busy[slot].store(false, std::memory_order_release);
 }
 
@@ -350,7 +331,7 @@ lowbit_status RunGemm16(const Gemm16& g, size_t m, const void* a, size_t lda,
   const size_t kpad = layout.KGroups(g.k) * layout.kr;
   const int16_t* rows = static_cast<const int16_t*>(a);
   thread_local ScratchArray<int16_t> padded_rows;
-  thread_local ScratchArray<int64_t> row_sum;
+  thread_local ScratchArray<int64_t> row_extra;
   thread_local ScratchArray<uint8_t> slots;
   thread_local ScratchArray<std::atomic<bool>> busy;
   RunContext ctx{};
@@ -373,16 +354,16 @@ lowbit_status RunGemm16(const Gemm16& g, size_t m, const void* a, size_t lda,
     ctx.a_stride = kpad;
   }
   if (g.planes == 2) {
-    if (!row_sum.Reserve(m)) {
+    if (!row_extra.Reserve(m)) {
       return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate %zu rows",
                   fn, m);
     }
     for (size_t i = 0; i < m; ++i) {
       int64_t sum = 0;
       for (size_t k = 0; k < g.k; ++k) sum += rows[i * lda + k];
-      row_sum.data()[i] = sum;
+      row_extra.data()[i] = 128 * sum;
     }
-    ctx.row_sum = row_sum.data();
+    ctx.row_extra = row_extra.data();
   }
   ctx.m = m;
   ctx.task_rows = std::min(m, kTaskTiles * kernel.mr);
@@ -397,6 +378,7 @@ lowbit_status RunGemm16(const Gemm16& g, size_t m, const void* a, size_t lda,
   const size_t threads =
       pool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(pool))
                       : 1;
+  ctx.tile_stride = layout.nr;
   ctx.tile_bytes = (ctx.task_rows * layout.nr * sizeof(int32_t) + 63) / 64 * 64;
   const size_t wide =
       ctx.expand ? ctx.part_groups * kernel.expanded_group_bytes : 0;

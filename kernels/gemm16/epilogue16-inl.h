@@ -1,0 +1,134 @@
+// The vector bodies of kernels/gemm16/epilogue16.h, compiled once per
+// Highway target (epilogue16.cc). Each loop's tail is the same operations
+// on one lane.
+//
+// The requantization (acc * rm + 2^(t-1)) >> t on int64 lanes without a
+// 64-bit multiply or a signed variable shift: v = hi * 2^16 + lo with hi =
+// v >> 16 (fits int32: |v| < 2^47) and lo in [0, 2^16), so v * rm = (hi *
+// rm) * 2^16 + lo * rm from two 32x32 -> 64-bit multiplies (MulEven); the
+// sum plus 2^62 lies in (0, 2^63 + 2^46), exact as uint64, where a
+// logical shift by t and subtracting 2^62 >> t (exact: t < 62) give the
+// arithmetic shift.
+#if defined(LOWBIT_KERNELS_GEMM16_EPILOGUE16_INL_H_) == \
+    defined(HWY_TARGET_TOGGLE)
+#ifdef LOWBIT_KERNELS_GEMM16_EPILOGUE16_INL_H_
+#undef LOWBIT_KERNELS_GEMM16_EPILOGUE16_INL_H_
+#else
+#define LOWBIT_KERNELS_GEMM16_EPILOGUE16_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hwy/highway.h"
+#include "kernels/gemm16/epilogue16.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace lowbit {
+namespace HWY_NAMESPACE {
+namespace {  // internal linkage: see kernels/requant-inl.h
+namespace hn = hwy::HWY_NAMESPACE;
+
+template <class D>
+HWY_INLINE hn::Vec<D> LoadPart(D d, const int32_t* part, int sh) {
+  const hn::Rebind<int32_t, D> d32;
+  return hn::ShiftLeftSame(hn::PromoteTo(d, hn::LoadU(d32, part)), sh);
+}
+
+template <class D>
+HWY_INLINE void AddPartStep(D d, const int32_t* part, int sh, bool first,
+                            int64_t* acc) {
+  auto v = LoadPart(d, part, sh);
+  if (!first) v = hn::Add(v, hn::LoadU(d, acc));
+  hn::StoreU(v, d, acc);
+}
+
+void Gemm16AddPartImpl(const int32_t* part, size_t rows, size_t cols,
+                       size_t stride, int sh, bool first, int64_t* acc) {
+  const hn::ScalableTag<int64_t> d;
+  const hn::CappedTag<int64_t, 1> d1;
+  const size_t n = hn::Lanes(d);
+  for (size_t i = 0; i < rows; ++i) {
+    const int32_t* p = part + i * stride;
+    int64_t* a = acc + i * stride;
+    size_t j = 0;
+    for (; j + n <= cols; j += n) AddPartStep(d, p + j, sh, first, a + j);
+    for (; j < cols; ++j) AddPartStep(d1, p + j, sh, first, a + j);
+  }
+}
+
+struct FinishArgs {
+  const int64_t* acc;  // nullptr: none
+  const int32_t* part;
+  int sh;
+  int64_t extra;
+  const int64_t* bias;
+  const int64_t* rm;
+  const uint64_t* t;
+  int64_t qmin, qmax;
+  bool raw;
+};
+
+template <class D>
+HWY_INLINE void FinishStep(D d, const FinishArgs& f, size_t j, void* out) {
+  const hn::RebindToUnsigned<D> du;
+  const hn::Repartition<int32_t, D> d32;
+  auto v = LoadPart(d, f.part + j, f.sh);
+  if (f.acc != nullptr) v = hn::Add(v, hn::LoadU(d, f.acc + j));
+  v = hn::Add(hn::Add(v, hn::LoadU(d, f.bias + j)), hn::Set(d, f.extra));
+  if (f.raw) {
+    hn::StoreU(v, d, static_cast<int64_t*>(out) + j);
+    return;
+  }
+  const auto rm = hn::BitCast(d32, hn::LoadU(d, f.rm + j));
+  const auto hi = hn::BitCast(d32, hn::ShiftRight<16>(v));
+  const auto lo = hn::BitCast(d32, hn::And(v, hn::Set(d, 0xFFFF)));
+  const auto t = hn::LoadU(du, f.t + j);
+  const auto one = hn::Set(du, 1);
+  const auto half = hn::Shl(one, hn::Sub(t, one));
+  const auto bias62 = hn::Set(du, uint64_t{1} << 62);
+  auto x = hn::ShiftLeft<16>(hn::BitCast(du, hn::MulEven(hi, rm)));
+  x = hn::Add(x, hn::BitCast(du, hn::MulEven(lo, rm)));
+  x = hn::Add(hn::Add(x, half), bias62);
+  x = hn::Sub(hn::Shr(x, t), hn::Shr(bias62, t));
+  auto q = hn::BitCast(d, x);
+  q = hn::Min(hn::Max(q, hn::Set(d, f.qmin)), hn::Set(d, f.qmax));
+  const hn::Rebind<uint16_t, D> d16u;
+  const hn::Rebind<int16_t, D> d16;
+  hn::StoreU(hn::BitCast(d16, hn::TruncateTo(d16u, hn::BitCast(du, q))), d16,
+             static_cast<int16_t*>(out) + j);
+}
+
+void Gemm16FinishImpl(const int64_t* acc, const int32_t* part, int sh,
+                      size_t rows, size_t cols, size_t stride,
+                      const int64_t* row_extra, const Gemm16Channels& ch,
+                      int32_t qmin, int32_t qmax, bool raw, void* out,
+                      size_t ldc) {
+  const hn::ScalableTag<int64_t> d;
+  const hn::CappedTag<int64_t, 1> d1;
+  const size_t n = hn::Lanes(d);
+  const size_t elem = raw ? sizeof(int64_t) : sizeof(int16_t);
+  for (size_t i = 0; i < rows; ++i) {
+    const FinishArgs f{acc != nullptr ? acc + i * stride : nullptr,
+                       part + i * stride,
+                       sh,
+                       row_extra != nullptr ? row_extra[i] : 0,
+                       ch.bias,
+                       ch.rm,
+                       ch.t,
+                       qmin,
+                       qmax,
+                       raw};
+    void* row = static_cast<uint8_t*>(out) + i * ldc * elem;
+    size_t j = 0;
+    for (; j + n <= cols; j += n) FinishStep(d, f, j, row);
+    for (; j < cols; ++j) FinishStep(d1, f, j, row);
+  }
+}
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+}  // namespace lowbit
+HWY_AFTER_NAMESPACE();
+
+#endif  // per-target include guard

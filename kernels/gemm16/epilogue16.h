@@ -1,0 +1,41 @@
+// The int64 stage of the 16-bit-activation GEMM (kernels/operator/
+// gemm16_op.cc), on Highway: widening the kernels' exact int32 K-part sums
+// into int64, and TFLite's int64 requantization (lowbit.h), vectorized
+// with 32x32 -> 64-bit multiplies and unsigned variable shifts only, which
+// every target has, and bit-exact against ref::RequantizeInt64.
+#ifndef LOWBIT_KERNELS_GEMM16_EPILOGUE16_H_
+#define LOWBIT_KERNELS_GEMM16_EPILOGUE16_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lowbit {
+
+// Per output channel (arrays indexed by channel):
+//   rm: TFLite's reduced multiplier, m < 0x7FFF0000 ? (m + 2^15) >> 16 :
+//       0x7FFF (as int64, in [0, 2^15]);
+//   t: its right shift 15 - shift, in [7, 46] (as uint64).
+struct Gemm16Channels {
+  const int64_t* bias;
+  const int64_t* rm;
+  const uint64_t* t;
+};
+
+// acc[i * stride + j] = (first ? 0 : acc[...]) + part[i * stride + j] * 2^sh
+// for i < rows, j < cols.
+void Gemm16AddPart(const int32_t* part, size_t rows, size_t cols,
+                   size_t stride, int sh, bool first, int64_t* acc);
+
+// v = (acc ? acc[i * stride + j] : 0) + part[i * stride + j] * 2^sh +
+// bias[j] + (row_extra ? row_extra[i] : 0), then with raw the int64 v at
+// out + i * ldc + j, else clamp((v * rm[j] + 2^(t[j]-1)) >> t[j], qmin,
+// qmax) as int16 there. |v| < 2^47 (the operator's bound).
+void Gemm16Finish(const int64_t* acc, const int32_t* part, int sh,
+                  size_t rows, size_t cols, size_t stride,
+                  const int64_t* row_extra, const Gemm16Channels& ch,
+                  int32_t qmin, int32_t qmax, bool raw, void* out,
+                  size_t ldc);
+
+}  // namespace lowbit
+
+#endif  // LOWBIT_KERNELS_GEMM16_EPILOGUE16_H_
