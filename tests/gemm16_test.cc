@@ -7,6 +7,7 @@
 #include "hwy/targets.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -99,15 +100,18 @@ void RunCase(const GemmKernel& kernel, const Case& c,
   }
   std::vector<int32_t> bias32(c.n);
   std::vector<int64_t> bias64(c.n);
-  std::uniform_int_distribution<int64_t> bdist(-(int64_t{1} << 40),
-                                               int64_t{1} << 40);
+  std::uniform_int_distribution<int64_t> bdist(-(int64_t{1} << 30),
+                                               int64_t{1} << 30);
   for (size_t i = 0; i < c.n; ++i) {
     bias64[i] = bdist(rng);
-    bias32[i] = static_cast<int32_t>(bias64[i] >> 10);
+    bias32[i] = static_cast<int32_t>(bias64[i] >> 2);
   }
   std::vector<float> scales(c.n);
   std::uniform_real_distribution<float> sdist(0.5f, 2.0f);
-  for (auto& s : scales) s = sdist(rng) / 65536.0f;
+  // About a quarter of the int16 range for a random accumulator.
+  const float spread = 65536.0f * (w16 ? 256.0f : 1.0f) *
+                       std::sqrt(static_cast<float>(c.k) / 37.0f);
+  for (auto& s : scales) s = sdist(rng) / spread;
   std::vector<int32_t> mults(c.n), shifts(c.n);
   std::uniform_int_distribution<int32_t> mdist(1 << 30, 0x7FFFFFFF);
   std::uniform_int_distribution<int32_t> shdist(-31, 8);
@@ -149,6 +153,13 @@ void RunCase(const GemmKernel& kernel, const Case& c,
   std::vector<int16_t> want16(c.m * c.n);
   ref::Gemm16(p, c.m, a.data(), lda, want16.data(), c.n);
 
+  if (c.extreme == 0 && !c.multipliers && c.qmin < c.qmax && c.k > 16) {
+    // Random data must reach the requantization's inside, not only the
+    // clamp, or the sweep would prove little.
+    size_t inside = 0;
+    for (int16_t v : want16) inside += v != c.qmin && v != c.qmax;
+    EXPECT_GT(inside * 2, want16.size()) << "mostly saturated outputs";
+  }
   constexpr int16_t kCanary16 = 0x5A5A;
   constexpr int64_t kCanary64 = 0x5A5A5A5A5A5A5A5A;
   std::vector<int16_t> got16(c.m * ldc + 8, kCanary16);

@@ -278,10 +278,10 @@ typedef struct lowbit_conv2d_params {
   size_t groups;                /* >= 1 */
   size_t group_input_channels;  /* Cg */
   size_t group_output_channels; /* Ng */
-  lowbit_dtype input_type;      /* INT8 or UINT8 */
+  lowbit_dtype input_type;      /* INT8 or UINT8; INT16 (bias64) */
   lowbit_dtype weight_type;     /* INT8 or INT4 (symmetric, zw = 0), or
-                                   UINT8 */
-  lowbit_dtype output_type;     /* INT8 or UINT8 */
+                                   UINT8; INT16 for INT16 activations */
+  lowbit_dtype output_type;     /* INT8 or UINT8; INT16 */
   lowbit_requant requant;
   /* OHWI: [groups * Ng][kernel_height][kernel_width][Cg], dense; INT4
    * counts nibbles (element i is nibble i, see LOWBIT_DTYPE_INT4), so a
@@ -301,6 +301,11 @@ typedef struct lowbit_conv2d_params {
   const int32_t* requant_multipliers;
   const int32_t* requant_shifts;
   size_t requant_multiplier_count;
+  /* Added in 0.5: int64 bias for INT16 activations (groups * Ng values),
+   * instead of bias. INT16 activations take INT8 or INT16 weights and give
+   * INT16 output, as lowbit_gemm_params describes (LOWBIT_REQUANT_FIXEDPOINT,
+   * zero points 0, |acc| < 2^47); a tap in the padding reads 0. */
+  const int64_t* bias64;
 } lowbit_conv2d_params;
 
 typedef struct lowbit_conv2d* lowbit_conv2d_t;

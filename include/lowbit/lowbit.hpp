@@ -58,6 +58,12 @@ class Gemm {
                 struct pthreadpool* threadpool = nullptr) const {
     Check(lowbit_gemm_run_int32(handle_, m, a, lda, c, ldc, threadpool));
   }
+  // INT16 activations: the int64 accumulators.
+  void RunInt64(size_t m, const void* a, size_t lda, int64_t* c, size_t ldc,
+                struct pthreadpool* threadpool = nullptr) const {
+    Check(lowbit_gemm_run_int64(handle_, m, a, lda, c, ldc, threadpool));
+  }
+
   const char* kernel_name() const { return lowbit_gemm_kernel_name(handle_); }
   lowbit_gemm_t get() const { return handle_; }
 

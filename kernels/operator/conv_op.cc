@@ -59,6 +59,9 @@ struct lowbit_conv2d {
   // skipped (SkippedTapsBias).
   size_t bias_count = 0;
   lowbit::AlignedVector<int32_t> tap_sums;
+  // INT16 activations: group_gemms are 16-bit GEMMs, run on gathered
+  // patches (RunConv16).
+  bool wide = false;
 
   ~lowbit_conv2d() {
     for (lowbit_gemm_t g : group_gemms) lowbit_gemm_destroy(g);
@@ -143,6 +146,7 @@ lowbit_gemm_params AsGemm(const lowbit_conv2d_params& p, size_t n, size_t k) {
   g.requant_multipliers = p.requant_multipliers;
   g.requant_shifts = p.requant_shifts;
   g.requant_multiplier_count = p.requant_multiplier_count;
+  g.bias64 = p.bias64;
   return g;
 }
 
@@ -155,7 +159,9 @@ lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
   s.n = ng;
   const size_t first = g * ng * all.k;  // element
   const auto* w = static_cast<const uint8_t*>(all.weights);
-  if (all.weight_type != LOWBIT_DTYPE_INT4) {
+  if (all.weight_type == LOWBIT_DTYPE_INT16) {
+    s.weights = static_cast<const int16_t*>(all.weights) + first;
+  } else if (all.weight_type != LOWBIT_DTYPE_INT4) {
     s.weights = w + first;
   } else if (first % 2 == 0) {
     s.weights = w + first / 2;
@@ -171,6 +177,7 @@ lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
     s.weights = nibbles->data();
   }
   if (all.bias != nullptr) s.bias = all.bias + g * ng;
+  if (all.bias64 != nullptr) s.bias64 = all.bias64 + g * ng;
   if (all.weight_scales != nullptr && all.weight_scale_count != 1) {
     s.weight_scales = all.weight_scales + g * ng;
     s.weight_scale_count = ng;
@@ -965,6 +972,69 @@ lowbit_status RunDepthwise(const lowbit_conv2d& conv, size_t batch,
   return Succeed();
 }
 
+// INT16 activations: each group's patches gathered (im2col, a padded tap
+// reads 0), a bounded number of output pixels at a time, and its 16-bit
+// GEMM on them, writing the group's channels of those pixels.
+lowbit_status RunConv16(const lowbit_conv2d& conv, size_t batch, size_t in_h,
+                        size_t in_w, size_t out_h, size_t out_w,
+                        const int16_t* input, size_t in_stride,
+                        int16_t* output, size_t out_stride,
+                        pthreadpool_t pool, const char* fn) {
+  const lowbit_conv2d_params& p = conv.p;
+  const size_t cg = p.group_input_channels, ng = p.group_output_channels;
+  const size_t k = conv.k;
+  const size_t pixels = batch * out_h * out_w;
+  if (!SpanOk(batch * in_h * in_w, p.groups * cg, in_stride, 2) ||
+      !SpanOk(pixels, p.groups * ng, out_stride, 2)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: batch %zu of %zu x %zu pixels overflows size_t", fn,
+                batch, in_h, in_w);
+  }
+  // About 1 MiB of patches per GEMM call, at least a few row tiles.
+  const size_t rows = std::min(pixels, std::max<size_t>(64, (1 << 19) / k));
+  thread_local ScratchArray<int16_t> patches;
+  if (!patches.Reserve(rows * k)) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate %zu patches",
+                fn, rows);
+  }
+  for (size_t g = 0; g < p.groups; ++g) {
+    for (size_t start = 0; start < pixels; start += rows) {
+      const size_t count = std::min(rows, pixels - start);
+      for (size_t i = 0; i < count; ++i) {
+        const size_t pixel = start + i;
+        const size_t b = pixel / (out_h * out_w);
+        const size_t oy = pixel / out_w % out_h, ox = pixel % out_w;
+        int16_t* dst = patches.data() + i * k;
+        for (size_t ky = 0; ky < p.kernel_height; ++ky) {
+          const int64_t iy = int64_t(oy * p.stride_height) -
+                             int64_t(p.padding_top) +
+                             int64_t(ky * p.dilation_height);
+          for (size_t kx = 0; kx < p.kernel_width; ++kx, dst += cg) {
+            const int64_t ix = int64_t(ox * p.stride_width) -
+                               int64_t(p.padding_left) +
+                               int64_t(kx * p.dilation_width);
+            if (iy < 0 || iy >= int64_t(in_h) || ix < 0 ||
+                ix >= int64_t(in_w)) {
+              std::memset(dst, 0, cg * sizeof(int16_t));
+              continue;
+            }
+            const size_t in_pixel =
+                (b * in_h + size_t(iy)) * in_w + size_t(ix);
+            std::memcpy(dst, input + in_pixel * in_stride + g * cg,
+                        cg * sizeof(int16_t));
+          }
+        }
+      }
+      const lowbit_status s =
+          lowbit_gemm_run(conv.group_gemms[g], count, patches.data(), k,
+                          output + start * out_stride + g * ng, out_stride,
+                          pool);
+      if (s != LOWBIT_OK) return s;
+    }
+  }
+  return Succeed();
+}
+
 lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
                   size_t in_w, const void* input, size_t in_stride,
                   void* output, size_t out_stride, pthreadpool_t pool) {
@@ -998,6 +1068,11 @@ lowbit_status Run(const lowbit_conv2d* conv, size_t batch, size_t in_h,
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
                 "%s: batch %zu of %zu x %zu pixels overflows size_t", fn,
                 batch, in_h, in_w);
+  }
+  if (conv->wide) {
+    return RunConv16(*conv, batch, in_h, in_w, out_h, out_w,
+                     static_cast<const int16_t*>(input), in_stride,
+                     static_cast<int16_t*>(output), out_stride, pool, fn);
   }
   if (conv->dw != nullptr && p.group_output_channels > 1) {
     thread_local ScratchArray<uint8_t> expanded;
@@ -1228,9 +1303,12 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   status = ValidateGeometry(p, &k, &n, fn);
   if (status != LOWBIT_OK) return status;
   const lowbit_gemm_params all = AsGemm(p, n, k);
-  status = ValidateGemmParams(all, fn);
+  const bool wide = p.input_type == LOWBIT_DTYPE_INT16;
+  // 16-bit GEMMs validate themselves (PackGemm, per group).
+  status = wide ? LOWBIT_OK : ValidateGemmParams(all, fn);
   if (status != LOWBIT_OK) return status;
   auto c = std::make_unique<lowbit_conv2d>();
+  c->wide = wide;
   c->p = p;
   c->p.weights = nullptr;
   c->p.bias = nullptr;
@@ -1239,7 +1317,7 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   c->p.requant_shifts = nullptr;
   c->k = k;
   c->id = g_next_conv_id.fetch_add(1);
-  if (p.groups > 1 && p.group_input_channels == 1) {
+  if (!wide && p.groups > 1 && p.group_input_channels == 1) {
     // The depthwise kernels hold each weight as a 16-bit lane (dwconv.h),
     // whatever its type: int4 weights are widened to int8 for them.
     std::vector<int8_t> widened;
@@ -1272,6 +1350,10 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
     status = PackGemm(&slice, kernel, &gemm, fn, prefer_narrow);
     if (status != LOWBIT_OK) return status;
     c->group_gemms.push_back(gemm);
+  }
+  if (wide) {
+    *conv = c.release();
+    return Succeed();
   }
   // What a padded tap reads on the indirect path (GemmTapSource::zero).
   c->zero_row.assign(p.group_input_channels,

@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "kernels/reference/gemm.h"
+#include "kernels/reference/gemm16.h"
+#include "kernels/reference/requant.h"
 
 namespace lowbit {
 namespace ref {
@@ -14,9 +16,12 @@ size_t ConvOutputSize(size_t in, size_t kernel, size_t stride,
   return padded < reach ? 0 : (padded - reach) / stride + 1;
 }
 
-void Conv2dAccumulators(const lowbit_conv2d_params& p, size_t batch,
-                        size_t in_h, size_t in_w, const void* input,
-                        size_t in_stride, int32_t* out, size_t out_stride) {
+namespace {
+
+template <typename Acc>
+void Accumulate(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
+                size_t in_w, const void* input, size_t in_stride, Acc* out,
+                size_t out_stride) {
   const size_t out_h =
       ConvOutputSize(in_h, p.kernel_height, p.stride_height,
                      p.dilation_height, p.padding_top, p.padding_bottom);
@@ -32,7 +37,9 @@ void Conv2dAccumulators(const lowbit_conv2d_params& p, size_t batch,
         for (size_t g = 0; g < p.groups; ++g) {
           for (size_t o = 0; o < ng; ++o) {
             const size_t co = g * ng + o;
-            int64_t acc = p.bias != nullptr ? p.bias[co] : 0;
+            int64_t acc = p.bias64 != nullptr ? p.bias64[co]
+                          : p.bias != nullptr ? p.bias[co]
+                                              : 0;
             for (size_t ky = 0; ky < p.kernel_height; ++ky) {
               // Signed: a padded tap lies before the first row.
               const int64_t iy = int64_t(oy * p.stride_height) -
@@ -61,10 +68,61 @@ void Conv2dAccumulators(const lowbit_conv2d_params& p, size_t batch,
                 }
               }
             }
-            out[pixel * out_stride + co] = static_cast<int32_t>(acc);
+            out[pixel * out_stride + co] = static_cast<Acc>(acc);
           }
         }
       }
+    }
+  }
+}
+
+size_t Pixels(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
+              size_t in_w) {
+  return batch *
+         ConvOutputSize(in_h, p.kernel_height, p.stride_height,
+                        p.dilation_height, p.padding_top, p.padding_bottom) *
+         ConvOutputSize(in_w, p.kernel_width, p.stride_width,
+                        p.dilation_width, p.padding_left, p.padding_right);
+}
+
+}  // namespace
+
+void Conv2dAccumulators(const lowbit_conv2d_params& p, size_t batch,
+                        size_t in_h, size_t in_w, const void* input,
+                        size_t in_stride, int32_t* out, size_t out_stride) {
+  Accumulate(p, batch, in_h, in_w, input, in_stride, out, out_stride);
+}
+
+void Conv2d16Accumulators(const lowbit_conv2d_params& p, size_t batch,
+                          size_t in_h, size_t in_w, const int16_t* input,
+                          size_t in_stride, int64_t* out, size_t out_stride) {
+  Accumulate(p, batch, in_h, in_w, input, in_stride, out, out_stride);
+}
+
+void Conv2d16(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
+              size_t in_w, const int16_t* input, size_t in_stride,
+              int16_t* output, size_t out_stride) {
+  const size_t channels = p.groups * p.group_output_channels;
+  const size_t pixels = Pixels(p, batch, in_h, in_w);
+  std::vector<int64_t> acc(pixels * channels);
+  Conv2d16Accumulators(p, batch, in_h, in_w, input, in_stride, acc.data(),
+                       channels);
+  for (size_t co = 0; co < channels; ++co) {
+    int32_t multiplier = 0, shift = 0;
+    if (p.requant_multipliers != nullptr) {
+      const size_t i = p.requant_multiplier_count == 1 ? 0 : co;
+      multiplier = p.requant_multipliers[i];
+      shift = p.requant_shifts[i];
+    } else {
+      const float ws = p.weight_scales[p.weight_scale_count == 1 ? 0 : co];
+      QuantizeMultiplier(
+          static_cast<double>(p.input_scale) * ws / p.output_scale,
+          &multiplier, &shift);
+    }
+    for (size_t i = 0; i < pixels; ++i) {
+      output[i * out_stride + co] = static_cast<int16_t>(
+          RequantizeInt64(acc[i * channels + co], multiplier, shift,
+                          p.output_min, p.output_max));
     }
   }
 }
@@ -73,12 +131,7 @@ void Conv2d(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
             size_t in_w, const void* input, size_t in_stride, void* output,
             size_t out_stride) {
   const size_t channels = p.groups * p.group_output_channels;
-  const size_t pixels =
-      batch *
-      ConvOutputSize(in_h, p.kernel_height, p.stride_height,
-                     p.dilation_height, p.padding_top, p.padding_bottom) *
-      ConvOutputSize(in_w, p.kernel_width, p.stride_width, p.dilation_width,
-                     p.padding_left, p.padding_right);
+  const size_t pixels = Pixels(p, batch, in_h, in_w);
   std::vector<int32_t> acc(pixels * channels);
   Conv2dAccumulators(p, batch, in_h, in_w, input, in_stride, acc.data(),
                      channels);

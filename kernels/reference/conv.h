@@ -27,6 +27,15 @@ void Conv2d(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
             size_t in_w, const void* input, size_t in_stride, void* output,
             size_t out_stride);
 
+// 16-bit activations (lowbit.h): int64 accumulators (bias or bias64), and
+// the int16 output of TFLite's int64 requantization.
+void Conv2d16Accumulators(const lowbit_conv2d_params& p, size_t batch,
+                          size_t in_h, size_t in_w, const int16_t* input,
+                          size_t in_stride, int64_t* out, size_t out_stride);
+void Conv2d16(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
+              size_t in_w, const int16_t* input, size_t in_stride,
+              int16_t* output, size_t out_stride);
+
 }  // namespace ref
 }  // namespace lowbit
 
