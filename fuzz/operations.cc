@@ -3,6 +3,7 @@
 #include "fuzz/conv_case.h"
 #include "fuzz/dq_gemm_case.h"
 #include "fuzz/fuzz_reader.h"
+#include "fuzz/gemm16_case.h"
 #include "fuzz/gemm_case.h"
 
 namespace lowbit {
@@ -35,6 +36,8 @@ const std::vector<Operation>& Operations() {
       {"gemm", &Decode<GemmSpec, &CheckGemm>, &Encode<GemmSpec, &GemmSeeds>},
       {"conv", &Decode<ConvSpec, &CheckConv>, &Encode<ConvSpec, &ConvSeeds>},
       {"dq", &Decode<DqSpec, &CheckDqGemm>, &Encode<DqSpec, &DqSeeds>},
+      {"g16", &Decode<Gemm16Spec, &CheckGemm16>,
+       &Encode<Gemm16Spec, &Gemm16Seeds>},
   };
   return ops;
 }

@@ -315,7 +315,7 @@ TEST_P(Gemm16Sweep, ShortParts) {
   }
 }
 
-TEST_P(Gemm16Sweep, Threads) {
+TEST_P(Gemm16Sweep, ManyThreads) {
   pthreadpool_t pool = pthreadpool_create(3);
   ASSERT_NE(pool, nullptr);
   for (lowbit_dtype wt : kWeightTypes) {
