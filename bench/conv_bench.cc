@@ -163,6 +163,59 @@ void BenchLowbit(benchmark::State& state, Shape s, size_t threads,
   SetCounters(state, s);
 }
 
+// INT16 activations (the int8 inputs times 251, plus a spread) with int8
+// weights (16x8) or int16 ones (the int8 weights times 255, plus a
+// spread), int16 output.
+void BenchLowbit16(benchmark::State& state, Shape s, size_t threads,
+                   bool w16) {
+  Data d(s);
+  std::vector<int16_t> in(d.in.size()), w(d.w.size()), out(d.out.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    in[i] = static_cast<int16_t>(d.in[i] * 251 + static_cast<int>(i % 97));
+  }
+  for (size_t i = 0; i < w.size(); ++i) {
+    w[i] = static_cast<int16_t>(d.w[i] * 255 + static_cast<int>(i % 89));
+  }
+  lowbit_conv2d_params p;
+  lowbit_conv2d_params_init(&p);
+  p.kernel_height = s.kh;
+  p.kernel_width = s.kw;
+  p.stride_height = p.stride_width = s.stride;
+  p.padding_top = p.padding_left = p.padding_bottom = p.padding_right = s.pad;
+  p.groups = s.groups;
+  p.group_input_channels = s.Cg();
+  p.group_output_channels = s.Ng();
+  p.input_type = LOWBIT_DTYPE_INT16;
+  p.weight_type = w16 ? LOWBIT_DTYPE_INT16 : LOWBIT_DTYPE_INT8;
+  p.output_type = LOWBIT_DTYPE_INT16;
+  p.requant = LOWBIT_REQUANT_FIXEDPOINT;
+  p.weights = w16 ? static_cast<const void*>(w.data()) : d.w.data();
+  p.bias = d.bias.data();
+  p.input_scale = d.input_scale;
+  p.weight_scales = d.scales.data();
+  p.weight_scale_count = s.out_c;
+  p.output_scale = d.output_scale * (w16 ? 251.0f * 255.0f : 251.0f) / 128;
+  p.output_min = -32768;
+  p.output_max = 32767;
+  lowbit_conv2d_t conv = nullptr;
+  if (lowbit::PackConv2d(&p, *g_kernel, &conv, nullptr, !g_forced) !=
+      LOWBIT_OK) {
+    return state.SkipWithError(lowbit_last_error());
+  }
+  Pool pool = MakePool(threads);
+  state.SetLabel(lowbit_conv2d_kernel_name(conv));
+  for (auto _ : state) {
+    if (lowbit_conv2d_run(conv, 1, s.h, s.w, in.data(), s.c, out.data(),
+                          s.out_c, pool.get()) != LOWBIT_OK) {
+      state.SkipWithError(lowbit_last_error());
+      break;
+    }
+    benchmark::ClobberMemory();
+  }
+  lowbit_conv2d_destroy(conv);
+  SetCounters(state, s);
+}
+
 #ifdef LOWBIT_WITH_XNNPACK
 void BenchXnnpack(benchmark::State& state, Shape s, size_t threads,
                   bool per_channel) {
@@ -315,6 +368,32 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
                   int4);
     }
   }
+  std::printf("\n16-bit activations (int16 output, TFLite's int64 "
+              "requantization): 16x8 = int8 weights, 16x16 = int16 weights; "
+              "GOPS; ratio = that / lowbit int8 (same run)\n\n");
+  std::printf("%-14s %-16s %3s | %7s | %7s %5s | %7s %5s\n", "shape",
+              "HxWxC k s g->O", "thr", "int8", "16x8", "ratio", "16x16",
+              "ratio");
+  std::printf("%s\n", std::string(76, '-').c_str());
+  for (size_t t : threads) {
+    for (const Shape& s : g_shapes) {
+      const double lb = rep.Gops(Name("lowbit", s, t));
+      const double a = rep.Gops(Name("lowbit_16x8", s, t));
+      const double b = rep.Gops(Name("lowbit_16x16", s, t));
+      if (a == 0.0 && b == 0.0) continue;
+      const auto cell = [&](double x) {
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%7.1f %5.2f", x,
+                      lb > 0 ? x / lb : 0.0);
+        return std::string(buf);
+      };
+      char geo[64];
+      std::snprintf(geo, sizeof(geo), "%zux%zux%zu %zu %zu %zu->%zu", s.h,
+                    s.w, s.c, s.kh, s.stride, s.groups, s.out_c);
+      std::printf("%-14s %-16s %3zu | %7.1f | %s | %s\n", s.name.c_str(), geo,
+                  t, lb, cell(a).c_str(), cell(b).c_str());
+    }
+  }
 }
 
 }  // namespace
@@ -386,6 +465,13 @@ int main(int argc, char** argv) {
         }
 #endif
         if (b != nullptr) b->UseRealTime()->Unit(benchmark::kMicrosecond);
+      }
+      for (const char* impl : {"lowbit_16x8", "lowbit_16x16"}) {
+        benchmark::RegisterBenchmark(Name(impl, s, t).c_str(), BenchLowbit16,
+                                     s, t,
+                                     std::strcmp(impl, "lowbit_16x16") == 0)
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
       }
     }
   }

@@ -3,6 +3,8 @@
 // reads int16 activations, and the entry point's checks.
 #include <gtest/gtest.h>
 
+#include "hwy/targets.h"
+
 #include <random>
 #include <string>
 #include <vector>
@@ -163,6 +165,8 @@ TEST_P(Conv16Sweep, Geometries) {
     pw.kh = pw.kw = 1, pw.pad = 0, pw.cg = 37, pw.ng = 19;
     pw.multipliers = true, pw.bias64 = false;
     RunConvCase(kernel(), pw);
+    pw.in_extra = 2, pw.out_extra = 1, pw.batch = 2, pw.groups = 2;
+    RunConvCase(kernel(), pw);  // read in place, channels of wider pixels
     Conv16Case grouped = c;
     grouped.groups = 3, grouped.cg = 4, grouped.ng = 6;
     RunConvCase(kernel(), grouped);
@@ -182,6 +186,32 @@ TEST_P(Conv16Sweep, Geometries) {
       RunConvCase(kernel(), big);
     }
   }
+}
+
+// Depthwise convolutions run their own Highway loop (kernels/gemm16/
+// dwconv16.h) and the int64 stage, dispatched to the best target allowed:
+// each one the CPU has.
+TEST(Conv16Depthwise, EveryTarget) {
+  const GemmKernel& kernel = Int16KernelFor(DefaultGemmKernel());
+  const int64_t supported = hwy::SupportedTargets();
+  for (int i = 0; i < 63; ++i) {
+    const int64_t bit = int64_t{1} << i;
+    if ((supported & bit) == 0) continue;
+    hwy::SetSupportedTargetsForTest(bit);
+    SCOPED_TRACE(hwy::TargetName(bit));
+    for (lowbit_dtype wt : {LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_INT16}) {
+      for (int extreme : {-1, 0, 1}) {
+        Conv16Case dw;
+        dw.weights = wt, dw.extreme = extreme;
+        dw.groups = 37, dw.cg = 1, dw.ng = 1, dw.in_h = 6, dw.in_w = 7;
+        dw.in_extra = 3, dw.out_extra = 2, dw.batch = 2;
+        RunConvCase(kernel, dw);
+        dw.kh = dw.kw = 5, dw.stride = 2, dw.pad = 2, dw.multipliers = true;
+        RunConvCase(kernel, dw);
+      }
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, Conv16Sweep,

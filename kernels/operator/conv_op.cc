@@ -26,6 +26,7 @@
 #include "kernels/gemm/kernel_table.h"
 #include "kernels/operator/aligned_vector.h"
 #include "kernels/operator/checked_size.h"
+#include "kernels/operator/dwconv16_op.h"
 #include "kernels/operator/error.h"
 #include "kernels/operator/gather_pairs.h"
 #include "kernels/operator/gemm_op.h"
@@ -60,11 +61,13 @@ struct lowbit_conv2d {
   size_t bias_count = 0;
   lowbit::AlignedVector<int32_t> tap_sums;
   // INT16 activations: group_gemms are 16-bit GEMMs, run on gathered
-  // patches (RunConv16).
+  // patches (RunConv16), or dw16 runs a depthwise convolution.
   bool wide = false;
+  lowbit::Dw16* dw16 = nullptr;
 
   ~lowbit_conv2d() {
     for (lowbit_gemm_t g : group_gemms) lowbit_gemm_destroy(g);
+    lowbit::DestroyDw16(dw16);
   }
 };
 
@@ -990,6 +993,22 @@ lowbit_status RunConv16(const lowbit_conv2d& conv, size_t batch, size_t in_h,
                 "%s: batch %zu of %zu x %zu pixels overflows size_t", fn,
                 batch, in_h, in_w);
   }
+  if (conv.dw16 != nullptr) {
+    return RunDw16(*conv.dw16, batch, in_h, in_w, out_h, out_w, input,
+                   in_stride, output, out_stride, pool, fn);
+  }
+  if (p.kernel_height == 1 && p.kernel_width == 1 && p.stride_height == 1 &&
+      p.stride_width == 1 && p.padding_top == 0 && p.padding_left == 0 &&
+      p.padding_bottom == 0 && p.padding_right == 0) {
+    // A 1x1 convolution reads each input pixel as its row: no patches.
+    for (size_t g = 0; g < p.groups; ++g) {
+      const lowbit_status s =
+          lowbit_gemm_run(conv.group_gemms[g], pixels, input + g * cg,
+                          in_stride, output + g * ng, out_stride, pool);
+      if (s != LOWBIT_OK) return s;
+    }
+    return Succeed();
+  }
   // About 1 MiB of patches per GEMM call, at least a few row tiles.
   const size_t rows = std::min(pixels, std::max<size_t>(64, (1 << 19) / k));
   thread_local ScratchArray<int16_t> patches;
@@ -1317,6 +1336,12 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   c->p.requant_shifts = nullptr;
   c->k = k;
   c->id = g_next_conv_id.fetch_add(1);
+  if (wide && Dw16Supported(p)) {
+    status = PackDw16(p, all, &c->dw16, fn);
+    if (status != LOWBIT_OK) return status;
+    *conv = c.release();
+    return Succeed();
+  }
   if (!wide && p.groups > 1 && p.group_input_channels == 1) {
     // The depthwise kernels hold each weight as a 16-bit lane (dwconv.h),
     // whatever its type: int4 weights are widened to int8 for them.
@@ -1474,6 +1499,7 @@ lowbit_status lowbit_conv2d_run(lowbit_conv2d_t conv, size_t batch,
 const char* lowbit_conv2d_kernel_name(lowbit_conv2d_t conv) noexcept {
   if (conv == nullptr) return "";
   if (conv->dw != nullptr) return conv->dw->name;
+  if (conv->dw16 != nullptr) return "lowbit_q16_dwconv_ukernel__hwy";
   return conv->group_gemms.empty()
              ? ""
              : lowbit_gemm_kernel_name(conv->group_gemms[0]);

@@ -266,8 +266,7 @@ lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
     g->bias[n] = p.bias64 != nullptr ? p.bias64[n]
                  : p.bias != nullptr ? p.bias[n]
                                      : 0;
-    const int32_t m = stage.multiplier[n];
-    g->reduced[n] = m < 0x7FFF0000 ? (int64_t{m} + (1 << 15)) >> 16 : 0x7FFF;
+    g->reduced[n] = ReducedMultiplier(stage.multiplier[n]);
     g->right_shift[n] = 15 - stage.shift[n];
   }
   lowbit_gemm_params w8;
@@ -301,6 +300,10 @@ lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
 }
 
 void DestroyGemm16(Gemm16* g) { delete g; }
+
+lowbit_status ValidateGemm16(const lowbit_gemm_params& p, const char* fn) {
+  return Validate(p, fn);
+}
 
 const GemmKernel& Gemm16KernelOf(const Gemm16& g) { return *g.kernel; }
 

@@ -20,6 +20,15 @@ struct Gemm16;
 lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
                          Gemm16** out, const char* fn);
 void DestroyGemm16(Gemm16* g);
+
+// The checks PackGemm16 makes (lowbit.h's contract for INT16 activations).
+lowbit_status ValidateGemm16(const lowbit_gemm_params& p, const char* fn);
+
+// TFLite's reduced 16-bit multiplier of QuantizeMultiplier's m, and the
+// right shift 15 - s that goes with it (lowbit.h).
+inline int64_t ReducedMultiplier(int32_t m) {
+  return m < 0x7FFF0000 ? (int64_t{m} + (1 << 15)) >> 16 : 0x7FFF;
+}
 const GemmKernel& Gemm16KernelOf(const Gemm16& g);
 
 // c: int16 (raw = false: requantized) or int64 (raw = true) elements, row

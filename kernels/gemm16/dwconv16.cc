@@ -1,0 +1,21 @@
+// Per-target instances of dwconv16-inl.h and their dispatch.
+#include "kernels/gemm16/dwconv16.h"
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/gemm16/dwconv16.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/gemm16/dwconv16-inl.h"
+
+#if HWY_ONCE
+namespace lowbit {
+
+HWY_EXPORT(Dw16AccumulateImpl);
+
+void Dw16Accumulate(const int16_t* const* taps, size_t count, const int32_t* w,
+                    size_t channels, int32_t* out, int32_t* sum) {
+  HWY_DYNAMIC_DISPATCH(Dw16AccumulateImpl)(taps, count, w, channels, out, sum);
+}
+
+}  // namespace lowbit
+#endif  // HWY_ONCE

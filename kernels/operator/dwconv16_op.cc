@@ -1,0 +1,214 @@
+// Depthwise convolution with 16-bit activations: see dwconv16_op.h.
+//
+// int16 weights are split into two int8 planes as in gemm16_op.cc, W =
+// 256 * hi + lo + 128, so each tap sum stays exact in int32 and the int64
+// result is 256 * sum x * hi + 128 * sum x + sum x * lo.
+#include "kernels/operator/dwconv16_op.h"
+
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+
+#include "kernels/gemm16/dwconv16.h"
+#include "kernels/gemm16/epilogue16.h"
+#include "kernels/operator/aligned_vector.h"
+#include "kernels/operator/checked_size.h"
+#include "kernels/operator/error.h"
+#include "kernels/operator/gemm16_op.h"
+#include "kernels/operator/gemm_op.h"
+#include "kernels/operator/scratch.h"
+
+namespace lowbit {
+
+struct Dw16 {
+  lowbit_conv2d_params p{};  // geometry; pointers cleared
+  size_t channels = 0, taps = 0;
+  size_t planes = 1;
+  AlignedVector<int32_t> w;  // [plane][tap][channel], widened
+  AlignedVector<int64_t> bias, rm;
+  AlignedVector<uint64_t> t;
+  AlignedVector<int16_t> zeros;  // what a tap in the padding reads
+};
+
+namespace {
+
+// Output pixels per task.
+constexpr size_t kPixels = 32;
+
+struct RunContext {
+  const Dw16* d;
+  size_t in_h, in_w, out_h, out_w, pixels;
+  const int16_t* input;
+  size_t in_stride;
+  int16_t* output;
+  size_t out_stride;
+  uint8_t* slots;
+  size_t slot_bytes;
+  std::atomic<bool>* busy;
+  size_t threads;
+};
+
+void Task(void* context, size_t first) {
+  const RunContext& ctx = *static_cast<const RunContext*>(context);
+  const Dw16& d = *ctx.d;
+  const lowbit_conv2d_params& p = d.p;
+  const size_t c = d.channels;
+  const size_t count = std::min(kPixels, ctx.pixels - first);
+  size_t slot = 0;
+  while (ctx.busy[slot].exchange(true, std::memory_order_acquire)) {
+    slot = (slot + 1) % ctx.threads;
+  }
+  uint8_t* mem = ctx.slots + slot * ctx.slot_bytes;
+  const size_t tile = kPixels * c;
+  int32_t* lo = reinterpret_cast<int32_t*>(mem);
+  int32_t* hi = lo + tile;
+  int32_t* sum = hi + tile;
+  int64_t* acc = reinterpret_cast<int64_t*>(sum + tile);
+  const int16_t** taps = reinterpret_cast<const int16_t**>(acc + tile);
+  for (size_t i = 0; i < count; ++i) {
+    const size_t pixel = first + i;
+    const size_t b = pixel / (ctx.out_h * ctx.out_w);
+    const size_t oy = pixel / ctx.out_w % ctx.out_h, ox = pixel % ctx.out_w;
+    size_t t = 0;
+    for (size_t ky = 0; ky < p.kernel_height; ++ky) {
+      const int64_t iy = int64_t(oy * p.stride_height) -
+                         int64_t(p.padding_top) +
+                         int64_t(ky * p.dilation_height);
+      for (size_t kx = 0; kx < p.kernel_width; ++kx, ++t) {
+        const int64_t ix = int64_t(ox * p.stride_width) -
+                           int64_t(p.padding_left) +
+                           int64_t(kx * p.dilation_width);
+        const bool inside = iy >= 0 && iy < int64_t(ctx.in_h) && ix >= 0 &&
+                            ix < int64_t(ctx.in_w);
+        taps[t] = inside ? ctx.input + ((b * ctx.in_h + size_t(iy)) *
+                                            ctx.in_w +
+                                        size_t(ix)) *
+                                           ctx.in_stride
+                         : d.zeros.data();
+      }
+    }
+    if (d.planes == 1) {
+      Dw16Accumulate(taps, d.taps, d.w.data(), c, lo + i * c, nullptr);
+    } else {
+      Dw16Accumulate(taps, d.taps, d.w.data(), c, hi + i * c, sum + i * c);
+      Dw16Accumulate(taps, d.taps, d.w.data() + d.taps * c, c, lo + i * c,
+                     nullptr);
+    }
+  }
+  const Gemm16Channels ch{d.bias.data(), d.rm.data(), d.t.data()};
+  const int64_t* partial = nullptr;
+  if (d.planes == 2) {
+    Gemm16AddPart(hi, count, c, c, 8, true, acc);
+    Gemm16AddPart(sum, count, c, c, 7, false, acc);
+    partial = acc;
+  }
+  Gemm16Finish(partial, lo, 0, count, c, c, nullptr, ch, p.output_min,
+               p.output_max, false, ctx.output + first * ctx.out_stride,
+               ctx.out_stride);
+  ctx.busy[slot].store(false, std::memory_order_release);
+}
+
+}  // namespace
+
+bool Dw16Supported(const lowbit_conv2d_params& p) {
+  return p.groups > 1 && p.group_input_channels == 1 &&
+         p.group_output_channels == 1 &&
+         p.kernel_height * p.kernel_width <= kDw16MaxTaps;
+}
+
+lowbit_status PackDw16(const lowbit_conv2d_params& p,
+                       const lowbit_gemm_params& all, Dw16** out,
+                       const char* fn) {
+  lowbit_status status = ValidateGemm16(all, fn);
+  if (status != LOWBIT_OK) return status;
+  auto d = std::make_unique<Dw16>();
+  d->p = p;
+  d->p.weights = nullptr;
+  d->p.bias = nullptr;
+  d->p.bias64 = nullptr;
+  d->p.weight_scales = nullptr;
+  d->p.requant_multipliers = nullptr;
+  d->p.requant_shifts = nullptr;
+  const size_t c = all.n, taps = all.k;
+  d->channels = c;
+  d->taps = taps;
+  d->planes = all.weight_type == LOWBIT_DTYPE_INT16 ? 2 : 1;
+  OutputStage stage;
+  status = MakeOutputStage(all, c, &stage, fn);
+  if (status != LOWBIT_OK) return status;
+  d->bias.assign(c, 0);
+  d->rm.assign(c, 0);
+  d->t.assign(c, 15);
+  for (size_t i = 0; i < c; ++i) {
+    d->bias[i] = all.bias64 != nullptr ? all.bias64[i]
+                 : all.bias != nullptr ? all.bias[i]
+                                       : 0;
+    d->rm[i] = ReducedMultiplier(stage.multiplier[i]);
+    d->t[i] = static_cast<uint64_t>(15 - stage.shift[i]);
+  }
+  d->w.assign(d->planes * taps * c, 0);
+  for (size_t i = 0; i < c; ++i) {
+    for (size_t t = 0; t < taps; ++t) {
+      const int32_t w = WeightElement(all.weight_type, all.weights,
+                                      i * all.weight_stride + t);
+      if (d->planes == 1) {
+        d->w[t * c + i] = w;
+      } else {
+        d->w[t * c + i] = w >> 8;
+        d->w[(taps + t) * c + i] = (w & 255) - 128;
+      }
+    }
+  }
+  d->zeros.assign(c, 0);
+  *out = d.release();
+  return Succeed();
+}
+
+void DestroyDw16(Dw16* d) { delete d; }
+
+lowbit_status RunDw16(const Dw16& d, size_t batch, size_t in_h, size_t in_w,
+                      size_t out_h, size_t out_w, const int16_t* input,
+                      size_t in_stride, int16_t* output, size_t out_stride,
+                      pthreadpool* pool, const char* fn) {
+  RunContext ctx{};
+  ctx.d = &d;
+  ctx.in_h = in_h;
+  ctx.in_w = in_w;
+  ctx.out_h = out_h;
+  ctx.out_w = out_w;
+  ctx.pixels = batch * out_h * out_w;
+  ctx.input = input;
+  ctx.in_stride = in_stride;
+  ctx.output = output;
+  ctx.out_stride = out_stride;
+  // Per running task: three int32 tiles, an int64 one and the tap
+  // pointers, claimed as in gemm16_op.cc and allocated here.
+  const size_t threads =
+      pool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(pool))
+                      : 1;
+  ctx.slot_bytes = (kPixels * d.channels * (3 * 4 + 8) +
+                    d.taps * sizeof(const int16_t*) + 63) /
+                   64 * 64;
+  thread_local ScratchArray<uint8_t> slots;
+  thread_local ScratchArray<std::atomic<bool>> busy;
+  size_t total = 0;
+  if (!MulOk(threads, ctx.slot_bytes, &total) || !slots.Reserve(total) ||
+      !busy.Reserve(threads)) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate %zu task tiles", fn, threads);
+  }
+  for (size_t i = 0; i < threads; ++i) {
+    busy.data()[i].store(false, std::memory_order_relaxed);
+  }
+  ctx.slots = slots.data();
+  ctx.busy = busy.data();
+  ctx.threads = threads;
+  pthreadpool_parallelize_1d_tile_1d(
+      pool, [](void* context, size_t first, size_t) { Task(context, first); },
+      &ctx, ctx.pixels, kPixels, 0);
+  return Succeed();
+}
+
+}  // namespace lowbit
