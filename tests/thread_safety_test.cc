@@ -11,6 +11,7 @@
 
 #include "kernels/reference/conv.h"
 #include "kernels/reference/gemm.h"
+#include "kernels/reference/gemm16.h"
 #include "lowbit/lowbit.hpp"
 
 namespace {
@@ -95,6 +96,83 @@ TEST(ThreadSafety, ManyShapesOnOneHandleAtOnce) {
     for (auto& th : threads) th.join();
     for (size_t t = 0; t < kThreads; ++t) {
       EXPECT_EQ(jobs[t].got, jobs[t].want) << "k " << k << " thread " << t;
+    }
+  }
+}
+
+// 16-bit activations (kernels/operator/gemm16_op.cc): K across several
+// exact int32 parts, int16 weights (two planes), raw int64 and int16 runs.
+TEST(ThreadSafety, Int16ManyShapesOnOneHandleAtOnce) {
+  const size_t n = 53, k = 1100;
+  std::vector<int16_t> w(n * k);
+  std::vector<int64_t> bias(n);
+  std::vector<float> scales(n);
+  for (size_t i = 0; i < w.size(); ++i) {
+    w[i] = static_cast<int16_t>(i * 7919 + 13);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    bias[i] = static_cast<int64_t>(i * 1000003) - 20000000;
+    scales[i] = (1.0f + 0.01f * static_cast<float>(i)) / 3e9f;
+  }
+  lowbit_gemm_params p;
+  lowbit_gemm_params_init(&p);
+  p.n = n;
+  p.k = k;
+  p.input_type = LOWBIT_DTYPE_INT16;
+  p.weight_type = LOWBIT_DTYPE_INT16;
+  p.output_type = LOWBIT_DTYPE_INT16;
+  p.requant = LOWBIT_REQUANT_FIXEDPOINT;
+  p.weights = w.data();
+  p.weight_stride = k;
+  p.bias64 = bias.data();
+  p.weight_scales = scales.data();
+  p.weight_scale_count = n;
+  p.output_min = -32768;
+  p.output_max = 32767;
+  const lowbit::Gemm gemm(p);
+  constexpr size_t kThreads = 6;
+  struct Job {
+    size_t m;
+    bool raw;
+    std::vector<int16_t> a, want16, got16;
+    std::vector<int64_t> want64, got64;
+  };
+  std::vector<Job> jobs(kThreads);
+  for (size_t t = 0; t < kThreads; ++t) {
+    Job& j = jobs[t];
+    j.m = 1 + t * 13;
+    j.raw = t % 2 == 1;
+    j.a.resize(j.m * k);
+    for (size_t i = 0; i < j.a.size(); ++i) {
+      j.a[i] = static_cast<int16_t>(i * (t + 3) * 40503 + t);
+    }
+    j.want16.resize(j.m * n);
+    j.got16.resize(j.m * n);
+    j.want64.resize(j.m * n);
+    j.got64.resize(j.m * n);
+    lowbit::ref::Gemm16(p, j.m, j.a.data(), k, j.want16.data(), n);
+    lowbit::ref::Gemm16Accumulators(p, j.m, j.a.data(), k, j.want64.data(),
+                                    n);
+  }
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Job& j = jobs[t];
+      for (int repeat = 0; repeat < 5; ++repeat) {
+        if (j.raw) {
+          gemm.RunInt64(j.m, j.a.data(), k, j.got64.data(), n);
+        } else {
+          gemm.Run(j.m, j.a.data(), k, j.got16.data(), n);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (size_t t = 0; t < kThreads; ++t) {
+    if (jobs[t].raw) {
+      EXPECT_EQ(jobs[t].got64, jobs[t].want64) << "thread " << t;
+    } else {
+      EXPECT_EQ(jobs[t].got16, jobs[t].want16) << "thread " << t;
     }
   }
 }
