@@ -65,6 +65,8 @@ struct FinishArgs {
   const int64_t* bias;
   const int64_t* rm;
   const uint64_t* t;
+  const uint64_t* round;
+  const uint64_t* off;
   int64_t qmin, qmax;
   bool raw;
 };
@@ -75,7 +77,8 @@ HWY_INLINE void FinishStep(D d, const FinishArgs& f, size_t j, void* out) {
   const hn::Repartition<int32_t, D> d32;
   auto v = LoadPart(d, f.part + j, f.sh);
   if (f.acc != nullptr) v = hn::Add(v, hn::LoadU(d, f.acc + j));
-  v = hn::Add(hn::Add(v, hn::LoadU(d, f.bias + j)), hn::Set(d, f.extra));
+  v = hn::Add(v, hn::LoadU(d, f.bias + j));
+  if (f.extra != 0) v = hn::Add(v, hn::Set(d, f.extra));
   if (f.raw) {
     hn::StoreU(v, d, static_cast<int64_t*>(out) + j);
     return;
@@ -83,14 +86,10 @@ HWY_INLINE void FinishStep(D d, const FinishArgs& f, size_t j, void* out) {
   const auto rm = hn::BitCast(d32, hn::LoadU(d, f.rm + j));
   const auto hi = hn::BitCast(d32, hn::ShiftRight<16>(v));
   const auto lo = hn::BitCast(d32, hn::And(v, hn::Set(d, 0xFFFF)));
-  const auto t = hn::LoadU(du, f.t + j);
-  const auto one = hn::Set(du, 1);
-  const auto half = hn::Shl(one, hn::Sub(t, one));
-  const auto bias62 = hn::Set(du, uint64_t{1} << 62);
   auto x = hn::ShiftLeft<16>(hn::BitCast(du, hn::MulEven(hi, rm)));
   x = hn::Add(x, hn::BitCast(du, hn::MulEven(lo, rm)));
-  x = hn::Add(hn::Add(x, half), bias62);
-  x = hn::Sub(hn::Shr(x, t), hn::Shr(bias62, t));
+  x = hn::Add(x, hn::LoadU(du, f.round + j));
+  x = hn::Sub(hn::Shr(x, hn::LoadU(du, f.t + j)), hn::LoadU(du, f.off + j));
   auto q = hn::BitCast(d, x);
   q = hn::Min(hn::Max(q, hn::Set(d, f.qmin)), hn::Set(d, f.qmax));
   const hn::Rebind<uint16_t, D> d16u;
@@ -116,6 +115,8 @@ void Gemm16FinishImpl(const int64_t* acc, const int32_t* part, int sh,
                        ch.bias,
                        ch.rm,
                        ch.t,
+                       ch.round,
+                       ch.off,
                        qmin,
                        qmax,
                        raw};

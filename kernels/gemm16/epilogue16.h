@@ -14,12 +14,21 @@ namespace lowbit {
 // Per output channel (arrays indexed by channel):
 //   rm: TFLite's reduced multiplier, m < 0x7FFF0000 ? (m + 2^15) >> 16 :
 //       0x7FFF (as int64, in [0, 2^15]);
-//   t: its right shift 15 - shift, in [7, 46] (as uint64).
+//   t: its right shift 15 - shift, in [7, 46] (as uint64);
+//   round: 2^(t-1) + 2^62, off: 2^62 >> t (Gemm16ChannelConstants).
 struct Gemm16Channels {
   const int64_t* bias;
   const int64_t* rm;
   const uint64_t* t;
+  const uint64_t* round;
+  const uint64_t* off;
 };
+
+inline void Gemm16ChannelConstants(uint64_t t, uint64_t* round,
+                                   uint64_t* off) {
+  *round = (uint64_t{1} << (t - 1)) + (uint64_t{1} << 62);
+  *off = (uint64_t{1} << 62) >> t;
+}
 
 // acc[i * stride + j] = (first ? 0 : acc[...]) + part[i * stride + j] * 2^sh
 // for i < rows, j < cols.

@@ -28,7 +28,7 @@ struct Dw16 {
   size_t planes = 1;
   AlignedVector<int32_t> w;  // [plane][tap][channel], widened
   AlignedVector<int64_t> bias, rm;
-  AlignedVector<uint64_t> t;
+  AlignedVector<uint64_t> t, round, off;
   AlignedVector<int16_t> zeros;  // what a tap in the padding reads
 };
 
@@ -67,26 +67,33 @@ void Task(void* context, size_t first) {
   int32_t* sum = hi + tile;
   int64_t* acc = reinterpret_cast<int64_t*>(sum + tile);
   const int16_t** taps = reinterpret_cast<const int16_t**>(acc + tile);
+  // The first pixel's position, then one step at a time.
+  size_t b = first / (ctx.out_h * ctx.out_w);
+  size_t oy = first / ctx.out_w % ctx.out_h, ox = first % ctx.out_w;
   for (size_t i = 0; i < count; ++i) {
-    const size_t pixel = first + i;
-    const size_t b = pixel / (ctx.out_h * ctx.out_w);
-    const size_t oy = pixel / ctx.out_w % ctx.out_h, ox = pixel % ctx.out_w;
     size_t t = 0;
     for (size_t ky = 0; ky < p.kernel_height; ++ky) {
       const int64_t iy = int64_t(oy * p.stride_height) -
                          int64_t(p.padding_top) +
                          int64_t(ky * p.dilation_height);
-      for (size_t kx = 0; kx < p.kernel_width; ++kx, ++t) {
-        const int64_t ix = int64_t(ox * p.stride_width) -
-                           int64_t(p.padding_left) +
-                           int64_t(kx * p.dilation_width);
-        const bool inside = iy >= 0 && iy < int64_t(ctx.in_h) && ix >= 0 &&
-                            ix < int64_t(ctx.in_w);
-        taps[t] = inside ? ctx.input + ((b * ctx.in_h + size_t(iy)) *
-                                            ctx.in_w +
-                                        size_t(ix)) *
-                                           ctx.in_stride
-                         : d.zeros.data();
+      const bool row_inside = iy >= 0 && iy < int64_t(ctx.in_h);
+      const int16_t* row =
+          row_inside
+              ? ctx.input + (b * ctx.in_h + size_t(iy)) * ctx.in_w *
+                                ctx.in_stride
+              : nullptr;
+      int64_t ix = int64_t(ox * p.stride_width) - int64_t(p.padding_left);
+      for (size_t kx = 0; kx < p.kernel_width;
+           ++kx, ++t, ix += int64_t(p.dilation_width)) {
+        const bool inside = row_inside && ix >= 0 && ix < int64_t(ctx.in_w);
+        taps[t] = inside ? row + size_t(ix) * ctx.in_stride : d.zeros.data();
+      }
+    }
+    if (++ox == ctx.out_w) {
+      ox = 0;
+      if (++oy == ctx.out_h) {
+        oy = 0;
+        ++b;
       }
     }
     if (d.planes == 1) {
@@ -97,7 +104,8 @@ void Task(void* context, size_t first) {
                      nullptr);
     }
   }
-  const Gemm16Channels ch{d.bias.data(), d.rm.data(), d.t.data()};
+  const Gemm16Channels ch{d.bias.data(), d.rm.data(), d.t.data(),
+                          d.round.data(), d.off.data()};
   const int64_t* partial = nullptr;
   if (d.planes == 2) {
     Gemm16AddPart(hi, count, c, c, 8, true, acc);
@@ -141,12 +149,15 @@ lowbit_status PackDw16(const lowbit_conv2d_params& p,
   d->bias.assign(c, 0);
   d->rm.assign(c, 0);
   d->t.assign(c, 15);
+  d->round.assign(c, 0);
+  d->off.assign(c, 0);
   for (size_t i = 0; i < c; ++i) {
     d->bias[i] = all.bias64 != nullptr ? all.bias64[i]
                  : all.bias != nullptr ? all.bias[i]
                                        : 0;
     d->rm[i] = ReducedMultiplier(stage.multiplier[i]);
     d->t[i] = static_cast<uint64_t>(15 - stage.shift[i]);
+    Gemm16ChannelConstants(d->t[i], &d->round[i], &d->off[i]);
   }
   d->w.assign(d->planes * taps * c, 0);
   for (size_t i = 0; i < c; ++i) {

@@ -44,7 +44,7 @@ struct Gemm16 {
   // 16-bit multiplier and its total right shift 15 - shift.
   AlignedVector<int64_t> bias;
   AlignedVector<int64_t> reduced;
-  AlignedVector<uint64_t> right_shift;
+  AlignedVector<uint64_t> right_shift, round, off;  // Gemm16Channels
   AlignedVector<int32_t> zeros;  // NR: every part starts from zero
   int32_t qmin = 0, qmax = 0;
 };
@@ -208,7 +208,8 @@ void Task(void* context, size_t block, size_t ti) {
       const bool last = plane + 1 == g.planes && g0 + groups == kgroups;
       if (last) {
         const Gemm16Channels ch{g.bias.data() + n0, g.reduced.data() + n0,
-                                g.right_shift.data() + n0};
+                                g.right_shift.data() + n0,
+                                g.round.data() + n0, g.off.data() + n0};
         Gemm16Finish(first ? nullptr : acc, part, sh, rows, nc, stride,
                      ctx.row_extra != nullptr ? ctx.row_extra + i0 : nullptr,
                      ch, g.qmin, g.qmax, ctx.raw,
@@ -259,6 +260,8 @@ lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
   g->bias.assign(padded, 0);
   g->reduced.assign(padded, 0);
   g->right_shift.assign(padded, 15);
+  g->round.assign(padded, 0);
+  g->off.assign(padded, 0);
   g->zeros.assign(layout.nr, 0);
   g->qmin = p.output_min;
   g->qmax = p.output_max;
@@ -268,6 +271,9 @@ lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
                                      : 0;
     g->reduced[n] = ReducedMultiplier(stage.multiplier[n]);
     g->right_shift[n] = 15 - stage.shift[n];
+  }
+  for (size_t n = 0; n < padded; ++n) {
+    Gemm16ChannelConstants(g->right_shift[n], &g->round[n], &g->off[n]);
   }
   lowbit_gemm_params w8;
   lowbit_gemm_params_init(&w8);
