@@ -27,6 +27,7 @@ struct Dw16 {
   size_t channels = 0, taps = 0;
   size_t planes = 1;
   AlignedVector<int32_t> w;  // [plane][tap][channel], widened
+  AlignedVector<int32_t> wp;  // [plane]: Dw16PackPairs of w's plane
   AlignedVector<int64_t> bias, rm;
   AlignedVector<uint64_t> t, round, off;
   AlignedVector<int16_t> zeros;  // what a tap in the padding reads
@@ -97,10 +98,13 @@ void Task(void* context, size_t first) {
       }
     }
     if (d.planes == 1) {
-      Dw16Accumulate(taps, d.taps, d.w.data(), c, lo + i * c, nullptr);
+      Dw16Accumulate(taps, d.taps, d.w.data(), d.wp.data(), c, lo + i * c,
+                     nullptr);
     } else {
-      Dw16Accumulate(taps, d.taps, d.w.data(), c, hi + i * c, sum + i * c);
-      Dw16Accumulate(taps, d.taps, d.w.data() + d.taps * c, c, lo + i * c,
+      Dw16Accumulate(taps, d.taps, d.w.data(), d.wp.data(), c, hi + i * c,
+                     sum + i * c);
+      Dw16Accumulate(taps, d.taps, d.w.data() + d.taps * c,
+                     d.wp.data() + d.taps * 2 * ((c + 1) / 2), c, lo + i * c,
                      nullptr);
     }
   }
@@ -171,6 +175,12 @@ lowbit_status PackDw16(const lowbit_conv2d_params& p,
         d->w[(taps + t) * c + i] = (w & 255) - 128;
       }
     }
+  }
+  const size_t plane_pairs = taps * 2 * ((c + 1) / 2);
+  d->wp.assign(d->planes * plane_pairs, 0);
+  for (size_t plane = 0; plane < d->planes; ++plane) {
+    Dw16PackPairs(d->w.data() + plane * taps * c, taps, c,
+                  d->wp.data() + plane * plane_pairs);
   }
   d->zeros.assign(c, 0);
   *out = d.release();
