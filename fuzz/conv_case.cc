@@ -201,20 +201,11 @@ bool CheckConv(const ConvSpec& spec) {
     if (!CpuSupports(*kernel)) continue;
     for (const DwconvKernel* dw : dws) {
       const char* who = dw != nullptr ? dw->name : kernel->name;
-      lowbit_conv2d_t conv = reinterpret_cast<lowbit_conv2d_t>(&g_case);
-      const lowbit_status st = PackConv2d(&p, *kernel, &conv, dw);
-      if (!Allowed(st, violations)) {
-        Die("%s: pack returned %d (%s); the contract allows %zu statuses "
-            "(none means valid), first %d",
-            who, st, lowbit_last_error(), violations.size(),
-            violations.empty() ? 0 : violations[0]);
-      }
-      if (st != LOWBIT_OK) {
-        if (conv != reinterpret_cast<lowbit_conv2d_t>(&g_case)) {
-          Die("%s: failed pack wrote the handle", who);
-        }
-        continue;
-      }
+      lowbit_conv2d_t conv = nullptr;
+      const auto pack = [&](lowbit_conv2d_t* h) {
+        return PackConv2d(&p, *kernel, h, dw);
+      };
+      if (!PackChecked(who, violations, pack, &conv)) continue;
       RunAndCompare(who, conv, g, input, expected, out_bytes, run_violations,
                     nullptr);
       if (b.two_threads) {

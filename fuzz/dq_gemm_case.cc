@@ -18,9 +18,6 @@
 namespace lowbit {
 namespace fuzz {
 
-extern std::string g_case;  // gemm_case.cc: printed by Die
-[[noreturn]] void Die(const char* format, ...);
-
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -186,22 +183,12 @@ bool CheckDqGemm(const DqSpec& s) {
   for (const GemmKernel* kernel : kernels) {
     if (kernel != nullptr && !CpuSupports(*kernel)) continue;
     const char* who = kernel != nullptr ? kernel->name : "lowbit_dq_gemm_pack";
-    lowbit_dq_gemm_t gemm = reinterpret_cast<lowbit_dq_gemm_t>(&g_case);
-    const lowbit_status st = kernel != nullptr
-                                 ? PackDqGemm(&c.p, *kernel, &gemm)
-                                 : lowbit_dq_gemm_pack(&c.p, &gemm);
-    if (!Allowed(st, violations)) {
-      Die("%s: pack returned %d (%s); the contract allows %zu statuses "
-          "(none means valid), first %d",
-          who, st, lowbit_last_error(), violations.size(),
-          violations.empty() ? 0 : violations[0]);
-    }
-    if (st != LOWBIT_OK) {
-      if (gemm != reinterpret_cast<lowbit_dq_gemm_t>(&g_case)) {
-        Die("%s: failed pack wrote the handle", who);
-      }
-      continue;
-    }
+    lowbit_dq_gemm_t gemm = nullptr;
+    const auto pack = [&](lowbit_dq_gemm_t* h) {
+      return kernel != nullptr ? PackDqGemm(&c.p, *kernel, h)
+                               : lowbit_dq_gemm_pack(&c.p, h);
+    };
+    if (!PackChecked(who, violations, pack, &gemm)) continue;
     RunAndCompare(who, gemm, c, nullptr);
     if (s.two_threads) RunAndCompare(who, gemm, c, TwoThreads());
     lowbit_dq_gemm_destroy(gemm);

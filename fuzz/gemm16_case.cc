@@ -16,9 +16,6 @@
 namespace lowbit {
 namespace fuzz {
 
-extern std::string g_case;  // gemm_case.cc: printed by Die
-[[noreturn]] void Die(const char* format, ...);
-
 namespace {
 
 struct Case {
@@ -227,22 +224,12 @@ bool CheckGemm16(const Gemm16Spec& s) {
   kernels.push_back(nullptr);  // the public entry point
   for (const GemmKernel* kernel : kernels) {
     const char* who = kernel != nullptr ? kernel->name : "lowbit_gemm_pack";
-    lowbit_gemm_t gemm = reinterpret_cast<lowbit_gemm_t>(&g_case);
-    const lowbit_status st = kernel != nullptr
-                                 ? PackGemm(&c.p, *kernel, &gemm)
-                                 : lowbit_gemm_pack(&c.p, &gemm);
-    if (!Allowed(st, violations)) {
-      Die("%s: pack returned %d (%s); the contract allows %zu statuses "
-          "(none means valid), first %d",
-          who, st, lowbit_last_error(), violations.size(),
-          violations.empty() ? 0 : violations[0]);
-    }
-    if (st != LOWBIT_OK) {
-      if (gemm != reinterpret_cast<lowbit_gemm_t>(&g_case)) {
-        Die("%s: failed pack wrote the handle", who);
-      }
-      continue;
-    }
+    lowbit_gemm_t gemm = nullptr;
+    const auto pack = [&](lowbit_gemm_t* h) {
+      return kernel != nullptr ? PackGemm(&c.p, *kernel, h)
+                               : lowbit_gemm_pack(&c.p, h);
+    };
+    if (!PackChecked(who, violations, pack, &gemm)) continue;
     RunAndCompare(who, gemm, c, nullptr);
     if (s.two_threads) RunAndCompare(who, gemm, c, TwoThreads());
     lowbit_gemm_destroy(gemm);

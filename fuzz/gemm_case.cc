@@ -579,25 +579,17 @@ bool CheckGemm(const GemmSpec& spec) {
   const bool int4 = model.weight_type == LOWBIT_DTYPE_INT4;
   for (const GemmKernel* kernel : int4 ? Int4GemmKernels() : GemmKernels()) {
     if (!CpuSupports(*kernel)) continue;
-    lowbit_gemm_t g = reinterpret_cast<lowbit_gemm_t>(&g_case);
-    const lowbit_status st = PackGemm(caller, *kernel, &g);
-    if (!Allowed(st, violations)) {
-      Die("%s: pack returned %d (%s); the contract allows %zu statuses "
-          "(none means valid), first %d",
-          kernel->name, st, lowbit_last_error(), violations.size(),
-          violations.empty() ? 0 : violations[0]);
-    }
-    if (first_status == LOWBIT_STATUS_MAX_ENUM) first_status = st;
-    if (st != first_status) {
-      Die("%s: pack returned %d, another kernel %d", kernel->name, st,
-          first_status);
-    }
-    if (st != LOWBIT_OK) {
-      if (g != reinterpret_cast<lowbit_gemm_t>(&g_case)) {
-        Die("%s: failed pack wrote the handle", kernel->name);
+    lowbit_gemm_t g = nullptr;
+    const auto pack = [&](lowbit_gemm_t* h) {
+      const lowbit_status st = PackGemm(caller, *kernel, h);
+      if (first_status == LOWBIT_STATUS_MAX_ENUM) first_status = st;
+      if (st != first_status) {
+        Die("%s: pack returned %d, another kernel %d", kernel->name, st,
+            first_status);
       }
-      continue;
-    }
+      return st;
+    };
+    if (!PackChecked(kernel->name, violations, pack, &g)) continue;
     RunAndCompare(kernel->name, g, b, expected, nullptr, want_run);
     if (b.two_threads) {
       RunAndCompare(kernel->name, g, b, expected, TwoThreads(), want_run);

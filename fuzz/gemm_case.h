@@ -139,6 +139,30 @@ std::vector<uint8_t> FillData(size_t count, uint8_t fill, lowbit_dtype t,
 // validation code.
 std::vector<lowbit_status> ContractViolations(const lowbit_gemm_params& p);
 bool Allowed(lowbit_status s, const std::vector<lowbit_status>& violations);
+
+// Packs through pack(&handle) and requires the status the contract allows
+// (Allowed) and a failed pack to leave the handle alone; true when a handle
+// was made (*out; the caller destroys it).
+template <class Handle, class Pack>
+bool PackChecked(const char* who, const std::vector<lowbit_status>& violations,
+                 const Pack& pack, Handle* out) {
+  Handle h = reinterpret_cast<Handle>(&g_case);
+  const lowbit_status st = pack(&h);
+  if (!Allowed(st, violations)) {
+    Die("%s: pack returned %d (%s); the contract allows %zu statuses "
+        "(none means valid), first %d",
+        who, st, lowbit_last_error(), violations.size(),
+        violations.empty() ? 0 : violations[0]);
+  }
+  if (st != LOWBIT_OK) {
+    if (h != reinterpret_cast<Handle>(&g_case)) {
+      Die("%s: failed pack wrote the handle", who);
+    }
+    return false;
+  }
+  *out = h;
+  return true;
+}
 struct pthreadpool* TwoThreads();
 
 // Runs the case; on any disagreement prints it and aborts (a libFuzzer

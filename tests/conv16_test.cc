@@ -3,8 +3,6 @@
 // reads int16 activations, and the entry point's checks.
 #include <gtest/gtest.h>
 
-#include "hwy/targets.h"
-
 #include <random>
 #include <string>
 #include <vector>
@@ -140,14 +138,6 @@ void RunConvCase(const GemmKernel& kernel, const Conv16Case& c) {
   }
 }
 
-std::vector<const GemmKernel*> Int16Kernels() {
-  std::vector<const GemmKernel*> out;
-  for (const GemmKernel* k : GemmKernels()) {
-    if (&Int16KernelFor(*k) == k) out.push_back(k);
-  }
-  return out;
-}
-
 class Conv16Sweep : public KernelTest {};
 
 TEST_P(Conv16Sweep, Geometries) {
@@ -193,12 +183,7 @@ TEST_P(Conv16Sweep, Geometries) {
 // each one the CPU has.
 TEST(Conv16Depthwise, EveryTarget) {
   const GemmKernel& kernel = Int16KernelFor(DefaultGemmKernel());
-  const int64_t supported = hwy::SupportedTargets();
-  for (int i = 0; i < 63; ++i) {
-    const int64_t bit = int64_t{1} << i;
-    if ((supported & bit) == 0) continue;
-    hwy::SetSupportedTargetsForTest(bit);
-    SCOPED_TRACE(hwy::TargetName(bit));
+  ForEachHwyTarget([&] {
     for (lowbit_dtype wt : {LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_INT16}) {
       for (int extreme : {-1, 0, 1}) {
         Conv16Case dw;
@@ -210,12 +195,11 @@ TEST(Conv16Depthwise, EveryTarget) {
         RunConvCase(kernel, dw);
       }
     }
-  }
-  hwy::SetSupportedTargetsForTest(0);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, Conv16Sweep,
-                         ::testing::ValuesIn(Int16Kernels()), KernelName);
+                         ::testing::ValuesIn(Int16ActivationKernels()), KernelName);
 
 TEST(Conv16Api, Rejects) {
   const int8_t w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};

@@ -27,20 +27,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-// Runs body once per Highway target this CPU has (the qd8 steps dispatch
-// to the best one allowed).
-template <class Body>
-void ForEachTarget(const Body& body) {
-  const int64_t supported = hwy::SupportedTargets();
-  for (int i = 0; i < 63; ++i) {
-    const int64_t bit = int64_t{1} << i;
-    if ((supported & bit) == 0) continue;
-    hwy::SetSupportedTargetsForTest(bit);
-    SCOPED_TRACE(hwy::TargetName(bit));
-    body();
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
 
 struct Quantized {
   std::vector<int8_t> q;
@@ -60,7 +46,7 @@ Quantized QuantizeOne(const std::vector<float>& row) {
 
 // Worked by hand from lowbit.h's formulas.
 TEST(Qd8, HandDerivedRows) {
-  ForEachTarget([] {
+  ForEachHwyTarget([] {
     // lo -1, hi 3: inv 255/4 = 63.75, zp rne(-128 + 63.75) = -64.
     Quantized r = QuantizeOne({-1.0f, 0.0f, 3.0f});
     EXPECT_EQ(r.scale, 4.0f / 255.0f);
@@ -99,7 +85,7 @@ TEST(Qd8, MatchesTheReferenceOnEveryTarget) {
       rows.push_back(row);
     }
   }
-  ForEachTarget([&] {
+  ForEachHwyTarget([&] {
     for (const auto& row : rows) {
       const Qd8Row want = ref::Qd8Params(row.data(), row.size());
       std::vector<int8_t> want_q(row.size());

@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <pthreadpool.h>
 
-#include "hwy/targets.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -201,14 +199,6 @@ void RunCase(const GemmKernel& kernel, const Case& c,
   }
 }
 
-std::vector<const GemmKernel*> Int16Kernels() {
-  std::vector<const GemmKernel*> out;
-  for (const GemmKernel* k : GemmKernels()) {
-    if (&Int16KernelFor(*k) == k) out.push_back(k);
-  }
-  return out;
-}
-
 class Gemm16Sweep : public KernelTest {
  protected:
   size_t mr() const { return kernel().mr; }
@@ -331,12 +321,7 @@ TEST_P(Gemm16Sweep, ManyThreads) {
 // Highway target allowed: each one the CPU has, on one kernel.
 TEST(Gemm16Epilogue, EveryTarget) {
   const GemmKernel& kernel = Int16KernelFor(DefaultGemmKernel());
-  const int64_t supported = hwy::SupportedTargets();
-  for (int i = 0; i < 63; ++i) {
-    const int64_t bit = int64_t{1} << i;
-    if ((supported & bit) == 0) continue;
-    hwy::SetSupportedTargetsForTest(bit);
-    SCOPED_TRACE(hwy::TargetName(bit));
+  ForEachHwyTarget([&] {
     for (lowbit_dtype wt : kWeightTypes) {
       for (int extreme : {-1, 0, 1}) {
         for (bool multipliers : {false, true}) {
@@ -348,12 +333,11 @@ TEST(Gemm16Epilogue, EveryTarget) {
         }
       }
     }
-  }
-  hwy::SetSupportedTargetsForTest(0);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, Gemm16Sweep,
-                         ::testing::ValuesIn(Int16Kernels()), KernelName);
+                         ::testing::ValuesIn(Int16ActivationKernels()), KernelName);
 
 // A minimal valid 16x8 problem for the checks below.
 struct Api16 {

@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
+
+#include "hwy/targets.h"
 
 #include "kernels/gemm/kernel_table.h"
 
@@ -24,6 +28,30 @@ class KernelTest : public ::testing::TestWithParam<const GemmKernel*> {
 inline std::string KernelName(
     const ::testing::TestParamInfo<const GemmKernel*>& info) {
   return info.param->name;
+}
+
+// The kernels that run 16-bit activations (Int16KernelFor of themselves).
+inline std::vector<const GemmKernel*> Int16ActivationKernels() {
+  std::vector<const GemmKernel*> out;
+  for (const GemmKernel* k : GemmKernels()) {
+    if (&Int16KernelFor(*k) == k) out.push_back(k);
+  }
+  return out;
+}
+
+// Runs body once per Highway target this CPU has, each time the only one
+// allowed (code that dispatches with HWY_DYNAMIC_DISPATCH takes it).
+template <class Body>
+void ForEachHwyTarget(const Body& body) {
+  const int64_t supported = hwy::SupportedTargets();
+  for (int i = 0; i < 63; ++i) {
+    const int64_t bit = int64_t{1} << i;
+    if ((supported & bit) == 0) continue;
+    hwy::SetSupportedTargetsForTest(bit);
+    SCOPED_TRACE(hwy::TargetName(bit));
+    body();
+  }
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 }  // namespace lowbit

@@ -200,10 +200,7 @@ struct RunContext {
   float* c;
   size_t ldc;
   bool expand;
-  uint8_t* slots;  // threads x slot_bytes
-  size_t slot_bytes;
-  std::atomic<bool>* busy;
-  size_t threads;
+  const TaskSlots* slots;
 };
 
 // One task: rows [ti * task_rows, ...) x one NR block of channels. Blocks
@@ -225,10 +222,7 @@ void DqTask(void* context, size_t block, size_t ti) {
   const bool expand =
       ctx.expand && rows > (kernel.expand_min_tiles - 1) * kernel.mr;
   size_t slot = 0;
-  while (ctx.busy[slot].exchange(true, std::memory_order_acquire)) {
-    slot = (slot + 1) % ctx.threads;
-  }
-  uint8_t* mem = ctx.slots + slot * ctx.slot_bytes;
+  uint8_t* mem = ctx.slots->Claim(&slot);
   const size_t tile = ctx.task_rows * nr;
   int32_t* raw = reinterpret_cast<int32_t*>(mem);
   float* sums = reinterpret_cast<float*>(mem + tile * 4);
@@ -249,7 +243,7 @@ void DqTask(void* context, size_t block, size_t ti) {
           sums, nr);
     Qd8Finish(sums, rows, nc, nr, ctx.scale + i0, h.bias.data() + n0, h.lo,
               h.hi, ctx.c + i0 * ctx.ldc + n0, ctx.ldc);
-    ctx.busy[slot].store(false, std::memory_order_release);
+    ctx.slots->Release(slot);
     return;
   }
   GemmOutput out{};
@@ -275,7 +269,7 @@ void DqTask(void* context, size_t block, size_t ti) {
   }
   Qd8Finish(sums, rows, nc, nr, ctx.scale + i0, h.bias.data() + n0, h.lo,
             h.hi, ctx.c + i0 * ctx.ldc + n0, ctx.ldc);
-  ctx.busy[slot].store(false, std::memory_order_release);
+  ctx.slots->Release(slot);
 }
 
 lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
@@ -311,8 +305,7 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
   thread_local ScratchArray<int8_t> q;
   thread_local ScratchArray<int32_t> offset;
   thread_local ScratchArray<float> scale;
-  thread_local ScratchArray<uint8_t> slots;
-  thread_local ScratchArray<std::atomic<bool>> busy;
+  thread_local TaskSlots slots;
   if (!act.Reserve(act_count) || !q.Reserve(h->kpad) || !offset.Reserve(m) ||
       !scale.Reserve(m)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate %zu rows",
@@ -371,19 +364,11 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
       : kernel.expanded->dq_ukernel != nullptr
           ? h->blocks_k * h->block_groups * kernel.expanded_group_bytes
           : h->block_groups * kernel.expanded_group_bytes;
-  ctx.slot_bytes = (tile * 8 + wide + 63) / 64 * 64;
-  size_t slot_total = 0;
-  if (!MulOk(threads, ctx.slot_bytes, &slot_total) ||
-      !slots.Reserve(slot_total) || !busy.Reserve(threads)) {
+  if (!slots.Reserve(threads, tile * 8 + wide)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu task tiles", fn, threads);
   }
-  for (size_t i = 0; i < threads; ++i) {
-    busy.data()[i].store(false, std::memory_order_relaxed);
-  }
-  ctx.slots = slots.data();
-  ctx.busy = busy.data();
-  ctx.threads = threads;
+  ctx.slots = &slots;
   if (pool == nullptr || pthreadpool_get_threads_count(pool) <= 1) {
     for (size_t b = 0; b < blocks; ++b) {
       for (size_t t = 0; t < tasks; ++t) DqTask(&ctx, b, t);

@@ -45,10 +45,7 @@ struct RunContext {
   size_t in_stride;
   int16_t* output;
   size_t out_stride;
-  uint8_t* slots;
-  size_t slot_bytes;
-  std::atomic<bool>* busy;
-  size_t threads;
+  const TaskSlots* slots;
 };
 
 void Task(void* context, size_t first) {
@@ -58,10 +55,7 @@ void Task(void* context, size_t first) {
   const size_t c = d.channels;
   const size_t count = std::min(kPixels, ctx.pixels - first);
   size_t slot = 0;
-  while (ctx.busy[slot].exchange(true, std::memory_order_acquire)) {
-    slot = (slot + 1) % ctx.threads;
-  }
-  uint8_t* mem = ctx.slots + slot * ctx.slot_bytes;
+  uint8_t* mem = ctx.slots->Claim(&slot);
   const size_t tile = kPixels * c;
   int32_t* lo = reinterpret_cast<int32_t*>(mem);
   int32_t* hi = lo + tile;
@@ -119,7 +113,7 @@ void Task(void* context, size_t first) {
   Gemm16Finish(partial, lo, 0, count, c, c, nullptr, ch, p.output_min,
                p.output_max, false, ctx.output + first * ctx.out_stride,
                ctx.out_stride);
-  ctx.busy[slot].store(false, std::memory_order_release);
+  ctx.slots->Release(slot);
 }
 
 }  // namespace
@@ -209,23 +203,13 @@ lowbit_status RunDw16(const Dw16& d, size_t batch, size_t in_h, size_t in_w,
   const size_t threads =
       pool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(pool))
                       : 1;
-  ctx.slot_bytes = (kPixels * d.channels * (3 * 4 + 8) +
-                    d.taps * sizeof(const int16_t*) + 63) /
-                   64 * 64;
-  thread_local ScratchArray<uint8_t> slots;
-  thread_local ScratchArray<std::atomic<bool>> busy;
-  size_t total = 0;
-  if (!MulOk(threads, ctx.slot_bytes, &total) || !slots.Reserve(total) ||
-      !busy.Reserve(threads)) {
+  thread_local TaskSlots slots;
+  if (!slots.Reserve(threads, kPixels * d.channels * (3 * 4 + 8) +
+                                  d.taps * sizeof(const int16_t*))) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu task tiles", fn, threads);
   }
-  for (size_t i = 0; i < threads; ++i) {
-    busy.data()[i].store(false, std::memory_order_relaxed);
-  }
-  ctx.slots = slots.data();
-  ctx.busy = busy.data();
-  ctx.threads = threads;
+  ctx.slots = &slots;
   pthreadpool_parallelize_1d_tile_1d(
       pool, [](void* context, size_t first, size_t) { Task(context, first); },
       &ctx, ctx.pixels, kPixels, 0);

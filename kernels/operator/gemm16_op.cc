@@ -155,10 +155,8 @@ struct RunContext {
   bool raw;
   bool expand;
   size_t part_groups;
-  uint8_t* slots;
-  size_t slot_bytes, tile_bytes, tile_stride;
-  std::atomic<bool>* busy;
-  size_t threads;
+  const TaskSlots* slots;
+  size_t tile_bytes, tile_stride;
 };
 
 // Rows [ti * task_rows, ...) x one NR block of channels; blocks are the
@@ -177,10 +175,7 @@ void Task(void* context, size_t block, size_t ti) {
   const bool expand =
       ctx.expand && rows > (kernel.expand_min_tiles - 1) * kernel.mr;
   size_t slot = 0;
-  while (ctx.busy[slot].exchange(true, std::memory_order_acquire)) {
-    slot = (slot + 1) % ctx.threads;
-  }
-  uint8_t* mem = ctx.slots + slot * ctx.slot_bytes;
+  uint8_t* mem = ctx.slots->Claim(&slot);
   int32_t* part = reinterpret_cast<int32_t*>(mem);
   int64_t* acc = reinterpret_cast<int64_t*>(mem + ctx.tile_bytes);
   uint8_t* wide = mem + 3 * ctx.tile_bytes;
@@ -222,7 +217,7 @@ void Task(void* context, size_t block, size_t ti) {
       first = false;
     }
   }
-  ctx.busy[slot].store(false, std::memory_order_release);
+  ctx.slots->Release(slot);
 }
 
 }  // namespace
@@ -341,8 +336,7 @@ lowbit_status RunGemm16(const Gemm16& g, size_t m, const void* a, size_t lda,
   const int16_t* rows = static_cast<const int16_t*>(a);
   thread_local ScratchArray<int16_t> padded_rows;
   thread_local ScratchArray<int64_t> row_extra;
-  thread_local ScratchArray<uint8_t> slots;
-  thread_local ScratchArray<std::atomic<bool>> busy;
+  thread_local TaskSlots slots;
   RunContext ctx{};
   ctx.g = &g;
   ctx.a = rows;
@@ -391,19 +385,11 @@ lowbit_status RunGemm16(const Gemm16& g, size_t m, const void* a, size_t lda,
   ctx.tile_bytes = (ctx.task_rows * layout.nr * sizeof(int32_t) + 63) / 64 * 64;
   const size_t wide =
       ctx.expand ? ctx.part_groups * kernel.expanded_group_bytes : 0;
-  ctx.slot_bytes = 3 * ctx.tile_bytes + (wide + 63) / 64 * 64;
-  size_t slot_total = 0;
-  if (!MulOk(threads, ctx.slot_bytes, &slot_total) ||
-      !slots.Reserve(slot_total) || !busy.Reserve(threads)) {
+  if (!slots.Reserve(threads, 3 * ctx.tile_bytes + wide)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu task tiles", fn, threads);
   }
-  for (size_t i = 0; i < threads; ++i) {
-    busy.data()[i].store(false, std::memory_order_relaxed);
-  }
-  ctx.slots = slots.data();
-  ctx.busy = busy.data();
-  ctx.threads = threads;
+  ctx.slots = &slots;
   const size_t tasks = (m + ctx.task_rows - 1) / ctx.task_rows;
   const size_t blocks = layout.Blocks(g.n);
   if (pool == nullptr || pthreadpool_get_threads_count(pool) <= 1) {

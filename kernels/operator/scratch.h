@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
+#include <type_traits>
 
 namespace lowbit {
 
@@ -41,6 +42,46 @@ class ScratchArray {
   T* data_ = nullptr;
   size_t capacity_ = 0;
 };
+
+// Scratch for the tasks of one pool call: a slot per thread that may run a
+// task at once, which a task claims for its duration (busy flags), all
+// allocated before the pool runs, so that no task can fail. Callers keep
+// one per thread (thread_local) and reuse it across calls.
+class TaskSlots {
+ public:
+  // false: out of memory. threads: the pool's (1 without one).
+  bool Reserve(size_t threads, size_t slot_bytes) {
+    bytes_ = (slot_bytes + 63) / 64 * 64;
+    if (threads == 0 || bytes_ > static_cast<size_t>(-1) / threads ||
+        !mem_.Reserve(threads * bytes_) || !busy_.Reserve(threads)) {
+      return false;
+    }
+    for (size_t i = 0; i < threads; ++i) {
+      busy_.data()[i].store(false, std::memory_order_relaxed);
+    }
+    count_ = threads;
+    return true;
+  }
+  // A free slot's memory (cache-line aligned); its index in *slot.
+  uint8_t* Claim(size_t* slot) const {
+    size_t i = 0;
+    while (busy_.data()[i].exchange(true, std::memory_order_acquire)) {
+      i = (i + 1) % count_;
+    }
+    *slot = i;
+    return mem_.data() + i * bytes_;
+  }
+  void Release(size_t slot) const {
+    busy_.data()[slot].store(false, std::memory_order_release);
+  }
+
+ private:
+  ScratchArray<uint8_t> mem_;
+  ScratchArray<std::atomic<bool>> busy_;
+  size_t bytes_ = 0, count_ = 0;
+};
+static_assert(std::is_trivially_destructible<std::atomic<bool>>::value,
+              "ScratchArray frees without destroying");
 
 }  // namespace lowbit
 
