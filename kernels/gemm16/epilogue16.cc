@@ -13,6 +13,7 @@ namespace lowbit {
 
 HWY_EXPORT(Gemm16AddPartImpl);
 HWY_EXPORT(Gemm16FinishImpl);
+HWY_EXPORT(Gemm16FinishNarrowImpl);
 
 void Gemm16AddPart(const int32_t* part, size_t rows, size_t cols,
                    size_t stride, int sh, bool first, int64_t* acc) {
@@ -28,6 +29,14 @@ void Gemm16Finish(const int64_t* acc, const int32_t* part, int sh,
   HWY_DYNAMIC_DISPATCH(Gemm16FinishImpl)(acc, part, sh, rows, cols, stride,
                                          row_extra, ch, qmin, qmax, raw, out,
                                          ldc);
+}
+
+void Gemm16FinishNarrow(const int32_t* part, const int32_t* bias, size_t rows,
+                        size_t cols, size_t stride, const Gemm16Pairs& ch,
+                        int32_t qmin, int32_t qmax, int16_t* out,
+                        size_t ldc) {
+  HWY_DYNAMIC_DISPATCH(Gemm16FinishNarrowImpl)(part, bias, rows, cols, stride,
+                                               ch, qmin, qmax, out, ldc);
 }
 
 }  // namespace lowbit

@@ -30,6 +30,16 @@ inline void Gemm16ChannelConstants(uint64_t t, uint64_t* round,
   *off = (uint64_t{1} << 62) >> t;
 }
 
+// The narrow form's per-channel constants (Gemm16FinishNarrow), channel
+// pairs apart: element i of an *_even array is channel 2i's value, of an
+// *_odd array channel 2i + 1's (as 64-bit lanes, which a 32x32 -> 64-bit
+// multiply of the even and of the odd int32 lanes meets).
+struct Gemm16Pairs {
+  const int64_t *rm_even, *rm_odd;
+  const uint64_t *t_even, *t_odd, *round_even, *round_odd, *off_even,
+      *off_odd;
+};
+
 // acc[i * stride + j] = (first ? 0 : acc[...]) + part[i * stride + j] * 2^sh
 // for i < rows, j < cols.
 void Gemm16AddPart(const int32_t* part, size_t rows, size_t cols,
@@ -44,6 +54,14 @@ void Gemm16Finish(const int64_t* acc, const int32_t* part, int sh,
                   const int64_t* row_extra, const Gemm16Channels& ch,
                   int32_t qmin, int32_t qmax, bool raw, void* out,
                   size_t ldc);
+
+// The int16 output of Gemm16Finish when every v = part + bias[j] fits int32
+// and every t >= 15 (so each result does too, before the clamp): one 32x32
+// -> 64-bit multiply per channel, no widening of v. cols even or the last
+// column's pair padded (the arrays hold whole pairs).
+void Gemm16FinishNarrow(const int32_t* part, const int32_t* bias, size_t rows,
+                        size_t cols, size_t stride, const Gemm16Pairs& ch,
+                        int32_t qmin, int32_t qmax, int16_t* out, size_t ldc);
 
 }  // namespace lowbit
 

@@ -31,6 +31,10 @@ struct Dw16 {
   AlignedVector<int64_t> bias, rm;
   AlignedVector<uint64_t> t, round, off;
   AlignedVector<int16_t> zeros;  // what a tap in the padding reads
+  // Gemm16FinishNarrow serves every channel (see gemm16_op.cc).
+  bool narrow = false;
+  AlignedVector<int32_t> bias32;
+  Gemm16PairArrays pairs;
 };
 
 namespace {
@@ -101,6 +105,13 @@ void Task(void* context, size_t first) {
                      d.wp.data() + d.taps * 2 * ((c + 1) / 2), c, lo + i * c,
                      nullptr);
     }
+  }
+  if (d.narrow) {
+    Gemm16FinishNarrow(lo, d.bias32.data(), count, c, c, d.pairs.At(0),
+                       p.output_min, p.output_max,
+                       ctx.output + first * ctx.out_stride, ctx.out_stride);
+    ctx.slots->Release(slot);
+    return;
   }
   const Gemm16Channels ch{d.bias.data(), d.rm.data(), d.t.data(),
                           d.round.data(), d.off.data()};
@@ -177,6 +188,22 @@ lowbit_status PackDw16(const lowbit_conv2d_params& p,
                   d->wp.data() + plane * plane_pairs);
   }
   d->zeros.assign(c, 0);
+  d->narrow = d->planes == 1;
+  for (size_t i = 0; i < c && d->narrow; ++i) {
+    int64_t sum = 0;
+    for (size_t t = 0; t < taps; ++t) {
+      const int32_t w = d->w[t * c + i];
+      sum += w < 0 ? -w : w;
+    }
+    d->narrow = Gemm16NarrowChannel(d->bias[i], sum, d->t[i]);
+  }
+  if (d->narrow) {
+    d->bias32.assign(c + 2, 0);
+    for (size_t i = 0; i < c; ++i) {
+      d->bias32[i] = static_cast<int32_t>(d->bias[i]);
+    }
+    d->pairs.Build(d->rm.data(), d->t.data(), c);
+  }
   *out = d.release();
   return Succeed();
 }

@@ -46,7 +46,13 @@ struct Gemm16 {
   AlignedVector<int64_t> reduced;
   AlignedVector<uint64_t> right_shift, round, off;  // Gemm16Channels
   AlignedVector<int32_t> zeros;  // NR: every part starts from zero
+  size_t part_groups = 0;         // K groups per exact int32 part
   int32_t qmin = 0, qmax = 0;
+  // Gemm16FinishNarrow serves every channel (int8 weights, one part,
+  // Gemm16NarrowChannel): the bias as int32 and the pair constants.
+  bool narrow = false;
+  AlignedVector<int32_t> bias32;
+  Gemm16PairArrays pairs;
 };
 
 namespace {
@@ -136,9 +142,30 @@ lowbit_status Validate(const lowbit_gemm_params& p, const char* fn) {
   return LOWBIT_OK;
 }
 
-size_t PartGroups(const GemmLayout& layout) {
-  const size_t testing = g_part_groups_for_testing.load();
-  return testing != 0 ? testing : kGemm16PartElems / layout.kr;
+// The longest parts (in K groups, halving from all of K down to the
+// weight-independent length) whose every channel's int32 sums are exact:
+// 32768 * sum |W| <= 2^31 - 1 over each part, W(n, k) one plane's values.
+template <class Weight>
+size_t ExactPartGroups(const GemmLayout& layout, size_t n, size_t k,
+                       const Weight& w) {
+  const size_t safe = kGemm16PartElems / layout.kr;
+  const auto fits = [&](size_t groups) {
+    const size_t len = groups * layout.kr;
+    for (size_t c = 0; c < n; ++c) {
+      for (size_t k0 = 0; k0 < k; k0 += len) {
+        int64_t sum = 0;
+        for (size_t i = k0; i < std::min(k, k0 + len); ++i) {
+          const int32_t v = w(c, i);
+          sum += v < 0 ? -v : v;
+        }
+        if (sum > 65535) return false;
+      }
+    }
+    return true;
+  };
+  size_t groups = layout.KGroups(k);
+  while (groups > safe && !fits(groups)) groups = std::max(safe, groups / 2);
+  return groups;
 }
 
 // Rows per task: the int32 part and int64 tiles stay in L1.
@@ -201,7 +228,13 @@ void Task(void* context, size_t block, size_t ti) {
               ctx.a_stride, nullptr, g.zeros.data(), 0, wp, out, n0, part,
               stride);
       const bool last = plane + 1 == g.planes && g0 + groups == kgroups;
-      if (last) {
+      if (last && first && g.narrow && !ctx.raw) {
+        Gemm16FinishNarrow(part, g.bias32.data() + n0, rows, nc, stride,
+                           g.pairs.At(n0), g.qmin, g.qmax,
+                           reinterpret_cast<int16_t*>(ctx.c) + i0 * ctx.ldc +
+                               n0,
+                           ctx.ldc);
+      } else if (last) {
         const Gemm16Channels ch{g.bias.data() + n0, g.reduced.data() + n0,
                                 g.right_shift.data() + n0,
                                 g.round.data() + n0, g.off.data() + n0};
@@ -280,6 +313,28 @@ lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
     w8.weights = p.weights;
     w8.weight_stride = p.weight_stride;
     PackGemmWeights(w8, layout, g->packed.data());
+    g->part_groups =
+        ExactPartGroups(layout, p.n, p.k, [&](size_t c, size_t i) {
+          return WeightElement(p.weight_type, p.weights,
+                               c * p.weight_stride + i);
+        });
+    g->narrow = g->part_groups >= layout.KGroups(p.k);
+    for (size_t n = 0; n < p.n && g->narrow; ++n) {
+      int64_t sum = 0;
+      for (size_t k = 0; k < p.k; ++k) {
+        const int32_t w =
+            WeightElement(p.weight_type, p.weights, n * p.weight_stride + k);
+        sum += w < 0 ? -w : w;
+      }
+      g->narrow = Gemm16NarrowChannel(g->bias[n], sum, g->right_shift[n]);
+    }
+    if (g->narrow) {
+      g->bias32.assign(padded + 2, 0);
+      for (size_t n = 0; n < p.n; ++n) {
+        g->bias32[n] = static_cast<int32_t>(g->bias[n]);
+      }
+      g->pairs.Build(g->reduced.data(), g->right_shift.data(), padded);
+    }
   } else {
     std::vector<int8_t> hi(p.n * p.k), lo(p.n * p.k);
     const int16_t* w = static_cast<const int16_t*>(p.weights);
@@ -295,12 +350,48 @@ lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
     PackGemmWeights(w8, layout, g->packed.data());
     w8.weights = lo.data();
     PackGemmWeights(w8, layout, g->packed.data() + plane_bytes);
+    g->part_groups = std::min(
+        ExactPartGroups(layout, p.n, p.k,
+                        [&](size_t c, size_t i) { return hi[c * p.k + i]; }),
+        ExactPartGroups(layout, p.n, p.k, [&](size_t c, size_t i) {
+          return lo[c * p.k + i];
+        }));
   }
   *out = g.release();
   return Succeed();
 }
 
 void DestroyGemm16(Gemm16* g) { delete g; }
+
+void Gemm16PairArrays::Build(const int64_t* rm, const uint64_t* t,
+                             size_t count) {
+  const size_t pairs = (count + 1) / 2;
+  rm_even.assign(pairs, 0);
+  rm_odd.assign(pairs, 0);
+  t_even.assign(pairs, 15);
+  t_odd.assign(pairs, 15);
+  round_even.assign(pairs, 0);
+  round_odd.assign(pairs, 0);
+  off_even.assign(pairs, 0);
+  off_odd.assign(pairs, 0);
+  for (size_t c = 0; c < pairs * 2; ++c) {
+    const bool odd = c % 2 == 1;
+    const size_t h = c / 2;
+    const uint64_t tc = c < count ? t[c] : 15;
+    (odd ? rm_odd : rm_even)[h] = c < count ? rm[c] : 0;
+    (odd ? t_odd : t_even)[h] = tc;
+    Gemm16ChannelConstants(tc, &(odd ? round_odd : round_even)[h],
+                           &(odd ? off_odd : off_even)[h]);
+  }
+}
+
+Gemm16Pairs Gemm16PairArrays::At(size_t channel) const {
+  const size_t h = channel / 2;
+  return Gemm16Pairs{rm_even.data() + h,    rm_odd.data() + h,
+                     t_even.data() + h,     t_odd.data() + h,
+                     round_even.data() + h, round_odd.data() + h,
+                     off_even.data() + h,   off_odd.data() + h};
+}
 
 lowbit_status ValidateGemm16(const lowbit_gemm_params& p, const char* fn) {
   return Validate(p, fn);
@@ -374,7 +465,8 @@ lowbit_status RunGemm16(const Gemm16& g, size_t m, const void* a, size_t lda,
   ctx.ldc = ldc;
   ctx.raw = raw;
   ctx.expand = kernel.expanded != nullptr;
-  ctx.part_groups = PartGroups(layout);
+  const size_t testing = g_part_groups_for_testing.load();
+  ctx.part_groups = testing != 0 ? testing : g.part_groups;
   // Per running task (slots claimed as in dq_gemm_op.cc, allocated here so
   // that no task can fail): the int32 part tile, the int64 tile, one part's
   // expanded weights.
