@@ -68,6 +68,15 @@ class TableReporter : public benchmark::ConsoleReporter {
   }
   // A peer's table cell: its GOPS and lowbit / peer, or "-" where it did
   // not run (filtered out, or not built).
+  // "GOPS ratio" of x against base, or dashes when x did not run.
+  static std::string RatioCell(double x, double base) {
+    char buf[32] = "      -     -";
+    if (x > 0) {
+      std::snprintf(buf, sizeof(buf), "%7.1f %5.2f", x,
+                    base > 0 ? x / base : 0.0);
+    }
+    return buf;
+  }
   std::string Cell(const std::string& peer, double lowbit) const {
     const double gops = Gops(peer);
     char buf[32];

@@ -382,12 +382,7 @@ void PrintTable(const TableReporter& rep, const std::vector<size_t>& threads) {
       const double b = rep.Gops(Name("lowbit_16x16", s, t));
       if (a == 0.0 && b == 0.0) continue;
       const auto cell = [&](double x) {
-        char buf[32] = "      -     -";  // did not run (filtered out)
-        if (x > 0) {
-          std::snprintf(buf, sizeof(buf), "%7.1f %5.2f", x,
-                        lb > 0 ? x / lb : 0.0);
-        }
-        return std::string(buf);
+        return TableReporter::RatioCell(x, lb);
       };
       char geo[64];
       std::snprintf(geo, sizeof(geo), "%zux%zux%zu %zu %zu %zu->%zu", s.h,

@@ -76,6 +76,26 @@ void Accumulate(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
   }
 }
 
+// The convolution's output stage as a GEMM's over its `channels`.
+lowbit_gemm_params RequantView(const lowbit_conv2d_params& p,
+                               size_t channels) {
+  lowbit_gemm_params q{};
+  q.n = channels;
+  q.output_type = p.output_type;
+  q.requant = p.requant;
+  q.input_scale = p.input_scale;
+  q.weight_scales = p.weight_scales;
+  q.weight_scale_count = p.weight_scale_count;
+  q.output_scale = p.output_scale;
+  q.output_zero_point = p.output_zero_point;
+  q.output_min = p.output_min;
+  q.output_max = p.output_max;
+  q.requant_multipliers = p.requant_multipliers;
+  q.requant_shifts = p.requant_shifts;
+  q.requant_multiplier_count = p.requant_multiplier_count;
+  return q;
+}
+
 size_t Pixels(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
               size_t in_w) {
   return batch *
@@ -107,24 +127,9 @@ void Conv2d16(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
   std::vector<int64_t> acc(pixels * channels);
   Conv2d16Accumulators(p, batch, in_h, in_w, input, in_stride, acc.data(),
                        channels);
-  for (size_t co = 0; co < channels; ++co) {
-    int32_t multiplier = 0, shift = 0;
-    if (p.requant_multipliers != nullptr) {
-      const size_t i = p.requant_multiplier_count == 1 ? 0 : co;
-      multiplier = p.requant_multipliers[i];
-      shift = p.requant_shifts[i];
-    } else {
-      const float ws = p.weight_scales[p.weight_scale_count == 1 ? 0 : co];
-      QuantizeMultiplier(
-          static_cast<double>(p.input_scale) * ws / p.output_scale,
-          &multiplier, &shift);
-    }
-    for (size_t i = 0; i < pixels; ++i) {
-      output[i * out_stride + co] = static_cast<int16_t>(
-          RequantizeInt64(acc[i * channels + co], multiplier, shift,
-                          p.output_min, p.output_max));
-    }
-  }
+  // Requantization is per output channel, exactly as for GEMM.
+  Requantize16(RequantView(p, channels), pixels, acc.data(), channels, output,
+               out_stride);
 }
 
 void Conv2d(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
@@ -136,21 +141,8 @@ void Conv2d(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
   Conv2dAccumulators(p, batch, in_h, in_w, input, in_stride, acc.data(),
                      channels);
   // Requantization is per output channel, exactly as for GEMM.
-  lowbit_gemm_params q{};
-  q.n = channels;
-  q.output_type = p.output_type;
-  q.requant = p.requant;
-  q.input_scale = p.input_scale;
-  q.weight_scales = p.weight_scales;
-  q.weight_scale_count = p.weight_scale_count;
-  q.output_scale = p.output_scale;
-  q.output_zero_point = p.output_zero_point;
-  q.output_min = p.output_min;
-  q.output_max = p.output_max;
-  q.requant_multipliers = p.requant_multipliers;
-  q.requant_shifts = p.requant_shifts;
-  q.requant_multiplier_count = p.requant_multiplier_count;
-  Requantize(q, pixels, acc.data(), channels, output, out_stride);
+  Requantize(RequantView(p, channels), pixels, acc.data(), channels, output,
+             out_stride);
 }
 
 }  // namespace ref

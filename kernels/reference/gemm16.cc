@@ -41,6 +41,11 @@ void Gemm16(const lowbit_gemm_params& p, size_t m, const int16_t* a,
             size_t lda, int16_t* c, size_t ldc) {
   std::vector<int64_t> acc(m * p.n);
   Gemm16Accumulators(p, m, a, lda, acc.data(), p.n);
+  Requantize16(p, m, acc.data(), p.n, c, ldc);
+}
+
+void Requantize16(const lowbit_gemm_params& p, size_t m, const int64_t* acc,
+                  size_t acc_stride, int16_t* c, size_t ldc) {
   for (size_t n = 0; n < p.n; ++n) {
     int32_t multiplier = 0, shift = 0;
     if (p.requant_multipliers != nullptr) {
@@ -54,8 +59,9 @@ void Gemm16(const lowbit_gemm_params& p, size_t m, const int16_t* a,
           &multiplier, &shift);
     }
     for (size_t i = 0; i < m; ++i) {
-      c[i * ldc + n] = static_cast<int16_t>(RequantizeInt64(
-          acc[i * p.n + n], multiplier, shift, p.output_min, p.output_max));
+      c[i * ldc + n] = static_cast<int16_t>(
+          RequantizeInt64(acc[i * acc_stride + n], multiplier, shift,
+                          p.output_min, p.output_max));
     }
   }
 }

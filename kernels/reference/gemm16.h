@@ -20,7 +20,14 @@ int32_t RequantizeInt64(int64_t acc, int32_t multiplier, int32_t shift,
 void Gemm16Accumulators(const lowbit_gemm_params& p, size_t m,
                         const int16_t* a, size_t lda, int64_t* c, size_t ldc);
 
-// The int16 output, with p.requant_multipliers when given, else
+// Requantizes m rows of p.n int64 accumulators (row stride acc_stride) to
+// int16 with p.requant_multipliers when given, else
+// QuantizeMultiplier(double(input_scale) * weight_scale / output_scale).
+void Requantize16(const lowbit_gemm_params& p, size_t m, const int64_t* acc,
+                  size_t acc_stride, int16_t* c, size_t ldc);
+
+// The int16 output (Requantize16 of the accumulators), with
+// p.requant_multipliers when given, else
 // QuantizeMultiplier(double(input_scale) * weight_scale / output_scale).
 void Gemm16(const lowbit_gemm_params& p, size_t m, const int16_t* a,
             size_t lda, int16_t* c, size_t ldc);
