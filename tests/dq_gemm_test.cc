@@ -425,5 +425,132 @@ TEST(DqGemmApi, PackRunAndReject) {
   lowbit_dq_gemm_destroy(nullptr);
 }
 
+
+// A kernel that reads unsigned activations (kUint8: A_u = q + 128) runs
+// the blockwise form from per-block start values it computes itself: the
+// operator relies on both forms being there.
+TEST(DqGemmKernels, UnsignedFormKernelsHaveTheBlockwiseForms) {
+  for (const GemmKernel* kernel : DqKernels()) {
+    if (kernel->layout.act != ActFormat::kUint8) continue;
+    EXPECT_NE(kernel->dq_ukernel, nullptr) << kernel->name;
+    EXPECT_NE(kernel->dq_block_sums, nullptr) << kernel->name;
+    if (kernel->expanded != nullptr) {
+      EXPECT_NE(kernel->expanded->dq_ukernel, nullptr) << kernel->name;
+    }
+  }
+}
+
+// lowbit.h's blockwise formula written out here, one float operation per
+// statement (volatile: each rounded once, nothing fused), from the row
+// parameters lowbit_quantize_qd8 gives, on rows whose zero point is far
+// from 0 and sums large enough to round: the reference and every kernel
+// agree with it bit for bit.
+TEST(DqGemmApi, BlockwiseFormulaAsDocumented) {
+  constexpr size_t m = 3, n = 5, k = 96, g = 32, blocks = k / g;
+  std::mt19937 rng(99);
+  std::uniform_int_distribution<int> wd(-128, 127);
+  std::uniform_real_distribution<float> ad(-0.3f, 5.0f), sd(1e-3f, 1.0f);
+  std::vector<int8_t> w(n * k);
+  for (int8_t& x : w) x = static_cast<int8_t>(wd(rng));
+  std::vector<float> scales(n * blocks), bias(n), a(m * k);
+  for (float& s : scales) s = sd(rng);
+  for (float& b : bias) b = sd(rng) - 0.5f;
+  for (float& x : a) x = ad(rng);
+  std::vector<int8_t> q(m * k);
+  float row_scale[m];
+  int32_t zp[m];
+  ASSERT_EQ(lowbit_quantize_qd8(m, k, a.data(), k, q.data(), k, row_scale, zp),
+            LOWBIT_OK);
+  std::vector<float> want(m * n);
+  bool rounded = false;
+  for (size_t i = 0; i < m; ++i) {
+    EXPECT_LT(zp[i], -90) << "rows mostly positive: zp far from 0";
+    for (size_t j = 0; j < n; ++j) {
+      volatile float d = 0.0f, z = 0.0f;
+      for (size_t b = 0; b < blocks; ++b) {
+        int32_t acc = 0, wsum = 0;
+        for (size_t t = b * g; t < (b + 1) * g; ++t) {
+          acc += int32_t{q[i * k + t]} * w[j * k + t];
+          wsum += w[j * k + t];
+        }
+        const float s = scales[j * blocks + b];
+        volatile float term = static_cast<float>(acc) * s;
+        d = d + term;
+        volatile float zterm = static_cast<float>(wsum) * s;
+        z = z + zterm;
+      }
+      volatile float zp_term = static_cast<float>(zp[i]) * z;
+      volatile float dz = d - zp_term;
+      volatile float scaled = dz * row_scale[i];
+      want[i * n + j] = scaled + bias[j];
+      rounded |= static_cast<double>(dz) !=
+                 static_cast<double>(d) - static_cast<double>(zp_term);
+    }
+  }
+  EXPECT_TRUE(rounded) << "no subtraction rounded: the case checks no order";
+  lowbit_dq_gemm_params p;
+  lowbit_dq_gemm_params_init(&p);
+  p.n = n;
+  p.k = k;
+  p.weights = w.data();
+  p.weight_stride = k;
+  p.block_size = g;
+  p.weight_scales = scales.data();
+  p.bias = bias.data();
+  std::vector<float> ref_c(m * n);
+  ref::DqGemm(p, m, a.data(), k, ref_c.data(), n);
+  EXPECT_EQ(std::memcmp(ref_c.data(), want.data(), want.size() * 4), 0);
+  for (const GemmKernel* kernel : GemmKernels()) {
+    if (!CpuSupports(*kernel)) continue;  // the sweep reports the skip
+    lowbit_dq_gemm_t gemm = nullptr;
+    ASSERT_EQ(PackDqGemm(&p, *kernel, &gemm), LOWBIT_OK) << lowbit_last_error();
+    std::vector<float> c(m * n);
+    ASSERT_EQ(lowbit_dq_gemm_run(gemm, m, a.data(), k, c.data(), n, nullptr),
+              LOWBIT_OK);
+    lowbit_dq_gemm_destroy(gemm);
+    EXPECT_EQ(std::memcmp(c.data(), want.data(), want.size() * 4), 0)
+        << kernel->name;
+  }
+}
+
+// The handle's size (lowbit_dq_gemm_packed_size): with N a whole number of
+// the kernel's channel blocks, int4 weights take at most 0.5 + 4 / G + 8 /
+// K bytes each (nibbles, a scale per block, and per channel the bias and
+// one word of weight sums), G = K per channel; int8 ones 1 + 4 / G + 8 / K.
+TEST(DqGemmApi, PackedSizeStaysWithinItsBound) {
+  for (const GemmKernel* kernel : DqKernels()) {
+    if (!CpuSupports(*kernel)) continue;
+    const bool int4 = kernel->layout.nibble_span != 0;
+    const size_t n = 2 * kernel->layout.nr;
+    for (size_t g : {size_t{0}, size_t{32}, size_t{128}}) {
+      const size_t k = 512;
+      const size_t groups = g != 0 ? k / g : 1;
+      std::vector<uint8_t> w(n * k, 0x35);
+      std::vector<float> scales(n * groups, 0.5f), bias(n, 1.0f);
+      lowbit_dq_gemm_params p;
+      lowbit_dq_gemm_params_init(&p);
+      p.n = n;
+      p.k = k;
+      p.weight_type = int4 ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT8;
+      p.weights = w.data();
+      p.weight_stride = k;
+      p.block_size = g;
+      p.weight_scales = scales.data();
+      p.bias = bias.data();
+      lowbit_dq_gemm_t gemm = nullptr;
+      ASSERT_EQ(PackDqGemm(&p, *kernel, &gemm), LOWBIT_OK)
+          << lowbit_last_error();
+      const double per_weight = (int4 ? 0.5 : 1.0) + 4.0 / (g != 0 ? g : k) +
+                                8.0 / k;
+      const size_t bytes = lowbit_dq_gemm_packed_size(gemm);
+      EXPECT_LE(static_cast<double>(bytes), per_weight * n * k)
+          << kernel->name << " G " << g;
+      EXPECT_GE(bytes, n * k / (int4 ? 2 : 1)) << kernel->name;
+      lowbit_dq_gemm_destroy(gemm);
+    }
+  }
+  EXPECT_EQ(lowbit_dq_gemm_packed_size(nullptr), 0u);
+}
+
 }  // namespace
 }  // namespace lowbit

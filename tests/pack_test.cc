@@ -139,5 +139,46 @@ TEST(PackedData, StartsOnACacheLine) {
   EXPECT_FALSE(huge.Reserve(static_cast<size_t>(-1) / 2));
 }
 
+// A static int4 handle (lowbit_gemm_packed_size) keeps the nibbles, one
+// int32 per channel and only its mode's requantization parameters: at
+// most 0.5 + 4 / G + 8 / K bytes per weight with G = K (per-channel
+// scales), N a whole number of the kernel's channel blocks.
+TEST(Int4PackedSize, StaysWithinTheBound) {
+  for (const GemmKernel* kernel : Int4GemmKernels()) {
+    if (!CpuSupports(*kernel)) continue;
+    const size_t n = 2 * kernel->layout.nr, k = 256;
+    std::vector<uint8_t> w(n * k / 2, 0x7A);
+    std::vector<float> scales(n, 0.01f);
+    std::vector<int32_t> mult(n, 1 << 30), shift(n, -3);
+    for (int mode = 0; mode < 3; ++mode) {
+      lowbit_gemm_params p;
+      lowbit_gemm_params_init(&p);
+      p.n = n;
+      p.k = k;
+      p.weight_type = LOWBIT_DTYPE_INT4;
+      p.weights = w.data();
+      p.weight_stride = k;
+      p.input_scale = 0.5f;
+      p.output_scale = 0.25f;
+      p.weight_scales = scales.data();
+      p.weight_scale_count = n;
+      p.requant = mode == 0 ? LOWBIT_REQUANT_FP32 : LOWBIT_REQUANT_FIXEDPOINT;
+      if (mode == 2) {
+        p.requant_multipliers = mult.data();
+        p.requant_shifts = shift.data();
+        p.requant_multiplier_count = n;
+      }
+      lowbit_gemm_t g = nullptr;
+      ASSERT_EQ(PackGemm(&p, *kernel, &g), LOWBIT_OK) << lowbit_last_error();
+      const size_t bytes = lowbit_gemm_packed_size(g);
+      EXPECT_LE(static_cast<double>(bytes), (0.5 + 12.0 / k) * n * k)
+          << kernel->name << " mode " << mode;
+      EXPECT_GE(bytes, n * k / 2);
+      lowbit_gemm_destroy(g);
+    }
+  }
+  EXPECT_EQ(lowbit_gemm_packed_size(nullptr), 0u);
+}
+
 }  // namespace
 }  // namespace lowbit

@@ -33,7 +33,8 @@ constexpr GemmKernel kQ8Gemm8x32c4Avx512Vnni = {
     target::kNarrowIndirectMR,
     &kQ8Qc4wGemm8x32c4Avx512Vnni,
     2,
-    &TileDqUkernel<target::Tile<2>, target::kDqMR, 2, 16>};
+    &TileDqUkernel<target::Tile<2>, target::kDqMR, 2, 16>,
+    &target::Tile<2>::DqBlockSums};
 constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -55,6 +56,7 @@ constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     target::kMR,
     &kQ8Qc4wGemm8x48c4Avx512Vnni,
     2,
-    &TileDqUkernel<target::Tile<3>, target::kDqMR, 3, 16>};
+    &TileDqUkernel<target::Tile<3>, target::kDqMR, 3, 16>,
+    &target::Tile<3>::DqBlockSums};
 
 }  // namespace lowbit

@@ -35,7 +35,8 @@ constexpr GemmKernel kQ8Qc4wGemm8x32c4Avx512Vnni = {
     target::kNarrowIndirectMR,
     nullptr,
     target::kInt4ExpandMinTiles,
-    &TileDqUkernel<target::Tile<2, false, true>, target::kDqMR, 2, 16>};
+    &TileDqUkernel<target::Tile<2, false, true>, target::kDqMR, 2, 16>,
+    &target::Tile<2, false, true>::DqBlockSums};
 constexpr GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni = {
     "lowbit_q8_qc4w_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -58,6 +59,7 @@ constexpr GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni = {
     target::kMR,
     nullptr,
     target::kInt4ExpandMinTiles,
-    &TileDqUkernel<target::Tile<3, false, true>, target::kDqMR, 3, 16>};
+    &TileDqUkernel<target::Tile<3, false, true>, target::kDqMR, 3, 16>,
+    &target::Tile<3, false, true>::DqBlockSums};
 
 }  // namespace lowbit

@@ -27,9 +27,9 @@ extern "C" {
 #endif
 
 #define LOWBIT_VERSION_MAJOR 0
-#define LOWBIT_VERSION_MINOR 5
+#define LOWBIT_VERSION_MINOR 6
 #define LOWBIT_VERSION_PATCH 0
-#define LOWBIT_VERSION_STRING "0.5.0"
+#define LOWBIT_VERSION_STRING "0.6.0"
 
 #ifdef __cplusplus
 #define LOWBIT_NOEXCEPT noexcept
@@ -249,6 +249,12 @@ lowbit_status lowbit_gemm_run_int64(
  * "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni". */
 const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) LOWBIT_NOEXCEPT;
 
+/* Bytes the handle keeps for its weights (added in 0.6): the packed blocks
+ * (int4: two weights per byte, padded to whole K groups and channel
+ * blocks, with an int32 per channel) and the per-channel requantization
+ * parameters its mode reads. 0 for NULL. */
+size_t lowbit_gemm_packed_size(lowbit_gemm_t gemm) LOWBIT_NOEXCEPT;
+
 /* Accepts NULL. */
 void lowbit_gemm_destroy(lowbit_gemm_t gemm) LOWBIT_NOEXCEPT;
 
@@ -366,13 +372,23 @@ void lowbit_conv2d_destroy(lowbit_conv2d_t conv) LOWBIT_NOEXCEPT;
  *   scale = (hi - lo) / 255, inv = 255 / (hi - lo) (float divides),
  *   zp = clamp(rne(-128 - lo * inv), -128, 127);
  *   q[k] = clamp(rne(A[m][k] * inv) + zp, -128, 127),
- * rne rounding to nearest, ties to even. Then, for weights with a scale per
- * output channel and block of G consecutive k (G = K: one per channel),
- *   acc_g = sum over k in block g of (q[k] - zp) * W[n][k]   (exact int32)
+ * rne rounding to nearest, ties to even. Then, with a scale per output
+ * channel (block_size 0):
+ *   acc = sum over k of (q[k] - zp) * W[n][k]                (exact int32)
+ *   d = float(acc) * weight_scale[n]
+ * or with a scale per channel and block of G consecutive k (blockwise), the
+ * zero point as one float term per channel, as XNNPACK and KleidiAI do (it
+ * keeps one weight sum per channel instead of one per block):
+ *   acc_g = sum over k in block g of q[k] * W[n][k]          (exact int32)
  *   d = 0; for g = 0, 1, ...: d = d + float(acc_g) * weight_scale[n][g]
+ *   Z[n] = 0; for g = 0, 1, ...:                  (once, when packing)
+ *     Z[n] = Z[n] + float(sum over k in block g of W[n][k]) * weight_scale[n][g]
+ *   d = d - float(zp) * Z[n]
+ * and then
  *   C[m][n] = min(max(d * scale + bias[n], output_min), output_max)
  * in float, each multiply and each add rounded once (no fused multiply-add),
- * in that order: every kernel gives the same bits. A row holding a NaN or
+ * in that order: every kernel gives the same bits. (Before 0.6 the
+ * blockwise form subtracted zp inside each block's sum.) A row holding a NaN or
  * an infinity, or whose range hi - lo overflows, fails the run
  * (LOWBIT_ERROR_INVALID_ARGUMENT) and nothing is written. */
 typedef struct lowbit_dq_gemm_params {
@@ -423,6 +439,13 @@ lowbit_status lowbit_dq_gemm_run(lowbit_dq_gemm_t gemm, size_t m,
                                  struct pthreadpool* threadpool) LOWBIT_NOEXCEPT;
 
 const char* lowbit_dq_gemm_kernel_name(lowbit_dq_gemm_t gemm) LOWBIT_NOEXCEPT;
+
+/* Bytes the handle keeps for its weights (added in 0.6): the packed blocks
+ * (with the per-channel weight sum, or blockwise the zero-point term Z),
+ * the scales per channel and block, and the bias. With N a multiple of the
+ * kernel's channel block, int4 weights take at most 0.5 + 4 / G + 8 / K
+ * bytes each (G = K per channel). 0 for NULL. */
+size_t lowbit_dq_gemm_packed_size(lowbit_dq_gemm_t gemm) LOWBIT_NOEXCEPT;
 
 /* Accepts NULL. */
 void lowbit_dq_gemm_destroy(lowbit_dq_gemm_t gemm) LOWBIT_NOEXCEPT;

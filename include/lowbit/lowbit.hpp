@@ -65,6 +65,7 @@ class Gemm {
   }
 
   const char* kernel_name() const { return lowbit_gemm_kernel_name(handle_); }
+  size_t packed_size() const { return lowbit_gemm_packed_size(handle_); }
   lowbit_gemm_t get() const { return handle_; }
 
  private:

@@ -25,7 +25,23 @@ bool Qd8RangeImpl(const float* a, size_t k, float* lo, float* hi) {
   const hn::ScalableTag<float> d;
   const size_t n = hn::Lanes(d);
   auto vlo = hn::Zero(d), vhi = hn::Zero(d), bad = hn::Zero(d);
+  // Two sets: the add's latency bounded the loop (min and max and the sum
+  // of +0s are exact in any order).
+  auto vlo1 = hn::Zero(d), vhi1 = hn::Zero(d), bad1 = hn::Zero(d);
   size_t i = 0;
+  for (; i + 2 * n <= k; i += 2 * n) {
+    const auto v = hn::LoadU(d, a + i);
+    const auto v1 = hn::LoadU(d, a + i + n);
+    vlo = hn::Min(vlo, v);
+    vhi = hn::Max(vhi, v);
+    bad = hn::Add(bad, hn::Sub(v, v));
+    vlo1 = hn::Min(vlo1, v1);
+    vhi1 = hn::Max(vhi1, v1);
+    bad1 = hn::Add(bad1, hn::Sub(v1, v1));
+  }
+  vlo = hn::Min(vlo, vlo1);
+  vhi = hn::Max(vhi, vhi1);
+  bad = hn::Add(bad, bad1);
   for (; i + n <= k; i += n) {
     const auto v = hn::LoadU(d, a + i);
     vlo = hn::Min(vlo, v);
@@ -81,6 +97,22 @@ void Qd8AccumulateBlockImpl(const int32_t* raw, size_t rows, size_t cols,
   for (size_t i = 0; i < rows; ++i) {
     const int32_t* ri = raw + i * stride;
     float* out = dst + i * stride;
+    if (r == nullptr) {
+      size_t j = 0;
+      for (; j + n <= cols; j += n) {
+        const auto term = hn::Mul(hn::ConvertTo(d, hn::LoadU(di, ri + j)),
+                                  hn::LoadU(d, wscale + j));
+        const auto d0 = first ? hn::Zero(d) : hn::LoadU(d, out + j);
+        hn::StoreU(hn::Add(d0, term), d, out + j);
+      }
+      for (; j < cols; ++j) {
+        const auto term = hn::Mul(hn::ConvertTo(d1, hn::Set(di1, ri[j])),
+                                  hn::Set(d1, wscale[j]));
+        const auto d0 = first ? hn::Zero(d1) : hn::Set(d1, out[j]);
+        out[j] = hn::GetLane(hn::Add(d0, term));
+      }
+      continue;
+    }
     const auto vr = hn::Set(di, r[i]);
     size_t j = 0;
     for (; j + n <= cols; j += n) {
@@ -109,22 +141,32 @@ HWY_INLINE V Qd8Clamp(D, V y, V lo, V hi) {
 }
 
 void Qd8FinishImpl(const float* src, size_t rows, size_t cols,
-                   size_t d_stride, const float* scale, const float* bias,
-                   float lo, float hi, float* c, size_t ldc) {
+                   size_t d_stride, const float* scale, const float* zp,
+                   const float* z, const float* bias, float lo, float hi,
+                   float* c, size_t ldc) {
   const hn::ScalableTag<float> d;
   const hn::CappedTag<float, 1> d1;
   const size_t n = hn::Lanes(d);
   for (size_t i = 0; i < rows; ++i) {
     const float* s = src + i * d_stride;
     float* out = c + i * ldc;
+    const float zpi = z != nullptr ? zp[i] : 0.0f;
     size_t j = 0;
     for (; j + n <= cols; j += n) {
-      const auto y = hn::Add(hn::Mul(hn::LoadU(d, s + j), hn::Set(d, scale[i])),
-                             hn::LoadU(d, bias + j));
+      auto v = hn::LoadU(d, s + j);
+      if (z != nullptr) {
+        v = hn::Sub(v, hn::Mul(hn::Set(d, zpi), hn::LoadU(d, z + j)));
+      }
+      const auto y =
+          hn::Add(hn::Mul(v, hn::Set(d, scale[i])), hn::LoadU(d, bias + j));
       hn::StoreU(Qd8Clamp(d, y, hn::Set(d, lo), hn::Set(d, hi)), d, out + j);
     }
     for (; j < cols; ++j) {
-      const auto y = hn::Add(hn::Mul(hn::Set(d1, s[j]), hn::Set(d1, scale[i])),
+      auto v = hn::Set(d1, s[j]);
+      if (z != nullptr) {
+        v = hn::Sub(v, hn::Mul(hn::Set(d1, zpi), hn::Set(d1, z[j])));
+      }
+      const auto y = hn::Add(hn::Mul(v, hn::Set(d1, scale[i])),
                              hn::Set(d1, bias[j]));
       out[j] = hn::GetLane(Qd8Clamp(d1, y, hn::Set(d1, lo), hn::Set(d1, hi)));
     }

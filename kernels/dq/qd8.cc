@@ -49,10 +49,10 @@ void Qd8AccumulateBlock(const int32_t* raw, size_t rows, size_t cols,
 }
 
 void Qd8Finish(const float* d, size_t rows, size_t cols, size_t d_stride,
-               const float* scale, const float* bias, float lo, float hi,
-               float* c, size_t ldc) {
-  HWY_DYNAMIC_DISPATCH(Qd8FinishImpl)(d, rows, cols, d_stride, scale, bias,
-                                      lo, hi, c, ldc);
+               const float* scale, const float* zp, const float* z,
+               const float* bias, float lo, float hi, float* c, size_t ldc) {
+  HWY_DYNAMIC_DISPATCH(Qd8FinishImpl)(d, rows, cols, d_stride, scale, zp, z,
+                                      bias, lo, hi, c, ldc);
 }
 
 }  // namespace lowbit

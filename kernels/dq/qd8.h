@@ -30,16 +30,19 @@ void Qd8Quantize(const float* a, size_t k, const Qd8Row& row, int8_t* q,
 
 // For rows i < rows, columns j < cols (row strides `stride`):
 //   d[i][j] = d0 + float(raw[i][j] - r[i] * wsum[j]) * wscale[j],
-// d0 = 0 when first, else d[i][j]; the int32 difference wraps.
+// d0 = 0 when first, else d[i][j]; the int32 difference wraps. r nullptr:
+// no correction (raw is already the block's sum; wsum is not read).
 void Qd8AccumulateBlock(const int32_t* raw, size_t rows, size_t cols,
                         size_t stride, const int32_t* r, const int32_t* wsum,
                         const float* wscale, bool first, float* d);
 
-// c[i][j] = clamp(d[i][j] * scale[i] + bias[j], lo, hi), where the clamp
-// is (y < lo ? lo : y), then (y > hi ? hi : y): a NaN stays a NaN.
+// c[i][j] = clamp(d'[i][j] * scale[i] + bias[j], lo, hi), where the clamp
+// is (y < lo ? lo : y), then (y > hi ? hi : y): a NaN stays a NaN, and
+// d' = d - zp[i] * z[j] (the blockwise zero-point term, lowbit.h), or d
+// when z is nullptr.
 void Qd8Finish(const float* d, size_t rows, size_t cols, size_t d_stride,
-               const float* scale, const float* bias, float lo, float hi,
-               float* c, size_t ldc);
+               const float* scale, const float* zp, const float* z,
+               const float* bias, float lo, float hi, float* c, size_t ldc);
 
 }  // namespace lowbit
 

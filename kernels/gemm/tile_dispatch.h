@@ -118,7 +118,7 @@ void TileDqUkernel(size_t m, size_t nc, size_t blocks, size_t block_groups,
     DispatchTile<DqTile<Tile>, MR, NV>(MR, nv, blocks, block_groups, ap,
                                        a_stride, r, wsum, wscale, w, d, ldd);
     ap += MR * a_stride;
-    r += MR;
+    if (r != nullptr) r += MR;
     d += MR * ldd;
   }
   DispatchTile<DqTile<Tile>, MR, NV>(m, nv, blocks, block_groups, ap,

@@ -65,12 +65,23 @@ using GemmIndirectUkernelFn = void (*)(
 // zp). For each block b, from zero, the exact int32 sum acc, then
 //   d[m][j] = (b == 0 ? 0 : d[m][j]) + float(acc - r[m] * wsum[j]) * wscale[j]
 // (one rounding each; wsum and wscale advance by NR per block), d with row
-// stride ldd. Kernels/dq/qd8.h's Qd8AccumulateBlock, fused.
+// stride ldd. Kernels/dq/qd8.h's Qd8AccumulateBlock, fused. r nullptr: the
+// block starts from wsum instead of zero (acc = wsum[j] + the sum, for
+// every row), and nothing is subtracted (the blockwise form, whose start
+// value is GemmDqBlockSumsFn's); r and wsum both nullptr, for m = 1 only:
+// the kernel computes that start value itself.
 using GemmDqUkernelFn = void (*)(size_t m, size_t nc, size_t blocks,
                                  size_t block_groups, const void* a,
                                  size_t a_stride, const int32_t* r,
                                  const int32_t* wsum, const float* wscale,
                                  const uint8_t* w, float* d, size_t ldd);
+
+// For each of `blocks` blocks of block_groups K groups of one NR block of
+// packed weights: out[b * NR + j] = -128 * (the sum of channel j's weights
+// in block b), modulo 2^32: the term that takes the kUint8 form's offset
+// out of a block's sum (A_u = q + 128), as a GemmDqUkernelFn start value.
+using GemmDqBlockSumsFn = void (*)(const uint8_t* w, size_t blocks,
+                                   size_t block_groups, int32_t* out);
 
 // Converts rows [0, m) of A to the layout's ActFormat, padded to kpad
 // elements per row. row_sums: nullptr, or receives each row's sum of
@@ -152,6 +163,11 @@ struct GemmKernel {
   // kernel's rows and weights; without it, the operator runs ukernel once
   // per block and combines in kernels/dq/qd8.h.
   GemmDqUkernelFn dq_ukernel = nullptr;
+  // The block sums (GemmDqBlockSumsFn) of the blockwise dynamically
+  // quantized GEMM, which keeps no per-block weight sums: required of a
+  // kUint8 kernel (whose dq_ukernel then starts each block from them), not
+  // used by the others (their sums need no correction).
+  GemmDqBlockSumsFn dq_block_sums = nullptr;
 };
 
 }  // namespace lowbit

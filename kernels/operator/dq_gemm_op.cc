@@ -5,12 +5,20 @@
 // The integer work is the 8-bit GEMM's: the weights are packed for a GEMM
 // microkernel (an inner lowbit_gemm_t, any kernel of the table, 4-bit
 // weights staying 4-bit), and each block of G along K is one microkernel
-// call on its K groups, from zero, with raw int32 output. The kernel reads
-// activations in its ActFormat, A_f = q + o with a per-format offset o (128
-// for kUint8, 0 for kInt8, -zp for kInt16, which subtracts each row's zero
-// point as it widens), so sum (q - zp) * W = raw - (zp + o) * sum W: the
-// block's weight sums, kept per channel, correct it exactly modulo 2^32.
+// call on its K groups with raw int32 output. The kernel reads activations
+// in its ActFormat, A_f = q + o with a per-format offset o (128 for kUint8,
+// 0 for kInt8; kInt16 widens q - zp per channel, q blockwise), so
+// raw = sum A_f * W = the sum lowbit.h defines + (zp + o) * sum W per
+// channel, + o * sum W per block. Per channel, the channel's weight sum
+// corrects it exactly modulo 2^32; blockwise, only kUint8 kernels have an
+// offset, taken out by starting each block from -128 * its weight sums,
+// which their GemmDqBlockSumsFn computes per task (no per-block sums are
+// kept: the handle stays at 0.5 + 4 / G + 8 / K bytes per int4 weight).
 // Then the float steps of kernels/dq/qd8.h, in the order lowbit.h states.
+//
+// The packed blocks' per-channel word (the GEMM's packed bias, which raw
+// output does not read) holds the channel's int32 weight sum per channel,
+// and blockwise the float Z[n] of lowbit.h.
 #include "kernels/operator/dq_gemm_op.h"
 
 #include <pthreadpool.h>
@@ -41,9 +49,9 @@ struct lowbit_dq_gemm {
   size_t blocks_k = 0;     // scales per channel: k / G, or 1
   size_t block_groups = 0; // the kernel's K groups per block of G
   size_t kpad = 0;         // activation row, padded to whole K groups
+  bool blockwise = false;  // block_size != 0
   // Per NR block of channels b and block of K g: nr values at
   // (b * blocks_k + g) * nr (0 past N).
-  lowbit::AlignedVector<int32_t> wsum;
   lowbit::AlignedVector<float> wscale;
   lowbit::AlignedVector<float> bias;  // padded to whole NR blocks
   lowbit::AlignedVector<int32_t> zeros;  // nr: every block call starts here
@@ -161,24 +169,46 @@ lowbit_status Pack(const lowbit_dq_gemm_params* params,
   h->blocks_k = p.k / g;
   h->block_groups = layout.KGroups(g);
   h->kpad = layout.KGroups(p.k) * layout.kr;
+  h->blockwise = p.block_size != 0;
+  if (h->blockwise && layout.act == ActFormat::kUint8 &&
+      used.dq_block_sums == nullptr) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: kernel %s has no blockwise dynamically quantized form",
+                fn, used.name);
+  }
   const size_t padded = layout.Blocks(p.n) * nr;
-  h->wsum.assign(padded * h->blocks_k, 0);
   h->wscale.assign(padded * h->blocks_k, 0.0f);
   h->bias.assign(padded, 0.0f);
   h->zeros.assign(nr, 0);
-  for (size_t n = 0; n < p.n; ++n) {
+  uint8_t* packed = MutablePackedWeights(h->inner);
+  for (size_t n = 0; n < padded; ++n) {
     const size_t b = n / nr, j = n % nr;
-    for (size_t kb = 0; kb < h->blocks_k; ++kb) {
-      int32_t sum = 0;
-      for (size_t t = kb * g; t < (kb + 1) * g; ++t) {
-        sum += WeightElement(p.weight_type, p.weights, n * p.weight_stride + t);
+    uint32_t word = 0;  // padding channels: 0 and 0.0f
+    if (n < p.n) {
+      int32_t total = 0;
+      float z = 0.0f;
+      for (size_t kb = 0; kb < h->blocks_k; ++kb) {
+        int32_t sum = 0;
+        for (size_t t = kb * g; t < (kb + 1) * g; ++t) {
+          sum += WeightElement(p.weight_type, p.weights,
+                               n * p.weight_stride + t);
+        }
+        const float scale = p.weight_scales[n * h->blocks_k + kb];
+        h->wscale[(b * h->blocks_k + kb) * nr + j] = scale;
+        total += sum;
+        const float term = static_cast<float>(sum) * scale;
+        z = z + term;
       }
-      h->wsum[(b * h->blocks_k + kb) * nr + j] = sum;
-      h->wscale[(b * h->blocks_k + kb) * nr + j] =
-          p.weight_scales[n * h->blocks_k + kb];
+      if (h->blockwise) {
+        std::memcpy(&word, &z, 4);
+      } else {
+        word = static_cast<uint32_t>(total);
+      }
+      if (p.bias != nullptr) h->bias[n] = p.bias[n];
     }
-    if (p.bias != nullptr) h->bias[n] = p.bias[n];
+    std::memcpy(packed + b * layout.BlockBytes(p.k) + j * 4, &word, 4);
   }
+  DropOutputParams(h->inner);
   h->lo = p.output_min;
   h->hi = p.output_max;
   *out = h.release();
@@ -194,12 +224,15 @@ struct RunContext {
   const GemmKernel* kernel;
   const uint8_t* packed;
   const uint8_t* act;  // rows in the kernel's form, kpad elements apart
-  const int32_t* offset;  // per row: zp + o (the file comment)
+  const int32_t* offset;  // per row: zp + o (the file comment); per channel
+  const float* zp;        // per row: float(zp); blockwise
   const float* scale;     // per row
   size_t m, task_rows;
   float* c;
   size_t ldc;
   bool expand;
+  bool starts;  // blockwise kUint8: blocks start from GemmDqBlockSumsFn's
+  size_t wide_bytes;  // of a slot's expanded weights
   const TaskSlots* slots;
 };
 
@@ -217,8 +250,14 @@ void DqTask(void* context, size_t block, size_t ti) {
   const size_t n0 = block * nr;
   const size_t nc = std::min(nr, h.n - n0);
   const size_t act_bytes = layout.ActBytes();
-  const uint8_t* weights =
-      ctx.packed + block * layout.BlockBytes(h.k) + nr * sizeof(int32_t);
+  const uint8_t* channel_words = ctx.packed + block * layout.BlockBytes(h.k);
+  const uint8_t* weights = channel_words + nr * sizeof(int32_t);
+  // Per channel: the weight sums and each row's zp + o; blockwise: the
+  // blocks' start values (kUint8) or none.
+  const int32_t* wsum = reinterpret_cast<const int32_t*>(channel_words);
+  const int32_t* r = h.blockwise ? nullptr : ctx.offset + i0;
+  const float* z =
+      h.blockwise ? reinterpret_cast<const float*>(channel_words) : nullptr;
   const bool expand =
       ctx.expand && rows > (kernel.expand_min_tiles - 1) * kernel.mr;
   size_t slot = 0;
@@ -229,45 +268,58 @@ void DqTask(void* context, size_t block, size_t ti) {
   uint8_t* wide = mem + tile * 8;
   // The fused loop where the kernel (or, for tasks that expand, its
   // expanded sibling) has one: the whole K of the block in one call.
+  // Blockwise, it takes start values: kUint8 kernels only, which sum the
+  // weights themselves for a single row.
   const GemmDqUkernelFn fused =
       expand ? kernel.expanded->dq_ukernel : kernel.dq_ukernel;
-  if (fused != nullptr) {
-    const uint8_t* w = weights;
-    if (expand) {
-      kernel.expand_weights(weights, h.blocks_k * h.block_groups, wide);
-      w = wide;
+  const bool sums_in_loop = ctx.starts && fused != nullptr && rows == 1;
+  // A fused loop that expands does so first, and sums the expanded bytes
+  // (its sibling's DqBlockSums: no nibbles to unpack again).
+  const bool fused_expands = fused != nullptr && expand;
+  if (fused_expands) {
+    kernel.expand_weights(weights, h.blocks_k * h.block_groups, wide);
+  }
+  const int32_t* starts = nullptr;
+  if (ctx.starts && !sums_in_loop) {
+    int32_t* s = reinterpret_cast<int32_t*>(wide + ctx.wide_bytes);
+    if (fused_expands && kernel.expanded->dq_block_sums != nullptr) {
+      kernel.expanded->dq_block_sums(wide, h.blocks_k, h.block_groups, s);
+    } else {
+      kernel.dq_block_sums(weights, h.blocks_k, h.block_groups, s);
     }
+    starts = s;
+  }
+  if (fused != nullptr && (!h.blockwise || ctx.starts)) {
+    const uint8_t* w = fused_expands ? wide : weights;
     const size_t at = block * h.blocks_k * nr;
-    fused(rows, nc, h.blocks_k, h.block_groups, ctx.act + i0 * h.kpad * act_bytes,
-          h.kpad, ctx.offset + i0, h.wsum.data() + at, h.wscale.data() + at, w,
-          sums, nr);
-    Qd8Finish(sums, rows, nc, nr, ctx.scale + i0, h.bias.data() + n0, h.lo,
-              h.hi, ctx.c + i0 * ctx.ldc + n0, ctx.ldc);
-    ctx.slots->Release(slot);
-    return;
-  }
-  GemmOutput out{};
-  out.requant = kRawInt32;
-  out.type = LOWBIT_DTYPE_INT8;
-  for (size_t kb = 0; kb < h.blocks_k; ++kb) {
-    const uint8_t* w =
-        weights + kb * h.block_groups * layout.GroupBytes();
-    GemmUkernelFn ukernel = kernel.ukernel;
-    if (expand) {
-      kernel.expand_weights(w, h.block_groups, wide);
-      w = wide;
-      ukernel = kernel.expanded->ukernel;
+    fused(rows, nc, h.blocks_k, h.block_groups,
+          ctx.act + i0 * h.kpad * act_bytes, h.kpad, r,
+          h.blockwise ? starts : wsum, h.wscale.data() + at, w, sums, nr);
+  } else {
+    GemmOutput out{};
+    out.requant = kRawInt32;
+    out.type = LOWBIT_DTYPE_INT8;
+    for (size_t kb = 0; kb < h.blocks_k; ++kb) {
+      const uint8_t* w = weights + kb * h.block_groups * layout.GroupBytes();
+      GemmUkernelFn ukernel = kernel.ukernel;
+      if (expand) {
+        kernel.expand_weights(w, h.block_groups, wide);
+        w = wide;
+        ukernel = kernel.expanded->ukernel;
+      }
+      const int32_t* init =
+          starts != nullptr ? starts + kb * nr : h.zeros.data();
+      ukernel(rows, nc, h.block_groups,
+              ctx.act + (i0 * h.kpad + kb * h.block_groups * layout.kr) *
+                            act_bytes,
+              h.kpad, nullptr, init, 0, w, out, n0, raw, nr);
+      const size_t at = (block * h.blocks_k + kb) * nr;
+      Qd8AccumulateBlock(raw, rows, nc, nr, r, wsum, h.wscale.data() + at,
+                         kb == 0, sums);
     }
-    ukernel(rows, nc, h.block_groups,
-            ctx.act + (i0 * h.kpad + kb * h.block_groups * layout.kr) *
-                          act_bytes,
-            h.kpad, nullptr, h.zeros.data(), 0, w, out, n0, raw, nr);
-    const size_t at = (block * h.blocks_k + kb) * nr;
-    Qd8AccumulateBlock(raw, rows, nc, nr, ctx.offset + i0,
-                       h.wsum.data() + at, h.wscale.data() + at, kb == 0,
-                       sums);
   }
-  Qd8Finish(sums, rows, nc, nr, ctx.scale + i0, h.bias.data() + n0, h.lo,
+  Qd8Finish(sums, rows, nc, nr, ctx.scale + i0,
+            h.blockwise ? ctx.zp + i0 : nullptr, z, h.bias.data() + n0, h.lo,
             h.hi, ctx.c + i0 * ctx.ldc + n0, ctx.ldc);
   ctx.slots->Release(slot);
 }
@@ -304,10 +356,11 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
   thread_local ScratchArray<uint8_t> act;
   thread_local ScratchArray<int8_t> q;
   thread_local ScratchArray<int32_t> offset;
+  thread_local ScratchArray<float> zp;
   thread_local ScratchArray<float> scale;
   thread_local TaskSlots slots;
   if (!act.Reserve(act_count) || !q.Reserve(h->kpad) || !offset.Reserve(m) ||
-      !scale.Reserve(m)) {
+      !zp.Reserve(m) || !scale.Reserve(m)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate %zu rows",
                 fn, m);
   }
@@ -324,8 +377,9 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
     uint8_t* dst = act.data() + i * h->kpad * act_bytes;
     if (layout.act == ActFormat::kInt16) {
       Qd8Quantize(row, h->k, p, q.data());
-      kernel.prepare(LOWBIT_DTYPE_INT8, q.data(), h->k, p.zero_point, 1, h->k,
-                     h->kpad, dst, nullptr);
+      kernel.prepare(LOWBIT_DTYPE_INT8, q.data(), h->k,
+                     h->blockwise ? 0 : p.zero_point, 1, h->k, h->kpad, dst,
+                     nullptr);
     } else {
       Qd8Quantize(row, h->k, p, reinterpret_cast<int8_t*>(dst),
                   FormatFlip(layout.act, LOWBIT_DTYPE_INT8));
@@ -333,6 +387,7 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
     }
     offset.data()[i] =
         FormatZeroPoint(layout.act, LOWBIT_DTYPE_INT8, p.zero_point);
+    zp.data()[i] = static_cast<float>(p.zero_point);
     scale.data()[i] = p.scale;
   }
 
@@ -343,6 +398,7 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
   ctx.packed = PackedWeights(h->inner, &bytes);
   ctx.act = act.data();
   ctx.offset = offset.data();
+  ctx.zp = zp.data();
   ctx.scale = scale.data();
   ctx.m = m;
   ctx.task_rows = std::min(m, kTaskTiles * kernel.mr);
@@ -364,7 +420,11 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
       : kernel.expanded->dq_ukernel != nullptr
           ? h->blocks_k * h->block_groups * kernel.expanded_group_bytes
           : h->block_groups * kernel.expanded_group_bytes;
-  if (!slots.Reserve(threads, tile * 8 + wide)) {
+  ctx.starts = h->blockwise && layout.act == ActFormat::kUint8;
+  ctx.wide_bytes = wide;
+  const size_t starts =
+      ctx.starts ? h->blocks_k * layout.nr * sizeof(int32_t) : 0;
+  if (!slots.Reserve(threads, tile * 8 + wide + starts)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu task tiles", fn, threads);
   }
@@ -472,6 +532,13 @@ lowbit_status lowbit_dq_gemm_run(lowbit_dq_gemm_t gemm, size_t m,
 
 const char* lowbit_dq_gemm_kernel_name(lowbit_dq_gemm_t gemm) noexcept {
   return gemm != nullptr ? lowbit_gemm_kernel_name(gemm->inner) : "";
+}
+
+size_t lowbit_dq_gemm_packed_size(lowbit_dq_gemm_t gemm) noexcept {
+  if (gemm == nullptr) return 0;
+  return lowbit::GemmHeldBytes(gemm->inner) +
+         gemm->wscale.size() * sizeof(float) +
+         gemm->bias.size() * sizeof(float);
 }
 
 void lowbit_dq_gemm_destroy(lowbit_dq_gemm_t gemm) noexcept { delete gemm; }

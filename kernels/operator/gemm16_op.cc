@@ -57,6 +57,25 @@ struct Gemm16 {
 
 namespace {
 
+template <class V>
+size_t HeldBytes(const V& v) {
+  return v.size() * sizeof(v[0]);
+}
+
+}  // namespace
+
+size_t Gemm16HeldBytes(const Gemm16& g) {
+  const Gemm16PairArrays& p = g.pairs;
+  return HeldBytes(g.packed) + HeldBytes(g.bias) + HeldBytes(g.reduced) +
+         HeldBytes(g.right_shift) + HeldBytes(g.round) + HeldBytes(g.off) +
+         HeldBytes(g.zeros) + HeldBytes(g.bias32) + HeldBytes(p.rm_even) +
+         HeldBytes(p.rm_odd) + HeldBytes(p.t_even) + HeldBytes(p.t_odd) +
+         HeldBytes(p.round_even) + HeldBytes(p.round_odd) +
+         HeldBytes(p.off_even) + HeldBytes(p.off_odd);
+}
+
+namespace {
+
 std::atomic<size_t> g_part_groups_for_testing{0};
 
 // TFLite's assumption on the int64 accumulator, which keeps acc * rm

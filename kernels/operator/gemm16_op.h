@@ -53,6 +53,8 @@ inline int64_t ReducedMultiplier(int32_t m) {
   return m < 0x7FFF0000 ? (int64_t{m} + (1 << 15)) >> 16 : 0x7FFF;
 }
 const GemmKernel& Gemm16KernelOf(const Gemm16& g);
+// Bytes the handle keeps (GemmHeldBytes).
+size_t Gemm16HeldBytes(const Gemm16& g);
 
 // c: int16 (raw = false: requantized) or int64 (raw = true) elements, row
 // stride ldc; a: int16, row stride lda.

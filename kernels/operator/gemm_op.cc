@@ -255,12 +255,17 @@ lowbit_status ValidateParams(const lowbit_gemm_params* p, const char* fn) {
   return CheckAccumulatorRange(*p, fn);
 }
 
-// Per-channel requantization parameters, padded to whole blocks.
+// Per-channel requantization parameters, padded to whole blocks: the fp32
+// mode's scales, or the fixed-point modes' multipliers and shifts (only
+// what the mode reads is kept: 4 or 8 bytes per channel).
 lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
                                   lowbit_gemm* g, const char* fn) {
-  g->scale.assign(padded, 1.0f);
-  g->multiplier.assign(padded, 1 << 30);
-  g->shift.assign(padded, 0);
+  if (p.requant == LOWBIT_REQUANT_FP32) {
+    g->scale.assign(padded, 1.0f);
+  } else {
+    g->multiplier.assign(padded, 1 << 30);
+    g->shift.assign(padded, 0);
+  }
   const bool given = CallerMultipliers(p);
   for (size_t n = 0; n < p.n && given; ++n) {
     const size_t i = p.requant_multiplier_count == 1 ? 0 : n;
@@ -1102,6 +1107,24 @@ const uint8_t* PackedWeights(lowbit_gemm_t gemm, size_t* bytes) {
   return gemm->packed;
 }
 
+uint8_t* MutablePackedWeights(lowbit_gemm_t gemm) { return gemm->packed; }
+
+void DropOutputParams(lowbit_gemm_t gemm) {
+  gemm->scale = AlignedVector<float>();
+  gemm->multiplier = AlignedVector<int32_t>();
+  gemm->shift = AlignedVector<int32_t>();
+  gemm->out.scale = nullptr;
+  gemm->out.multiplier = nullptr;
+  gemm->out.shift = nullptr;
+}
+
+size_t GemmHeldBytes(lowbit_gemm_t gemm) {
+  if (gemm->wide != nullptr) return Gemm16HeldBytes(*gemm->wide);
+  return gemm->packed_bytes + gemm->scale.size() * sizeof(float) +
+         gemm->multiplier.size() * sizeof(int32_t) +
+         gemm->shift.size() * sizeof(int32_t);
+}
+
 }  // namespace lowbit
 
 extern "C" {
@@ -1186,6 +1209,10 @@ lowbit_status lowbit_gemm_run_int64(lowbit_gemm_t gemm, size_t m,
 
 const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) noexcept {
   return gemm != nullptr ? gemm->kernel->name : "";
+}
+
+size_t lowbit_gemm_packed_size(lowbit_gemm_t gemm) noexcept {
+  return gemm != nullptr ? lowbit::GemmHeldBytes(gemm) : 0;
 }
 
 void lowbit_gemm_destroy(lowbit_gemm_t gemm) noexcept { delete gemm; }

@@ -117,6 +117,17 @@ const GemmKernel& GemmKernelOf(lowbit_gemm_t gemm);
 // The packed weight bytes of a handle (layout of its kernel).
 const uint8_t* PackedWeights(lowbit_gemm_t gemm, size_t* bytes);
 
+// For an operator that owns an inner handle it has just packed (the
+// dynamically quantized GEMM): its packed bytes, to write per-channel words
+// into, and dropping the requantization parameters that raw int32 output
+// never reads.
+uint8_t* MutablePackedWeights(lowbit_gemm_t gemm);
+void DropOutputParams(lowbit_gemm_t gemm);
+
+// Bytes the handle keeps for its weights: the packed blocks and the
+// per-channel parameters (lowbit_gemm_packed_size).
+size_t GemmHeldBytes(lowbit_gemm_t gemm);
+
 // Cuts K into parts of `groups` K groups (the last part may be shorter)
 // instead of the cache-derived size, so tests reach the K-blocked path with
 // small K. 0 restores the default. Not thread-safe against running GEMMs.

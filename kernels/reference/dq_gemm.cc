@@ -35,25 +35,48 @@ void Qd8Quantize(const float* a, size_t k, const Qd8Row& row, int8_t* q) {
   }
 }
 
+float DqZeroPointTerm(const lowbit_dq_gemm_params& p, size_t n) {
+  const size_t groups = p.k / p.block_size;
+  float sum = 0.0f;
+  for (size_t g = 0; g < groups; ++g) {
+    int64_t w = 0;
+    for (size_t t = g * p.block_size; t < (g + 1) * p.block_size; ++t) {
+      w += Element(p.weight_type, p.weights, n * p.weight_stride + t);
+    }
+    const float term = static_cast<float>(w) * p.weight_scales[n * groups + g];
+    sum = sum + term;
+  }
+  return sum;
+}
+
 void DqGemm(const lowbit_dq_gemm_params& p, size_t m, const float* a,
             size_t lda, float* c, size_t ldc) {
-  const size_t g_size = p.block_size != 0 ? p.block_size : p.k;
+  const bool blockwise = p.block_size != 0;
+  const size_t g_size = blockwise ? p.block_size : p.k;
   const size_t groups = p.k / g_size;
   std::vector<int8_t> q(p.k);
   for (size_t i = 0; i < m; ++i) {
     const Qd8Row row = ref::Qd8Params(a + i * lda, p.k);
     ref::Qd8Quantize(a + i * lda, p.k, row, q.data());
+    // Per channel the zero point is subtracted in the exact sum; blockwise
+    // it is one float term per channel (lowbit.h).
+    const int64_t zp_in_sum = blockwise ? 0 : row.zero_point;
     for (size_t n = 0; n < p.n; ++n) {
       float d = 0.0f;
       for (size_t g = 0; g < groups; ++g) {
         int64_t acc = 0;  // exact; fits int32 for accepted block sizes
         for (size_t t = g * g_size; t < (g + 1) * g_size; ++t) {
-          acc += (int64_t{q[t]} - row.zero_point) *
+          acc += (int64_t{q[t]} - zp_in_sum) *
                  Element(p.weight_type, p.weights, n * p.weight_stride + t);
         }
         const float scale = p.weight_scales[n * groups + g];
         const float term = static_cast<float>(acc) * scale;
         d = d + term;
+      }
+      if (blockwise) {
+        const float zp_term =
+            static_cast<float>(row.zero_point) * DqZeroPointTerm(p, n);
+        d = d - zp_term;
       }
       const float bias = p.bias != nullptr ? p.bias[n] : 0.0f;
       const float scaled = d * row.scale;

@@ -19,6 +19,11 @@ Qd8Row Qd8Params(const float* a, size_t k);
 // Quantizes a row with its parameters.
 void Qd8Quantize(const float* a, size_t k, const Qd8Row& row, int8_t* q);
 
+// Blockwise weights (block_size != 0): channel n's zero-point term
+// C[n] = sum over blocks g, in order from 0, of float(sum of the block's
+// weights) * weight_scale[n][g].
+float DqZeroPointTerm(const lowbit_dq_gemm_params& p, size_t n);
+
 // c[m][n] for p (weights, block size, scales, bias, clamp), rows of k
 // finite floats.
 void DqGemm(const lowbit_dq_gemm_params& p, size_t m, const float* a,
