@@ -267,6 +267,8 @@ TEST_P(DqGemmSweep, BlockwiseMNK) {
   }
   // Tasks of several row tiles (expanded weights where the kernel has them).
   T().m(4 * mr + 3).n(2 * nr + 1).k(192).block(64).Test(kernel());
+  // Whole tasks of 16 tiles and a last task of one row (the GEMV form).
+  T().m(16 * mr + 1).n(nr + 3).k(96).block(32).Test(kernel());
   T().m(5 * mr).n(nr).k(96).Test(kernel());
 }
 

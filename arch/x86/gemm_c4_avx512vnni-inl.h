@@ -249,28 +249,9 @@ struct Tile {
   // f from 0 (the order of kernels/dq/qd8.h: the same bits). The float
   // sums stay in registers, so tiles have at most 4 rows (kDqMR): 12 int32
   // and 12 float accumulators. Blockwise (r nullptr), each block starts
-  // from its wsum values (DqBlockSums'); a one-row task (GEMV) passes no
-  // wsum either, and the loop sums the block's weights itself, one
-  // vpdpbusd against bytes of 1 per weight vector: a pass of DqBlockSums
-  // first cost as much as the GEMV (fc-gemv-1k: 21.8 us against 12.0).
+  // from its wsum values (DqBlockSums').
   template <size_t MR, size_t NV>
   static HWY_NOINLINE void RunDq(size_t blocks, size_t block_groups,
-                                 const uint8_t* a, size_t a_stride,
-                                 const int32_t* r, const int32_t* wsum,
-                                 const float* wscale, const uint8_t* w,
-                                 float* d, size_t ldd) {
-    if constexpr (MR == 1) {
-      if (wsum == nullptr) {
-        return RunDqLoop<MR, NV, true>(blocks, block_groups, a, a_stride, r,
-                                       wsum, wscale, w, d, ldd);
-      }
-    }
-    RunDqLoop<MR, NV, false>(blocks, block_groups, a, a_stride, r, wsum,
-                             wscale, w, d, ldd);
-  }
-
-  template <size_t MR, size_t NV, bool kSumW>
-  static HWY_INLINE void RunDqLoop(size_t blocks, size_t block_groups,
                                      const uint8_t* a, size_t a_stride,
                                      const int32_t* r, const int32_t* wsum,
                                      const float* wscale, const uint8_t* w,
@@ -284,24 +265,14 @@ struct Tile {
       for (size_t j = 0; j < NV; ++j) f[m][j] = _mm512_setzero_ps();
     }
     const uint8_t* wg = w;
-    const __m512i ones = _mm512_set1_epi8(1);
-    constexpr size_t SW = kSumW ? 2 : 0;  // sets of weight sums
     for (size_t b = 0; b < blocks; ++b) {
       const uint8_t* ab = a + b * block_groups * kKR;
       __m512i acc[S][MR][NV];
-      __m512i wsums[SW + 1][NV];
-      LOWBIT_UNROLL
-      for (size_t s = 0; s < SW; ++s) {
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) wsums[s][j] = _mm512_setzero_si512();
-      }
       LOWBIT_UNROLL
       for (size_t m = 0; m < MR; ++m) {
         LOWBIT_UNROLL
         for (size_t j = 0; j < NV; ++j) {
-          const __m512i start =
-              kSumW ? _mm512_setzero_si512()
-                    : _mm512_loadu_si512(wsum + b * kNR + 16 * j);
+          const __m512i start = _mm512_loadu_si512(wsum + b * kNR + 16 * j);
           if (r == nullptr) {  // blockwise: the start value, no multiply
             acc[0][m][j] = start;
           } else {
@@ -326,13 +297,6 @@ struct Tile {
         for (size_t s = 0; s < S; ++s, wg += kGroupBytes) {
           __m512i wv[NV];
           Weights(wg, wv);
-          if constexpr (kSumW) {
-            LOWBIT_UNROLL
-            for (size_t j = 0; j < NV; ++j) {
-              wsums[s % SW][j] =
-                  _mm512_dpbusd_epi32(wsums[s % SW][j], ones, wv[j]);
-            }
-          }
           LOWBIT_UNROLL
           for (size_t m = 0; m < MR; ++m) {
             int32_t quad;
@@ -348,12 +312,6 @@ struct Tile {
       for (; g < block_groups; ++g, wg += kGroupBytes) {  // only when S > 1
         __m512i wv[NV];
         Weights(wg, wv);
-        if constexpr (kSumW) {
-          LOWBIT_UNROLL
-          for (size_t j = 0; j < NV; ++j) {
-            wsums[0][j] = _mm512_dpbusd_epi32(wsums[0][j], ones, wv[j]);
-          }
-        }
         LOWBIT_UNROLL
         for (size_t m = 0; m < MR; ++m) {
           int32_t quad;
@@ -372,17 +330,6 @@ struct Tile {
       for (size_t m = 0; m < MR; ++m) {
         LOWBIT_UNROLL
         for (size_t jj = 0; jj < NV; ++jj) asm("" : "+v"(acc[0][m][jj]));
-      }
-      if constexpr (kSumW) {  // the start value, -128 * the sums
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) {
-          const __m512i start = _mm512_slli_epi32(
-              _mm512_add_epi32(wsums[0][j], wsums[1][j]), 7);
-          LOWBIT_UNROLL
-          for (size_t m = 0; m < MR; ++m) {
-            acc[0][m][j] = _mm512_sub_epi32(acc[0][m][j], start);
-          }
-        }
       }
       const float* sc = wscale + b * kNR;
       LOWBIT_UNROLL
@@ -410,6 +357,110 @@ struct Tile {
         _mm512_storeu_ps(d + m * ldd + 16 * j, f[m][j]);
       }
     }
+  }
+
+  // The kNV weight vectors of the group at p as unsigned bytes W + o, o =
+  // kWeightOffset: int4 nibbles XOR 8 (no sign extension: cheaper than
+  // Weights), 8-bit weights XOR 0x80.
+  static constexpr int32_t kWeightOffset = kInt4 ? 8 : 128;
+  static HWY_INLINE void UnsignedWeights(const uint8_t* p,
+                                         __m512i (&wv)[kNV]) {
+    if constexpr (kInt4) {
+      const __m512i nibble = _mm512_set1_epi8(0x0F);
+      const __m512i x = _mm512_xor_si512(_mm512_loadu_si512(p),
+                                         _mm512_set1_epi8(0x88 - 256));
+      wv[0] = _mm512_and_si512(x, nibble);
+      if constexpr (kNV >= 2) {
+        wv[1] = _mm512_and_si512(_mm512_srli_epi16(x, 4), nibble);
+      }
+      if constexpr (kNV == 3) {
+        const __m256i y = _mm256_xor_si256(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 64)),
+            _mm256_set1_epi8(0x88 - 256));
+        const __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(y),
+                                                _mm256_srli_epi16(y, 4), 1);
+        wv[2] = _mm512_and_si512(both, nibble);
+      }
+    } else {
+      const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < kNV; ++j) {
+        wv[j] = _mm512_xor_si512(_mm512_loadu_si512(p + 64 * j), flip);
+      }
+    }
+  }
+
+  // GemmDqGemvFn: one row, the operands' roles swapped. The weights are
+  // the unsigned operand (W + o) and the row's bytes, A_u XOR 0x80 = q,
+  // the signed one, so sum (W + o) * q = acc_g + o * sum q: each block
+  // starts from -o times the row's block sum (one broadcast), where the
+  // 4-row loop needs the blocks' weight sums (a pass of DqBlockSums cost
+  // as much as the GEMV itself). Then f = f + float(acc) * wscale.
+  static void DqGemv(size_t blocks, size_t block_groups, const uint8_t* a,
+                     const int32_t* row_block_sums, const float* wscale,
+                     const uint8_t* w, float* d) {
+    constexpr size_t S = 4;
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    __m512 f[kNV];
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < kNV; ++j) f[j] = _mm512_setzero_ps();
+    for (size_t b = 0; b < blocks; ++b) {
+      const uint8_t* ab = a + b * block_groups * kKR;
+      __m512i acc[S][kNV];
+      const __m512i start = _mm512_set1_epi32(static_cast<int32_t>(
+          0u - static_cast<uint32_t>(kWeightOffset) *
+                   static_cast<uint32_t>(row_block_sums[b])));
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < kNV; ++j) {
+        acc[0][j] = start;
+        LOWBIT_UNROLL
+        for (size_t s = 1; s < S; ++s) acc[s][j] = _mm512_setzero_si512();
+      }
+      size_t g = 0;
+      for (; g + S <= block_groups; g += S) {
+        LOWBIT_UNROLL
+        for (size_t s = 0; s < S; ++s, w += kGroupBytes) {
+          __m512i wv[kNV];
+          UnsignedWeights(w, wv);
+          int32_t quad;
+          std::memcpy(&quad, ab + (g + s) * kKR, 4);
+          const __m512i av = _mm512_xor_si512(_mm512_set1_epi32(quad), flip);
+          LOWBIT_UNROLL
+          for (size_t j = 0; j < kNV; ++j) {
+            acc[s][j] = _mm512_dpbusd_epi32(acc[s][j], wv[j], av);
+          }
+        }
+      }
+      for (; g < block_groups; ++g, w += kGroupBytes) {
+        __m512i wv[kNV];
+        UnsignedWeights(w, wv);
+        int32_t quad;
+        std::memcpy(&quad, ab + g * kKR, 4);
+        const __m512i av = _mm512_xor_si512(_mm512_set1_epi32(quad), flip);
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < kNV; ++j) {
+          acc[0][j] = _mm512_dpbusd_epi32(acc[0][j], wv[j], av);
+        }
+      }
+      // As in RunDq: without it GCC copies the tied accumulators.
+      LOWBIT_UNROLL
+      for (size_t s = 0; s < S; ++s) {
+        LOWBIT_UNROLL
+        for (size_t jj = 0; jj < kNV; ++jj) asm("" : "+v"(acc[s][jj]));
+      }
+      const float* sc = wscale + b * kNR;
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < kNV; ++j) {
+        const __m512i sum =
+            _mm512_add_epi32(_mm512_add_epi32(acc[0][j], acc[1][j]),
+                             _mm512_add_epi32(acc[2][j], acc[3][j]));
+        f[j] = _mm512_add_ps(
+            f[j], _mm512_mul_ps(_mm512_cvtepi32_ps(sum),
+                                _mm512_loadu_ps(sc + 16 * j)));
+      }
+    }
+    LOWBIT_UNROLL
+    for (size_t j = 0; j < kNV; ++j) _mm512_storeu_ps(d + 16 * j, f[j]);
   }
 
   // GemmDqBlockSumsFn: each group's weights summed per channel by one

@@ -34,7 +34,8 @@ constexpr GemmKernel kQ8Gemm8x32c4Avx512Vnni = {
     &kQ8Qc4wGemm8x32c4Avx512Vnni,
     2,
     &TileDqUkernel<target::Tile<2>, target::kDqMR, 2, 16>,
-    &target::Tile<2>::DqBlockSums};
+    &target::Tile<2>::DqBlockSums,
+    &target::Tile<2>::DqGemv};
 constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -57,6 +58,7 @@ constexpr GemmKernel kQ8Gemm8x48c4Avx512Vnni = {
     &kQ8Qc4wGemm8x48c4Avx512Vnni,
     2,
     &TileDqUkernel<target::Tile<3>, target::kDqMR, 3, 16>,
-    &target::Tile<3>::DqBlockSums};
+    &target::Tile<3>::DqBlockSums,
+    &target::Tile<3>::DqGemv};
 
 }  // namespace lowbit

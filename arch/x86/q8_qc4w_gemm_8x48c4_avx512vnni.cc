@@ -36,7 +36,8 @@ constexpr GemmKernel kQ8Qc4wGemm8x32c4Avx512Vnni = {
     nullptr,
     target::kInt4ExpandMinTiles,
     &TileDqUkernel<target::Tile<2, false, true>, target::kDqMR, 2, 16>,
-    &target::Tile<2, false, true>::DqBlockSums};
+    &target::Tile<2, false, true>::DqBlockSums,
+    &target::Tile<2, false, true>::DqGemv};
 constexpr GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni = {
     "lowbit_q8_qc4w_gemm_ukernel_8x48c4__avx512vnni",
     "avx512vnni",
@@ -60,6 +61,7 @@ constexpr GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni = {
     nullptr,
     target::kInt4ExpandMinTiles,
     &TileDqUkernel<target::Tile<3, false, true>, target::kDqMR, 3, 16>,
-    &target::Tile<3, false, true>::DqBlockSums};
+    &target::Tile<3, false, true>::DqBlockSums,
+    &target::Tile<3, false, true>::DqGemv};
 
 }  // namespace lowbit

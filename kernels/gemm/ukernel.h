@@ -68,8 +68,7 @@ using GemmIndirectUkernelFn = void (*)(
 // stride ldd. Kernels/dq/qd8.h's Qd8AccumulateBlock, fused. r nullptr: the
 // block starts from wsum instead of zero (acc = wsum[j] + the sum, for
 // every row), and nothing is subtracted (the blockwise form, whose start
-// value is GemmDqBlockSumsFn's); r and wsum both nullptr, for m = 1 only:
-// the kernel computes that start value itself.
+// value is GemmDqBlockSumsFn's).
 using GemmDqUkernelFn = void (*)(size_t m, size_t nc, size_t blocks,
                                  size_t block_groups, const void* a,
                                  size_t a_stride, const int32_t* r,
@@ -82,6 +81,15 @@ using GemmDqUkernelFn = void (*)(size_t m, size_t nc, size_t blocks,
 // out of a block's sum (A_u = q + 128), as a GemmDqUkernelFn start value.
 using GemmDqBlockSumsFn = void (*)(const uint8_t* w, size_t blocks,
                                    size_t block_groups, int32_t* out);
+
+// The blockwise dynamically quantized GEMM of one row (GEMV) on one NR
+// block, `blocks` blocks of block_groups K groups: a is the row in the
+// layout's ActFormat, row_block_sums[b] the sum of its q over block b;
+// d[j] = sum over b in order of float(acc_b) * wscale[b * NR + j], from 0,
+// for all NR channels (padding ones read zero weights).
+using GemmDqGemvFn = void (*)(size_t blocks, size_t block_groups,
+                              const uint8_t* a, const int32_t* row_block_sums,
+                              const float* wscale, const uint8_t* w, float* d);
 
 // Converts rows [0, m) of A to the layout's ActFormat, padded to kpad
 // elements per row. row_sums: nullptr, or receives each row's sum of
@@ -168,6 +176,9 @@ struct GemmKernel {
   // kUint8 kernel (whose dq_ukernel then starts each block from them), not
   // used by the others (their sums need no correction).
   GemmDqBlockSumsFn dq_block_sums = nullptr;
+  // Optional: the blockwise form's one-row loop (GemmDqGemvFn), which needs
+  // no weight sums; the operator runs it for single-row tasks.
+  GemmDqGemvFn dq_gemv = nullptr;
 };
 
 }  // namespace lowbit

@@ -13,7 +13,9 @@
 // corrects it exactly modulo 2^32; blockwise, only kUint8 kernels have an
 // offset, taken out by starting each block from -128 * its weight sums,
 // which their GemmDqBlockSumsFn computes per task (no per-block sums are
-// kept: the handle stays at 0.5 + 4 / G + 8 / K bytes per int4 weight).
+// kept: the handle stays at 0.5 + 4 / G + 8 / K bytes per int4 weight), or
+// for a task of one row, whose GemmDqGemvFn swaps the operands' roles and
+// starts from the row's block sums instead.
 // Then the float steps of kernels/dq/qd8.h, in the order lowbit.h states.
 //
 // The packed blocks' per-channel word (the GEMM's packed bias, which raw
@@ -232,6 +234,9 @@ struct RunContext {
   size_t ldc;
   bool expand;
   bool starts;  // blockwise kUint8: blocks start from GemmDqBlockSumsFn's
+  // Blockwise with GemmKernel::dq_gemv: the last row's sum of q per block,
+  // when it is a task of its own (m = 1, or one row past whole tasks).
+  const int32_t* gemv_sums;
   size_t wide_bytes;  // of a slot's expanded weights
   const TaskSlots* slots;
 };
@@ -266,13 +271,21 @@ void DqTask(void* context, size_t block, size_t ti) {
   int32_t* raw = reinterpret_cast<int32_t*>(mem);
   float* sums = reinterpret_cast<float*>(mem + tile * 4);
   uint8_t* wide = mem + tile * 8;
+  if (rows == 1 && ctx.gemv_sums != nullptr) {
+    kernel.dq_gemv(h.blocks_k, h.block_groups, ctx.act + i0 * h.kpad * act_bytes,
+                   ctx.gemv_sums, h.wscale.data() + block * h.blocks_k * nr,
+                   weights, sums);
+    Qd8Finish(sums, 1, nc, nr, ctx.scale + i0, ctx.zp + i0, z,
+              h.bias.data() + n0, h.lo, h.hi, ctx.c + i0 * ctx.ldc + n0,
+              ctx.ldc);
+    ctx.slots->Release(slot);
+    return;
+  }
   // The fused loop where the kernel (or, for tasks that expand, its
   // expanded sibling) has one: the whole K of the block in one call.
-  // Blockwise, it takes start values: kUint8 kernels only, which sum the
-  // weights themselves for a single row.
+  // Blockwise, it takes start values: kUint8 kernels only.
   const GemmDqUkernelFn fused =
       expand ? kernel.expanded->dq_ukernel : kernel.dq_ukernel;
-  const bool sums_in_loop = ctx.starts && fused != nullptr && rows == 1;
   // A fused loop that expands does so first, and sums the expanded bytes
   // (its sibling's DqBlockSums: no nibbles to unpack again).
   const bool fused_expands = fused != nullptr && expand;
@@ -280,7 +293,7 @@ void DqTask(void* context, size_t block, size_t ti) {
     kernel.expand_weights(weights, h.blocks_k * h.block_groups, wide);
   }
   const int32_t* starts = nullptr;
-  if (ctx.starts && !sums_in_loop) {
+  if (ctx.starts) {
     int32_t* s = reinterpret_cast<int32_t*>(wide + ctx.wide_bytes);
     if (fused_expands && kernel.expanded->dq_block_sums != nullptr) {
       kernel.expanded->dq_block_sums(wide, h.blocks_k, h.block_groups, s);
@@ -358,6 +371,7 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
   thread_local ScratchArray<int32_t> offset;
   thread_local ScratchArray<float> zp;
   thread_local ScratchArray<float> scale;
+  thread_local ScratchArray<int32_t> gemv_sums;
   thread_local TaskSlots slots;
   if (!act.Reserve(act_count) || !q.Reserve(h->kpad) || !offset.Reserve(m) ||
       !zp.Reserve(m) || !scale.Reserve(m)) {
@@ -402,6 +416,24 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
   ctx.scale = scale.data();
   ctx.m = m;
   ctx.task_rows = std::min(m, kTaskTiles * kernel.mr);
+  if (h->blockwise && kernel.dq_gemv != nullptr &&
+      layout.act != ActFormat::kInt16 && (m - 1) % ctx.task_rows == 0) {
+    if (!gemv_sums.Reserve(h->blocks_k)) {
+      return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate %zu sums",
+                  fn, h->blocks_k);
+    }
+    const uint8_t flip = FormatFlip(layout.act, LOWBIT_DTYPE_INT8);
+    const uint8_t* row = act.data() + (m - 1) * h->kpad * act_bytes;
+    const size_t g = h->k / h->blocks_k;
+    for (size_t b = 0; b < h->blocks_k; ++b) {
+      int32_t sum = 0;
+      for (size_t t = b * g; t < (b + 1) * g; ++t) {
+        sum += static_cast<int8_t>(row[t] ^ flip);
+      }
+      gemv_sums.data()[b] = sum;
+    }
+    ctx.gemv_sums = gemv_sums.data();
+  }
   ctx.c = c;
   ctx.ldc = ldc;
   ctx.expand = kernel.expanded != nullptr;
