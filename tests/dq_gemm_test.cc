@@ -129,6 +129,24 @@ TEST(Qd8, NonFiniteRowsAreRejectedBeforeAnyWrite) {
             LOWBIT_ERROR_NULL_POINTER);
 }
 
+// Weights W[n][k] (row stride, type, block size G or 0 per channel), their
+// scales and bias, the clamp left open.
+lowbit_dq_gemm_params DqParams(size_t n, size_t k, lowbit_dtype type,
+                               const void* w, size_t stride, size_t block,
+                               const float* scales, const float* bias) {
+  lowbit_dq_gemm_params p;
+  lowbit_dq_gemm_params_init(&p);
+  p.n = n;
+  p.k = k;
+  p.weight_type = type;
+  p.weights = w;
+  p.weight_stride = stride;
+  p.block_size = block;
+  p.weight_scales = scales;
+  p.bias = bias;
+  return p;
+}
+
 enum class AFill { kRandom, kZeroRows, kOneSided, kExtremeSpread, kConstant };
 
 // Fluent tester: one dynamically quantized GEMM on one kernel, compared
@@ -178,16 +196,10 @@ class DqGemmTester {
         a[i * lda + t] = x;
       }
     }
-    lowbit_dq_gemm_params p;
-    lowbit_dq_gemm_params_init(&p);
-    p.n = n_;
-    p.k = k_;
-    p.weight_type = int4_ ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT8;
-    p.weights = w.data();
-    p.weight_stride = wstride;
-    p.block_size = block_;
-    p.weight_scales = scales.data();
-    p.bias = bias_ ? bias.data() : nullptr;
+    lowbit_dq_gemm_params p =
+        DqParams(n_, k_, int4_ ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT8,
+                 w.data(), wstride, block_, scales.data(),
+                 bias_ ? bias.data() : nullptr);
     p.output_min = lo_;
     p.output_max = hi_;
 
@@ -316,15 +328,7 @@ INSTANTIATE_TEST_SUITE_P(Kernels, DqGemmSweep, ::testing::ValuesIn(DqKernels()),
                          KernelName);
 
 lowbit_dq_gemm_params ValidParams(const int8_t* w, const float* scales) {
-  lowbit_dq_gemm_params p;
-  lowbit_dq_gemm_params_init(&p);
-  p.n = 2;
-  p.k = 64;
-  p.weights = w;
-  p.weight_stride = 64;
-  p.block_size = 32;
-  p.weight_scales = scales;
-  return p;
+  return DqParams(2, 64, LOWBIT_DTYPE_INT8, w, 64, 32, scales, nullptr);
 }
 
 TEST(DqGemmApi, PackRunAndReject) {
@@ -490,15 +494,8 @@ TEST(DqGemmApi, BlockwiseFormulaAsDocumented) {
     }
   }
   EXPECT_TRUE(rounded) << "no subtraction rounded: the case checks no order";
-  lowbit_dq_gemm_params p;
-  lowbit_dq_gemm_params_init(&p);
-  p.n = n;
-  p.k = k;
-  p.weights = w.data();
-  p.weight_stride = k;
-  p.block_size = g;
-  p.weight_scales = scales.data();
-  p.bias = bias.data();
+  const lowbit_dq_gemm_params p = DqParams(
+      n, k, LOWBIT_DTYPE_INT8, w.data(), k, g, scales.data(), bias.data());
   std::vector<float> ref_c(m * n);
   ref::DqGemm(p, m, a.data(), k, ref_c.data(), n);
   EXPECT_EQ(std::memcmp(ref_c.data(), want.data(), want.size() * 4), 0);
@@ -529,16 +526,9 @@ TEST(DqGemmApi, PackedSizeStaysWithinItsBound) {
       const size_t groups = g != 0 ? k / g : 1;
       std::vector<uint8_t> w(n * k, 0x35);
       std::vector<float> scales(n * groups, 0.5f), bias(n, 1.0f);
-      lowbit_dq_gemm_params p;
-      lowbit_dq_gemm_params_init(&p);
-      p.n = n;
-      p.k = k;
-      p.weight_type = int4 ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT8;
-      p.weights = w.data();
-      p.weight_stride = k;
-      p.block_size = g;
-      p.weight_scales = scales.data();
-      p.bias = bias.data();
+      const lowbit_dq_gemm_params p =
+          DqParams(n, k, int4 ? LOWBIT_DTYPE_INT4 : LOWBIT_DTYPE_INT8,
+                   w.data(), k, g, scales.data(), bias.data());
       lowbit_dq_gemm_t gemm = nullptr;
       ASSERT_EQ(PackDqGemm(&p, *kernel, &gemm), LOWBIT_OK)
           << lowbit_last_error();
