@@ -432,6 +432,41 @@ TEST(DqGemmApi, PackRunAndReject) {
 }
 
 
+// Rows are quantized on the pool's threads: a run with bad rows reports
+// the first one whatever the threads did first, and writes nothing.
+TEST(DqGemmApi, RejectsTheFirstBadRowAtThreadCounts) {
+  std::vector<int8_t> w(2 * 64, 3);
+  std::vector<float> scales(4, 0.5f);
+  const lowbit_dq_gemm_params p = ValidParams(w.data(), scales.data());
+  lowbit_dq_gemm_t gemm = nullptr;
+  ASSERT_EQ(lowbit_dq_gemm_pack(&p, &gemm), LOWBIT_OK) << lowbit_last_error();
+  std::unique_ptr<lowbit_dq_gemm, decltype(&lowbit_dq_gemm_destroy)> owner(
+      gemm, &lowbit_dq_gemm_destroy);
+  constexpr size_t m = 40;
+  std::vector<float> a(m * 64);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = 0.01f * (i % 97) - 0.3f;
+  for (size_t threads : {2, 3}) {
+    std::unique_ptr<pthreadpool, PoolDeleter> pool(pthreadpool_create(threads));
+    std::vector<float> c(m * 2, -7.0f), want(m * 2);
+    ASSERT_EQ(lowbit_dq_gemm_run(gemm, m, a.data(), 64, c.data(), 2,
+                                 pool.get()),
+              LOWBIT_OK);
+    ref::DqGemm(p, m, a.data(), 64, want.data(), 2);
+    EXPECT_EQ(std::memcmp(c.data(), want.data(), c.size() * 4), 0);
+    std::vector<float> bad = a;
+    bad[31 * 64 + 2] = std::numeric_limits<float>::quiet_NaN();
+    bad[20 * 64 + 60] = kInf;
+    bad[7 * 64 + 63] = -kInf;
+    const std::vector<float> before = c;
+    EXPECT_EQ(lowbit_dq_gemm_run(gemm, m, bad.data(), 64, c.data(), 2,
+                                 pool.get()),
+              LOWBIT_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::strstr(lowbit_last_error(), "row 7 "), nullptr)
+        << lowbit_last_error();
+    EXPECT_EQ(c, before);
+  }
+}
+
 // A kernel that reads unsigned activations (kUint8: A_u = q + 128) runs
 // the blockwise form from per-block start values it computes itself: the
 // operator relies on both forms being there.
