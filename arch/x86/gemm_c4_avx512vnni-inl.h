@@ -48,6 +48,11 @@ constexpr size_t kNarrowIndirectMR = 12;
 constexpr size_t kKR = 4;
 // Rows per tile of the dynamically quantized loop (Tile::RunDq).
 constexpr size_t kDqMR = 4;
+// The blockwise-only forms (DqGemv, DqBlockSums) step through a block 4 K
+// groups at a time: blocks are a multiple of 32 along K (lowbit.h), so 8
+// groups of 4.
+constexpr size_t kBlockGroupStep = 4;
+static_assert(32 % (kBlockGroupStep * kKR) == 0, "whole steps per block");
 // Int4 tasks expand their weights from 3 row tiles on: at 2 (tok16-1k)
 // expanding cost more than unpacking in each tile.
 constexpr size_t kInt4ExpandMinTiles = 3;
@@ -399,7 +404,7 @@ struct Tile {
   static void DqGemv(size_t blocks, size_t block_groups, const uint8_t* a,
                      const int32_t* row_block_sums, const float* wscale,
                      const uint8_t* w, float* d) {
-    constexpr size_t S = 4;
+    constexpr size_t S = kBlockGroupStep;
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
     __m512 f[kNV];
     LOWBIT_UNROLL
@@ -416,8 +421,7 @@ struct Tile {
         LOWBIT_UNROLL
         for (size_t s = 1; s < S; ++s) acc[s][j] = _mm512_setzero_si512();
       }
-      size_t g = 0;
-      for (; g + S <= block_groups; g += S) {
+      for (size_t g = 0; g < block_groups; g += S) {
         LOWBIT_UNROLL
         for (size_t s = 0; s < S; ++s, w += kGroupBytes) {
           __m512i wv[kNV];
@@ -429,17 +433,6 @@ struct Tile {
           for (size_t j = 0; j < kNV; ++j) {
             acc[s][j] = _mm512_dpbusd_epi32(acc[s][j], wv[j], av);
           }
-        }
-      }
-      for (; g < block_groups; ++g, w += kGroupBytes) {
-        __m512i wv[kNV];
-        UnsignedWeights(w, wv);
-        int32_t quad;
-        std::memcpy(&quad, ab + g * kKR, 4);
-        const __m512i av = _mm512_xor_si512(_mm512_set1_epi32(quad), flip);
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < kNV; ++j) {
-          acc[0][j] = _mm512_dpbusd_epi32(acc[0][j], wv[j], av);
         }
       }
       // As in RunDq: without it GCC copies the tied accumulators.
@@ -468,7 +461,7 @@ struct Tile {
   // vpdpbusd latency off the loop), then times -128.
   static void DqBlockSums(const uint8_t* w, size_t blocks,
                           size_t block_groups, int32_t* out) {
-    constexpr size_t S = 4;
+    constexpr size_t S = kBlockGroupStep;
     const __m512i ones = _mm512_set1_epi8(1);
     for (size_t b = 0; b < blocks; ++b) {
       __m512i sum[S][kNV];
@@ -477,8 +470,7 @@ struct Tile {
         LOWBIT_UNROLL
         for (size_t j = 0; j < kNV; ++j) sum[s][j] = _mm512_setzero_si512();
       }
-      size_t g = 0;
-      for (; g + S <= block_groups; g += S) {
+      for (size_t g = 0; g < block_groups; g += S) {
         LOWBIT_UNROLL
         for (size_t s = 0; s < S; ++s, w += kGroupBytes) {
           __m512i wv[kNV];
@@ -487,14 +479,6 @@ struct Tile {
           for (size_t j = 0; j < kNV; ++j) {
             sum[s][j] = _mm512_dpbusd_epi32(sum[s][j], ones, wv[j]);
           }
-        }
-      }
-      for (; g < block_groups; ++g, w += kGroupBytes) {
-        __m512i wv[kNV];
-        Weights(w, wv);
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < kNV; ++j) {
-          sum[0][j] = _mm512_dpbusd_epi32(sum[0][j], ones, wv[j]);
         }
       }
       LOWBIT_UNROLL

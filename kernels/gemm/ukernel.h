@@ -79,6 +79,8 @@ using GemmDqUkernelFn = void (*)(size_t m, size_t nc, size_t blocks,
 // packed weights: out[b * NR + j] = -128 * (the sum of channel j's weights
 // in block b), modulo 2^32: the term that takes the kUint8 form's offset
 // out of a block's sum (A_u = q + 128), as a GemmDqUkernelFn start value.
+// Blocks are a multiple of 32 along K (block_groups a multiple of 32 / KR),
+// here and in GemmDqGemvFn: only the blockwise form calls them.
 using GemmDqBlockSumsFn = void (*)(const uint8_t* w, size_t blocks,
                                    size_t block_groups, int32_t* out);
 

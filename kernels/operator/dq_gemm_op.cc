@@ -173,7 +173,8 @@ lowbit_status Pack(const lowbit_dq_gemm_params* params,
   h->kpad = layout.KGroups(p.k) * layout.kr;
   h->blockwise = p.block_size != 0;
   if (h->blockwise && layout.act == ActFormat::kUint8 &&
-      used.dq_block_sums == nullptr) {
+      (used.dq_ukernel == nullptr || used.dq_block_sums == nullptr ||
+       (used.expanded != nullptr && used.expanded->dq_ukernel == nullptr))) {
     return Fail(LOWBIT_ERROR_UNSUPPORTED,
                 "%s: kernel %s has no blockwise dynamically quantized form",
                 fn, used.name);
@@ -283,31 +284,29 @@ void DqTask(void* context, size_t block, size_t ti) {
   }
   // The fused loop where the kernel (or, for tasks that expand, its
   // expanded sibling) has one: the whole K of the block in one call.
-  // Blockwise, it takes start values: kUint8 kernels only.
+  // Blockwise, it takes start values: kUint8 kernels, which Pack requires
+  // to have it; other kernels' blockwise sums need no start.
   const GemmDqUkernelFn fused =
       expand ? kernel.expanded->dq_ukernel : kernel.dq_ukernel;
-  // A fused loop that expands does so first, and sums the expanded bytes
-  // (its sibling's DqBlockSums: no nibbles to unpack again).
-  const bool fused_expands = fused != nullptr && expand;
-  if (fused_expands) {
-    kernel.expand_weights(weights, h.blocks_k * h.block_groups, wide);
-  }
-  const int32_t* starts = nullptr;
-  if (ctx.starts) {
-    int32_t* s = reinterpret_cast<int32_t*>(wide + ctx.wide_bytes);
-    if (fused_expands && kernel.expanded->dq_block_sums != nullptr) {
-      kernel.expanded->dq_block_sums(wide, h.blocks_k, h.block_groups, s);
-    } else {
-      kernel.dq_block_sums(weights, h.blocks_k, h.block_groups, s);
-    }
-    starts = s;
-  }
   if (fused != nullptr && (!h.blockwise || ctx.starts)) {
-    const uint8_t* w = fused_expands ? wide : weights;
-    const size_t at = block * h.blocks_k * nr;
+    const uint8_t* w = weights;
+    if (expand) {
+      kernel.expand_weights(weights, h.blocks_k * h.block_groups, wide);
+      w = wide;
+    }
+    const int32_t* start = wsum;
+    if (ctx.starts) {  // from the expanded bytes: no nibbles to unpack again
+      int32_t* s = reinterpret_cast<int32_t*>(wide + ctx.wide_bytes);
+      if (expand && kernel.expanded->dq_block_sums != nullptr) {
+        kernel.expanded->dq_block_sums(wide, h.blocks_k, h.block_groups, s);
+      } else {
+        kernel.dq_block_sums(weights, h.blocks_k, h.block_groups, s);
+      }
+      start = s;
+    }
     fused(rows, nc, h.blocks_k, h.block_groups,
-          ctx.act + i0 * h.kpad * act_bytes, h.kpad, r,
-          h.blockwise ? starts : wsum, h.wscale.data() + at, w, sums, nr);
+          ctx.act + i0 * h.kpad * act_bytes, h.kpad, r, start,
+          h.wscale.data() + block * h.blocks_k * nr, w, sums, nr);
   } else {
     GemmOutput out{};
     out.requant = kRawInt32;
@@ -320,12 +319,10 @@ void DqTask(void* context, size_t block, size_t ti) {
         w = wide;
         ukernel = kernel.expanded->ukernel;
       }
-      const int32_t* init =
-          starts != nullptr ? starts + kb * nr : h.zeros.data();
       ukernel(rows, nc, h.block_groups,
               ctx.act + (i0 * h.kpad + kb * h.block_groups * layout.kr) *
                             act_bytes,
-              h.kpad, nullptr, init, 0, w, out, n0, raw, nr);
+              h.kpad, nullptr, h.zeros.data(), 0, w, out, n0, raw, nr);
       const size_t at = (block * h.blocks_k + kb) * nr;
       Qd8AccumulateBlock(raw, rows, nc, nr, r, wsum, h.wscale.data() + at,
                          kb == 0, sums);
