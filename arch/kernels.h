@@ -15,6 +15,7 @@ extern const GemmKernel kQ8Gemm8x32c4Avx512Vnni;
 extern const GemmKernel kQ8Qc4wGemm8x48c4Avx512Vnni;  // their int4 forms
 extern const GemmKernel kQ8Qc4wGemm8x32c4Avx512Vnni;
 extern const GemmKernel kQ8Gemm6x16c2Avx2;
+extern const GemmKernel kQ8Qc4wGemm4x16c4Avx2;  // its int4 form
 // Row runs on the c4 form (kernels/dwconv/dwconv.h); the rest of a
 // depthwise convolution runs on the AVX3_DL Highway kernel.
 extern const DwconvUkernelFn kQ8Dwconv4x64c4Avx512VnniUkernel;

@@ -171,6 +171,12 @@ constexpr GemmKernel kQ8Gemm6x16c2Avx2 = {
     &target::RequantizeWithFp32Narrow<target::Avx2Narrow>,
     &target::ExpandWeights,
     target::kNR * target::kKR * sizeof(int16_t),
-    &kQ8Gemm6x16c2Avx2Expanded};
+    &kQ8Gemm6x16c2Avx2Expanded,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    0,
+    &kQ8Qc4wGemm4x16c4Avx2};
 
 }  // namespace lowbit

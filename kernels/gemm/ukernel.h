@@ -175,8 +175,9 @@ struct GemmKernel {
   GemmDqUkernelFn dq_ukernel = nullptr;
   // The block sums (GemmDqBlockSumsFn) of the blockwise dynamically
   // quantized GEMM, which keeps no per-block weight sums: required of a
-  // kUint8 kernel (whose dq_ukernel then starts each block from them), not
-  // used by the others (their sums need no correction).
+  // kUint8 kernel (its dq_ukernel, or its ukernel run once per block,
+  // starts each block from them), not used by the others (their sums need
+  // no correction).
   GemmDqBlockSumsFn dq_block_sums = nullptr;
   // Optional: the blockwise form's one-row loop (GemmDqGemvFn), which needs
   // no weight sums; the operator runs it for single-row tasks.

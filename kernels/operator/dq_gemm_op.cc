@@ -173,8 +173,7 @@ lowbit_status Pack(const lowbit_dq_gemm_params* params,
   h->kpad = layout.KGroups(p.k) * layout.kr;
   h->blockwise = p.block_size != 0;
   if (h->blockwise && layout.act == ActFormat::kUint8 &&
-      (used.dq_ukernel == nullptr || used.dq_block_sums == nullptr ||
-       (used.expanded != nullptr && used.expanded->dq_ukernel == nullptr))) {
+      used.dq_block_sums == nullptr) {
     return Fail(LOWBIT_ERROR_UNSUPPORTED,
                 "%s: kernel %s has no blockwise dynamically quantized form",
                 fn, used.name);
@@ -284,10 +283,12 @@ void DqTask(void* context, size_t block, size_t ti) {
   }
   // The fused loop where the kernel (or, for tasks that expand, its
   // expanded sibling) has one: the whole K of the block in one call.
-  // Blockwise, it takes start values: kUint8 kernels, which Pack requires
-  // to have it; other kernels' blockwise sums need no start.
+  // Blockwise, kUint8 kernels' blocks start from GemmDqBlockSumsFn's
+  // values (which Pack requires them to have); other kernels' blockwise
+  // sums need no start.
   const GemmDqUkernelFn fused =
       expand ? kernel.expanded->dq_ukernel : kernel.dq_ukernel;
+  int32_t* starts = reinterpret_cast<int32_t*>(wide + ctx.wide_bytes);
   if (fused != nullptr && (!h.blockwise || ctx.starts)) {
     const uint8_t* w = weights;
     if (expand) {
@@ -296,13 +297,13 @@ void DqTask(void* context, size_t block, size_t ti) {
     }
     const int32_t* start = wsum;
     if (ctx.starts) {  // from the expanded bytes: no nibbles to unpack again
-      int32_t* s = reinterpret_cast<int32_t*>(wide + ctx.wide_bytes);
       if (expand && kernel.expanded->dq_block_sums != nullptr) {
-        kernel.expanded->dq_block_sums(wide, h.blocks_k, h.block_groups, s);
+        kernel.expanded->dq_block_sums(wide, h.blocks_k, h.block_groups,
+                                       starts);
       } else {
-        kernel.dq_block_sums(weights, h.blocks_k, h.block_groups, s);
+        kernel.dq_block_sums(weights, h.blocks_k, h.block_groups, starts);
       }
-      start = s;
+      start = starts;
     }
     fused(rows, nc, h.blocks_k, h.block_groups,
           ctx.act + i0 * h.kpad * act_bytes, h.kpad, r, start,
@@ -311,6 +312,9 @@ void DqTask(void* context, size_t block, size_t ti) {
     GemmOutput out{};
     out.requant = kRawInt32;
     out.type = LOWBIT_DTYPE_INT8;
+    if (ctx.starts) {
+      kernel.dq_block_sums(weights, h.blocks_k, h.block_groups, starts);
+    }
     for (size_t kb = 0; kb < h.blocks_k; ++kb) {
       const uint8_t* w = weights + kb * h.block_groups * layout.GroupBytes();
       GemmUkernelFn ukernel = kernel.ukernel;
@@ -322,7 +326,9 @@ void DqTask(void* context, size_t block, size_t ti) {
       ukernel(rows, nc, h.block_groups,
               ctx.act + (i0 * h.kpad + kb * h.block_groups * layout.kr) *
                             act_bytes,
-              h.kpad, nullptr, h.zeros.data(), 0, w, out, n0, raw, nr);
+              h.kpad, nullptr,
+              ctx.starts ? starts + kb * nr : h.zeros.data(), 0, w, out, n0,
+              raw, nr);
       const size_t at = (block * h.blocks_k + kb) * nr;
       Qd8AccumulateBlock(raw, rows, nc, nr, r, wsum, h.wscale.data() + at,
                          kb == 0, sums);
