@@ -24,6 +24,7 @@ extern const DwconvUkernelFn kQ8Dwconv4x64c4Avx512VnniUkernel;
 extern const GemmKernel kQ8Gemm8x8c8NeonI8mm;  // arch/arm/
 extern const GemmKernel kQ8Gemm4x16c4NeonDot;
 extern const GemmKernel kQ8Gemm4x16c1Neon;
+extern const GemmKernel kQ8Qc4wGemm4x16c1Neon;  // its int4 form
 #endif
 
 }  // namespace lowbit

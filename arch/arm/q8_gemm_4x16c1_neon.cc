@@ -98,6 +98,15 @@ constexpr GemmKernel kQ8Gemm4x16c1Neon = {
     GemmLayout{target::kNR, 1, ActFormat::kInt16},
     &TileUkernel<target::Tile, target::kMR, target::kNV, 4, int16_t>,
     &target::PrepareActivations16,
-    &target::RequantizeFullVectors};
+    &target::RequantizeFullVectors,
+    nullptr,
+    0,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    0,
+    &kQ8Qc4wGemm4x16c1Neon};
 
 }  // namespace lowbit
