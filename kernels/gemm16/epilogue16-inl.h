@@ -127,34 +127,46 @@ void Gemm16FinishImpl(const int64_t* acc, const int32_t* part, int sh,
   }
 }
 
-// Channels 2h.. of one row (p, b and o at channel 2h): the even channels'
-// products from the
-// even int32 lanes, the odd ones' from the odd lanes moved down, each
-// (v * rm + round) >> t - off in uint64 as above, the odd results moved
-// back up into their lanes; results fit int32 (t >= 15).
+// Channels 2h.. (p, b and o at channel 2h) of `rows` rows: the even
+// channels' products from the even int32 lanes, the odd ones' from the odd
+// lanes moved down, each (v * rm + round) >> t - off in uint64 as above,
+// the odd results moved back up into their lanes; results fit int32 (t >=
+// 15). The channels' parameters are loaded once for all rows: reloaded per
+// row, with the tables' pointers read again after every store (which may
+// alias them), they cost more than the arithmetic (pw-mnv2-56, K = 24).
 template <class D32>
-HWY_INLINE void FinishNarrowStep(D32 d32, const int32_t* p, const int32_t* b,
-                                 const Gemm16Pairs& ch, size_t h, int32_t qmin,
-                                 int32_t qmax, int16_t* o) {
+HWY_INLINE void FinishNarrowColumns(D32 d32, const int32_t* p, size_t rows,
+                                    size_t stride, const int32_t* b,
+                                    const Gemm16Pairs& ch, size_t h,
+                                    int32_t qmin, int32_t qmax, int16_t* o,
+                                    size_t ldc) {
   const hn::Repartition<uint64_t, D32> du;
   const hn::Repartition<int64_t, D32> d64;
-  const auto v = hn::Add(hn::LoadU(d32, p), hn::LoadU(d32, b));
-  const auto odd = hn::BitCast(d32, hn::ShiftRight<32>(hn::BitCast(d64, v)));
-  auto xe = hn::BitCast(
-      du, hn::MulEven(v, hn::BitCast(d32, hn::LoadU(d64, ch.rm_even + h))));
-  auto xo = hn::BitCast(
-      du, hn::MulEven(odd, hn::BitCast(d32, hn::LoadU(d64, ch.rm_odd + h))));
-  xe = hn::Add(xe, hn::LoadU(du, ch.round_even + h));
-  xo = hn::Add(xo, hn::LoadU(du, ch.round_odd + h));
-  xe = hn::Sub(hn::Shr(xe, hn::LoadU(du, ch.t_even + h)),
-               hn::LoadU(du, ch.off_even + h));
-  xo = hn::Sub(hn::Shr(xo, hn::LoadU(du, ch.t_odd + h)),
-               hn::LoadU(du, ch.off_odd + h));
-  auto q = hn::OddEven(hn::BitCast(d32, hn::ShiftLeft<32>(xo)),
-                       hn::BitCast(d32, xe));
-  q = hn::Min(hn::Max(q, hn::Set(d32, qmin)), hn::Set(d32, qmax));
   const hn::Rebind<int16_t, D32> d16;
-  hn::StoreU(hn::DemoteTo(d16, q), d16, o);
+  const auto bias = hn::LoadU(d32, b);
+  const auto rm_even = hn::BitCast(d32, hn::LoadU(d64, ch.rm_even + h));
+  const auto rm_odd = hn::BitCast(d32, hn::LoadU(d64, ch.rm_odd + h));
+  const auto round_even = hn::LoadU(du, ch.round_even + h);
+  const auto round_odd = hn::LoadU(du, ch.round_odd + h);
+  const auto t_even = hn::LoadU(du, ch.t_even + h);
+  const auto t_odd = hn::LoadU(du, ch.t_odd + h);
+  const auto off_even = hn::LoadU(du, ch.off_even + h);
+  const auto off_odd = hn::LoadU(du, ch.off_odd + h);
+  const auto lo = hn::Set(d32, qmin);
+  const auto hi = hn::Set(d32, qmax);
+  for (size_t i = 0; i < rows; ++i, p += stride, o += ldc) {
+    const auto v = hn::Add(hn::LoadU(d32, p), bias);
+    const auto odd =
+        hn::BitCast(d32, hn::ShiftRight<32>(hn::BitCast(d64, v)));
+    auto xe = hn::Add(hn::BitCast(du, hn::MulEven(v, rm_even)), round_even);
+    auto xo = hn::Add(hn::BitCast(du, hn::MulEven(odd, rm_odd)), round_odd);
+    xe = hn::Sub(hn::Shr(xe, t_even), off_even);
+    xo = hn::Sub(hn::Shr(xo, t_odd), off_odd);
+    auto q = hn::OddEven(hn::BitCast(d32, hn::ShiftLeft<32>(xo)),
+                         hn::BitCast(d32, xe));
+    q = hn::Min(hn::Max(q, lo), hi);
+    hn::StoreU(hn::DemoteTo(d16, q), d16, o);
+  }
 }
 
 void Gemm16FinishNarrowImpl(const int32_t* part, const int32_t* bias,
@@ -164,21 +176,22 @@ void Gemm16FinishNarrowImpl(const int32_t* part, const int32_t* bias,
   const hn::ScalableTag<int32_t> d;
   const hn::FixedTag<int32_t, 2> d2;  // one channel pair
   const size_t n = hn::Lanes(d);
-  for (size_t i = 0; i < rows; ++i) {
-    const int32_t* p = part + i * stride;
-    int16_t* o = out + i * ldc;
-    size_t j = 0;
-    for (; j + n <= cols; j += n) {
-      FinishNarrowStep(d, p + j, bias + j, ch, j / 2, qmin, qmax, o + j);
-    }
-    for (; j + 2 <= cols; j += 2) {
-      FinishNarrowStep(d2, p + j, bias + j, ch, j / 2, qmin, qmax, o + j);
-    }
-    if (j < cols) {  // the last of an odd count: its pair's first lane
-      const int32_t pv[2] = {p[j], 0}, bv[2] = {bias[j], 0};
+  size_t j = 0;
+  for (; j + n <= cols; j += n) {
+    FinishNarrowColumns(d, part + j, rows, stride, bias + j, ch, j / 2, qmin,
+                        qmax, out + j, ldc);
+  }
+  for (; j + 2 <= cols; j += 2) {
+    FinishNarrowColumns(d2, part + j, rows, stride, bias + j, ch, j / 2, qmin,
+                        qmax, out + j, ldc);
+  }
+  if (j < cols) {  // the last of an odd count: its pair's first lane
+    const int32_t bv[2] = {bias[j], 0};
+    for (size_t i = 0; i < rows; ++i) {
+      const int32_t pv[2] = {part[i * stride + j], 0};
       int16_t pair[2];
-      FinishNarrowStep(d2, pv, bv, ch, j / 2, qmin, qmax, pair);
-      o[j] = pair[0];
+      FinishNarrowColumns(d2, pv, 1, 0, bv, ch, j / 2, qmin, qmax, pair, 0);
+      out[i * ldc + j] = pair[0];
     }
   }
 }
