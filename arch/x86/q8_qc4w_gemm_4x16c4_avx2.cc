@@ -19,6 +19,8 @@
 // sign-extended by one vpshufb. Tasks of several row tiles expand their
 // block to those signed bytes once (ExpandInt4) and run the same loop on
 // them (the `expanded` descriptor, valid only for expanded int4 weights).
+// The dynamically quantized GEMM runs the same loop per block of K (RunDq,
+// both forms) and, for one row, DqGemv.
 //
 // Built with the AVX2 flags only (CMakeLists.txt); the epilogue is the
 // 8-bit AVX2 kernel's.
@@ -180,6 +182,88 @@ struct Tile {
     for (size_t j = 0; j < kNV; ++j) _mm256_storeu_ps(d + 8 * j, f[j]);
   }
 
+  // GemmDqUkernelFn: the loop of Run on each block of block_groups K
+  // groups, from the block's start value (blockwise: wsum, the block sums;
+  // per channel: -r * wsum, modulo 2^32), then per row and channel f = f +
+  // float(acc) * wscale from f = 0 (kernels/dq/qd8.h's order: the same
+  // bits). With 16 registers the float sums live in d, read and written
+  // once per block.
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void RunDq(size_t blocks, size_t block_groups,
+                                 const uint8_t* a, size_t a_stride,
+                                 const int32_t* r, const int32_t* wsum,
+                                 const float* wscale, const uint8_t* w,
+                                 float* d, size_t ldd) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const uint8_t* wg = w;
+    for (size_t b = 0; b < blocks; ++b) {
+      const uint8_t* ab = a + b * block_groups * kKR;
+      __m256i acc[MR][NV];
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          const __m256i start = _mm256_loadu_si256(
+              reinterpret_cast<const __m256i*>(wsum + b * kNR + 8 * j));
+          acc[m][j] = r == nullptr
+                          ? start
+                          : _mm256_mullo_epi32(
+                                _mm256_set1_epi32(static_cast<int32_t>(
+                                    0u - static_cast<uint32_t>(r[m]))),
+                                start);
+        }
+      }
+      size_t g = 0;
+      for (; g + 2 <= block_groups; g += 2, wg += 2 * kGroupBytes) {
+        __m256i w0[NV], w1[NV];
+        Weights(wg, w0);
+        Weights(wg + kGroupBytes, w1);
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          const uint8_t* row = ab + m * a_stride + g * kKR;
+          const __m256i a0 = Broadcast(row);
+          const __m256i a1 = Broadcast(row + kKR);
+          LOWBIT_UNROLL
+          for (size_t j = 0; j < NV; ++j) {
+            const __m256i pairs =
+                _mm256_add_epi16(_mm256_maddubs_epi16(a0, w0[j]),
+                                 _mm256_maddubs_epi16(a1, w1[j]));
+            acc[m][j] =
+                _mm256_add_epi32(acc[m][j], _mm256_madd_epi16(pairs, ones));
+          }
+        }
+      }
+      if (g < block_groups) {
+        __m256i w0[NV];
+        Weights(wg, w0);
+        wg += kGroupBytes;
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          const __m256i a0 = Broadcast(ab + m * a_stride + g * kKR);
+          LOWBIT_UNROLL
+          for (size_t j = 0; j < NV; ++j) {
+            acc[m][j] = _mm256_add_epi32(
+                acc[m][j], _mm256_madd_epi16(_mm256_maddubs_epi16(a0, w0[j]),
+                                             ones));
+          }
+        }
+      }
+      const float* sc = wscale + b * kNR;
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        const __m256 scale = _mm256_loadu_ps(sc + 8 * j);
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          float* f = d + m * ldd + 8 * j;
+          const __m256 sum = b == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(f);
+          _mm256_storeu_ps(
+              f, _mm256_add_ps(sum, _mm256_mul_ps(
+                                        _mm256_cvtepi32_ps(acc[m][j]), scale)));
+        }
+      }
+    }
+  }
+
   template <size_t MR, size_t NV>
   static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const uint8_t* a,
                                size_t a_stride, const int32_t* row_offset,
@@ -252,7 +336,19 @@ constexpr GemmKernel kQ8Qc4wGemm4x16c4Avx2Expanded = {
     GemmLayout{target::kNR, target::kKR, ActFormat::kUint8},
     &TileUkernel<target::Tile<false>, target::kMR, target::kNV, 8, uint8_t>,
     &target::PrepareActivations8<ActFormat::kUint8>,
-    &target::RequantizeWithFp32Narrow<target::Avx2Narrow>};
+    &target::RequantizeWithFp32Narrow<target::Avx2Narrow>,
+    nullptr,
+    0,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    0,
+    nullptr,
+    2,
+    &TileDqUkernel<target::Tile<false>, target::kMR, target::kNV, 8>,
+    &target::Tile<false>::DqBlockSums};
 constexpr GemmKernel kQ8Qc4wGemm4x16c4Avx2 = {
     "lowbit_q8_qc4w_gemm_ukernel_4x16c4__avx2",
     "avx2",
@@ -275,7 +371,7 @@ constexpr GemmKernel kQ8Qc4wGemm4x16c4Avx2 = {
     0,
     nullptr,
     2,
-    nullptr,
+    &TileDqUkernel<target::Tile<true>, target::kMR, target::kNV, 8>,
     &target::Tile<true>::DqBlockSums,
     &target::Tile<true>::DqGemv};
 
