@@ -176,6 +176,20 @@ TEST(Int4Dispatch, EveryKernelHasAnInt4Path) {
   }
 }
 
+// Every kernel in the table, hand-written or portable, has an int4 form
+// built for the same ISA: forcing a family (LOWBIT_ISA) keeps int4 weights
+// on that family's instructions, not on another one this CPU happens to
+// have.
+TEST(Int4Dispatch, EveryFamilyHasItsOwnInt4Kernel) {
+  for (const GemmKernel* k : GemmKernels()) {
+    ASSERT_NE(k->int4, nullptr) << k->name;
+    EXPECT_EQ(k->int4->requires, k->requires) << k->name;
+    EXPECT_EQ(k->int4->hwy_target, k->hwy_target) << k->name;
+    EXPECT_STREQ(k->int4->family, k->family) << k->name;
+    EXPECT_EQ(&Int4KernelFor(*k), k->int4) << k->name;
+  }
+}
+
 // The public entry points on int4 weights, and what they reject.
 TEST(Int4Api, PackRunAndReject) {
   std::mt19937 rng(3);
