@@ -182,6 +182,52 @@ struct Tile {
     for (size_t j = 0; j < kNV; ++j) _mm256_storeu_ps(d + 8 * j, f[j]);
   }
 
+  // acc += the products of `groups` K groups of MR rows (a, a_stride) and
+  // the weights at w: per two groups, row and vector, 2 vpmaddubsw, their
+  // int16 sum, and one vpmaddwd against ones into the int32 accumulator.
+  // Inlined into its callers (objdump: their accumulators stay in
+  // registers).
+  template <size_t MR, size_t NV>
+  static HWY_INLINE void Accumulate(size_t groups, const uint8_t* a,
+                                    size_t a_stride, const uint8_t* w,
+                                    __m256i (&acc)[MR][NV]) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    size_t g = 0;
+    for (; g + 2 <= groups; g += 2, w += 2 * kGroupBytes) {
+      __m256i w0[NV], w1[NV];
+      Weights(w, w0);
+      Weights(w + kGroupBytes, w1);
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        const uint8_t* row = a + m * a_stride + g * kKR;
+        const __m256i a0 = Broadcast(row);
+        const __m256i a1 = Broadcast(row + kKR);
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          const __m256i pairs =
+              _mm256_add_epi16(_mm256_maddubs_epi16(a0, w0[j]),
+                               _mm256_maddubs_epi16(a1, w1[j]));
+          acc[m][j] =
+              _mm256_add_epi32(acc[m][j], _mm256_madd_epi16(pairs, ones));
+        }
+      }
+    }
+    if (g < groups) {
+      __m256i w0[NV];
+      Weights(w, w0);
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        const __m256i a0 = Broadcast(a + m * a_stride + g * kKR);
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          acc[m][j] = _mm256_add_epi32(
+              acc[m][j], _mm256_madd_epi16(_mm256_maddubs_epi16(a0, w0[j]),
+                                           ones));
+        }
+      }
+    }
+  }
+
   // GemmDqUkernelFn: the loop of Run on each block of block_groups K
   // groups, from the block's start value (blockwise: wsum, the block sums;
   // per channel: -r * wsum, modulo 2^32), then per row and channel f = f +
@@ -194,7 +240,6 @@ struct Tile {
                                  const int32_t* r, const int32_t* wsum,
                                  const float* wscale, const uint8_t* w,
                                  float* d, size_t ldd) {
-    const __m256i ones = _mm256_set1_epi16(1);
     const uint8_t* wg = w;
     for (size_t b = 0; b < blocks; ++b) {
       const uint8_t* ab = a + b * block_groups * kKR;
@@ -213,41 +258,8 @@ struct Tile {
                                 start);
         }
       }
-      size_t g = 0;
-      for (; g + 2 <= block_groups; g += 2, wg += 2 * kGroupBytes) {
-        __m256i w0[NV], w1[NV];
-        Weights(wg, w0);
-        Weights(wg + kGroupBytes, w1);
-        LOWBIT_UNROLL
-        for (size_t m = 0; m < MR; ++m) {
-          const uint8_t* row = ab + m * a_stride + g * kKR;
-          const __m256i a0 = Broadcast(row);
-          const __m256i a1 = Broadcast(row + kKR);
-          LOWBIT_UNROLL
-          for (size_t j = 0; j < NV; ++j) {
-            const __m256i pairs =
-                _mm256_add_epi16(_mm256_maddubs_epi16(a0, w0[j]),
-                                 _mm256_maddubs_epi16(a1, w1[j]));
-            acc[m][j] =
-                _mm256_add_epi32(acc[m][j], _mm256_madd_epi16(pairs, ones));
-          }
-        }
-      }
-      if (g < block_groups) {
-        __m256i w0[NV];
-        Weights(wg, w0);
-        wg += kGroupBytes;
-        LOWBIT_UNROLL
-        for (size_t m = 0; m < MR; ++m) {
-          const __m256i a0 = Broadcast(ab + m * a_stride + g * kKR);
-          LOWBIT_UNROLL
-          for (size_t j = 0; j < NV; ++j) {
-            acc[m][j] = _mm256_add_epi32(
-                acc[m][j], _mm256_madd_epi16(_mm256_maddubs_epi16(a0, w0[j]),
-                                             ones));
-          }
-        }
-      }
+      Accumulate(block_groups, ab, a_stride, wg, acc);
+      wg += block_groups * kGroupBytes;
       const float* sc = wscale + b * kNR;
       LOWBIT_UNROLL
       for (size_t j = 0; j < NV; ++j) {
@@ -279,42 +291,7 @@ struct Tile {
             reinterpret_cast<const __m256i*>(init + m * init_stride + 8 * j));
       }
     }
-    const __m256i ones = _mm256_set1_epi16(1);
-    const uint8_t* wg = w;
-    size_t g = 0;
-    for (; g + 2 <= kgroups; g += 2, wg += 2 * kGroupBytes) {
-      __m256i w0[NV], w1[NV];
-      Weights(wg, w0);
-      Weights(wg + kGroupBytes, w1);
-      LOWBIT_UNROLL
-      for (size_t m = 0; m < MR; ++m) {
-        const uint8_t* row = a + m * a_stride + g * kKR;
-        const __m256i a0 = Broadcast(row);
-        const __m256i a1 = Broadcast(row + kKR);
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) {
-          const __m256i pairs =
-              _mm256_add_epi16(_mm256_maddubs_epi16(a0, w0[j]),
-                               _mm256_maddubs_epi16(a1, w1[j]));
-          acc[m][j] =
-              _mm256_add_epi32(acc[m][j], _mm256_madd_epi16(pairs, ones));
-        }
-      }
-    }
-    if (g < kgroups) {
-      __m256i w0[NV];
-      Weights(wg, w0);
-      LOWBIT_UNROLL
-      for (size_t m = 0; m < MR; ++m) {
-        const __m256i a0 = Broadcast(a + m * a_stride + g * kKR);
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) {
-          acc[m][j] = _mm256_add_epi32(
-              acc[m][j], _mm256_madd_epi16(_mm256_maddubs_epi16(a0, w0[j]),
-                                           ones));
-        }
-      }
-    }
+    Accumulate(kgroups, a, a_stride, w, acc);
     FinishNarrowTile<Avx2Narrow, MR, NV>(acc, row_offset, out, n0, nc, c, ldc);
   }
 };
