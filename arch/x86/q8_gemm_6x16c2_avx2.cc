@@ -67,33 +67,25 @@ template <bool Wide>
 struct Tile {
   static constexpr size_t kGroupBytes = kNR * kKR * (Wide ? 2 : 1);
 
+  // Sets of accumulators a tile alternates K groups between: one or two
+  // rows leave too few to cover the vpmaddwd latency.
+  template <size_t MR>
+  static constexpr size_t kSets = MR <= 2 ? 2 : 1;
+
+  // acc += the products of `kgroups` K groups of MR rows (a, a_stride) and
+  // the weights at w, the groups alternating between the kSets sets.
+  // Inlined into its callers (objdump: their accumulators stay in
+  // registers).
   template <size_t MR, size_t NV>
-  static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const int16_t* a,
-                               size_t a_stride, const int32_t* row_offset,
-                               const int32_t* init, size_t init_stride,
-                               const uint8_t* w, const GemmOutput& out,
-                               size_t n0, void* c, size_t ldc) {
-    constexpr size_t S = MR <= 2 ? 2 : 1;
-    __m256i acc[S][MR][NV];
-    LOWBIT_UNROLL
-    for (size_t s = 0; s < S; ++s) {
-      LOWBIT_UNROLL
-      for (size_t m = 0; m < MR; ++m) {
-        LOWBIT_UNROLL
-        for (size_t j = 0; j < NV; ++j) {
-          acc[s][m][j] =
-              s == 0 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
-                           init + m * init_stride + 8 * j))
-                     : _mm256_setzero_si256();
-        }
-      }
-    }
-    const uint8_t* wk = w;
+  static HWY_INLINE void Accumulate(size_t kgroups, const int16_t* a,
+                                    size_t a_stride, const uint8_t* w,
+                                    __m256i (&acc)[kSets<MR>][MR][NV]) {
+    constexpr size_t S = kSets<MR>;
     size_t g = 0;
     for (; g + S <= kgroups; g += S) {
       LOWBIT_UNROLL
       for (size_t s = 0; s < S; ++s) {
-        const uint8_t* wg = wk + (g + s) * kGroupBytes;
+        const uint8_t* wg = w + (g + s) * kGroupBytes;
         __m256i wv[NV];
         LOWBIT_UNROLL
         for (size_t j = 0; j < NV; ++j) wv[j] = LoadWeights<Wide>(wg, j);
@@ -111,7 +103,7 @@ struct Tile {
       }
     }
     for (; g < kgroups; ++g) {  // only when S > 1
-      const uint8_t* wg = wk + g * kGroupBytes;
+      const uint8_t* wg = w + g * kGroupBytes;
       LOWBIT_UNROLL
       for (size_t m = 0; m < MR; ++m) {
         int32_t pair;
@@ -125,7 +117,6 @@ struct Tile {
         }
       }
     }
-
     LOWBIT_UNROLL
     for (size_t m = 0; m < MR; ++m) {
       LOWBIT_UNROLL
@@ -136,6 +127,81 @@ struct Tile {
         }
       }
     }
+  }
+
+  // GemmDqUkernelFn (the dynamically quantized GEMM with int8 weights per
+  // channel; blockwise runs the plain loop per block): the loop above on
+  // each block of block_groups K groups, from -r * wsum (exact modulo 2^32;
+  // r nullptr: wsum), then per row and channel f = f + float(acc) *
+  // wscale from f = 0 (kernels/dq/qd8.h's order: the same bits). The float
+  // sums live in d, read and written once per block: 16 registers do not
+  // hold them beside the accumulators.
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void RunDq(size_t blocks, size_t block_groups,
+                                 const int16_t* a, size_t a_stride,
+                                 const int32_t* r, const int32_t* wsum,
+                                 const float* wscale, const uint8_t* w,
+                                 float* d, size_t ldd) {
+    constexpr size_t S = kSets<MR>;
+    for (size_t b = 0; b < blocks; ++b) {
+      __m256i acc[S][MR][NV];
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          const __m256i start = _mm256_loadu_si256(
+              reinterpret_cast<const __m256i*>(wsum + b * kNR + 8 * j));
+          acc[0][m][j] = r == nullptr
+                             ? start
+                             : _mm256_mullo_epi32(
+                                   _mm256_set1_epi32(static_cast<int32_t>(
+                                       0u - static_cast<uint32_t>(r[m]))),
+                                   start);
+          LOWBIT_UNROLL
+          for (size_t s = 1; s < S; ++s) acc[s][m][j] = _mm256_setzero_si256();
+        }
+      }
+      Accumulate(block_groups, a + b * block_groups * kKR, a_stride,
+                 w + b * block_groups * kGroupBytes, acc);
+      const float* sc = wscale + b * kNR;
+      LOWBIT_UNROLL
+      for (size_t j = 0; j < NV; ++j) {
+        const __m256 scale = _mm256_loadu_ps(sc + 8 * j);
+        LOWBIT_UNROLL
+        for (size_t m = 0; m < MR; ++m) {
+          float* f = d + m * ldd + 8 * j;
+          const __m256 sum = b == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(f);
+          _mm256_storeu_ps(
+              f, _mm256_add_ps(sum, _mm256_mul_ps(
+                                        _mm256_cvtepi32_ps(acc[0][m][j]),
+                                        scale)));
+        }
+      }
+    }
+  }
+
+  template <size_t MR, size_t NV>
+  static HWY_NOINLINE void Run(size_t nc, size_t kgroups, const int16_t* a,
+                               size_t a_stride, const int32_t* row_offset,
+                               const int32_t* init, size_t init_stride,
+                               const uint8_t* w, const GemmOutput& out,
+                               size_t n0, void* c, size_t ldc) {
+    constexpr size_t S = kSets<MR>;
+    __m256i acc[S][MR][NV];
+    LOWBIT_UNROLL
+    for (size_t s = 0; s < S; ++s) {
+      LOWBIT_UNROLL
+      for (size_t m = 0; m < MR; ++m) {
+        LOWBIT_UNROLL
+        for (size_t j = 0; j < NV; ++j) {
+          acc[s][m][j] =
+              s == 0 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                           init + m * init_stride + 8 * j))
+                     : _mm256_setzero_si256();
+        }
+      }
+    }
+    Accumulate(kgroups, a, a_stride, w, acc);
     FinishNarrowTile<Avx2Narrow, MR, NV>(acc[0], row_offset, out, n0, nc, c, ldc);
   }
 };
@@ -157,7 +223,18 @@ constexpr GemmKernel kQ8Gemm6x16c2Avx2Expanded = {
     GemmLayout{target::kNR, target::kKR, ActFormat::kInt16},
     &TileUkernel<target::Tile<true>, target::kMR, target::kNV, 8, int16_t>,
     &target::PrepareActivations16,
-    &target::RequantizeWithFp32Narrow<target::Avx2Narrow>};
+    &target::RequantizeWithFp32Narrow<target::Avx2Narrow>,
+    nullptr,
+    0,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    0,
+    nullptr,
+    2,
+    &TileDqUkernel<target::Tile<true>, target::kMR, target::kNV, 8, int16_t>};
 constexpr GemmKernel kQ8Gemm6x16c2Avx2 = {
     "lowbit_q8_gemm_ukernel_6x16c2__avx2",
     "avx2",
@@ -177,6 +254,8 @@ constexpr GemmKernel kQ8Gemm6x16c2Avx2 = {
     nullptr,
     nullptr,
     0,
-    &kQ8Qc4wGemm4x16c4Avx2};
+    &kQ8Qc4wGemm4x16c4Avx2,
+    2,
+    &TileDqUkernel<target::Tile<false>, target::kMR, target::kNV, 8, int16_t>};
 
 }  // namespace lowbit

@@ -107,13 +107,15 @@ struct DqTile {
   }
 };
 
-template <class Tile, size_t MR, size_t NV, size_t Lanes>
+// Rows are read as Act (a_stride in elements of it).
+template <class Tile, size_t MR, size_t NV, size_t Lanes,
+          typename Act = uint8_t>
 void TileDqUkernel(size_t m, size_t nc, size_t blocks, size_t block_groups,
                    const void* a, size_t a_stride, const int32_t* r,
                    const int32_t* wsum, const float* wscale, const uint8_t* w,
                    float* d, size_t ldd) {
   const size_t nv = (nc + Lanes - 1) / Lanes;
-  const auto* ap = static_cast<const uint8_t*>(a);
+  const auto* ap = static_cast<const Act*>(a);
   for (; m > MR; m -= MR) {
     DispatchTile<DqTile<Tile>, MR, NV>(MR, nv, blocks, block_groups, ap,
                                        a_stride, r, wsum, wscale, w, d, ldd);

@@ -285,11 +285,11 @@ void DqTask(void* context, size_t block, size_t ti) {
   // expanded sibling) has one: the whole K of the block in one call.
   // Blockwise, kUint8 kernels' blocks start from GemmDqBlockSumsFn's
   // values (which Pack requires them to have); other kernels' blockwise
-  // sums need no start.
+  // sums need no correction: their blocks start from zeros.
   const GemmDqUkernelFn fused =
       expand ? kernel.expanded->dq_ukernel : kernel.dq_ukernel;
   int32_t* starts = reinterpret_cast<int32_t*>(wide + ctx.wide_bytes);
-  if (fused != nullptr && (!h.blockwise || ctx.starts)) {
+  if (fused != nullptr) {
     const uint8_t* w = weights;
     if (expand) {
       kernel.expand_weights(weights, h.blocks_k * h.block_groups, wide);
@@ -303,6 +303,9 @@ void DqTask(void* context, size_t block, size_t ti) {
       } else {
         kernel.dq_block_sums(weights, h.blocks_k, h.block_groups, starts);
       }
+      start = starts;
+    } else if (h.blockwise) {
+      std::memset(starts, 0, h.blocks_k * nr * sizeof(int32_t));
       start = starts;
     }
     fused(rows, nc, h.blocks_k, h.block_groups,
@@ -506,7 +509,7 @@ lowbit_status RunDq(const lowbit_dq_gemm* h, size_t m, const float* a,
   ctx.starts = h->blockwise && layout.act == ActFormat::kUint8;
   ctx.wide_bytes = wide;
   const size_t starts =
-      ctx.starts ? h->blocks_k * layout.nr * sizeof(int32_t) : 0;
+      h->blockwise ? h->blocks_k * layout.nr * sizeof(int32_t) : 0;
   if (!slots.Reserve(threads, tile * 8 + wide + starts)) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate %zu task tiles", fn, threads);
