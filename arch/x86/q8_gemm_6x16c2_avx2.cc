@@ -21,6 +21,7 @@
 #include <cstring>
 
 #include "arch/kernels.h"
+#include "arch/x86/dq_avx2-inl.h"
 #include "arch/x86/fp32_narrow_avx2-inl.h"
 #include "hwy/highway.h"
 #include "kernels/gemm/epilogue-inl.h"
@@ -149,14 +150,7 @@ struct Tile {
       for (size_t m = 0; m < MR; ++m) {
         LOWBIT_UNROLL
         for (size_t j = 0; j < NV; ++j) {
-          const __m256i start = _mm256_loadu_si256(
-              reinterpret_cast<const __m256i*>(wsum + b * kNR + 8 * j));
-          acc[0][m][j] = r == nullptr
-                             ? start
-                             : _mm256_mullo_epi32(
-                                   _mm256_set1_epi32(static_cast<int32_t>(
-                                       0u - static_cast<uint32_t>(r[m]))),
-                                   start);
+          acc[0][m][j] = DqStart(wsum + b * kNR + 8 * j, r, m);
           LOWBIT_UNROLL
           for (size_t s = 1; s < S; ++s) acc[s][m][j] = _mm256_setzero_si256();
         }
@@ -169,12 +163,7 @@ struct Tile {
         const __m256 scale = _mm256_loadu_ps(sc + 8 * j);
         LOWBIT_UNROLL
         for (size_t m = 0; m < MR; ++m) {
-          float* f = d + m * ldd + 8 * j;
-          const __m256 sum = b == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(f);
-          _mm256_storeu_ps(
-              f, _mm256_add_ps(sum, _mm256_mul_ps(
-                                        _mm256_cvtepi32_ps(acc[0][m][j]),
-                                        scale)));
+          DqAddBlock(acc[0][m][j], scale, b == 0, d + m * ldd + 8 * j);
         }
       }
     }

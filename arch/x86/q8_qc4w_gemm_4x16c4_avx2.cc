@@ -29,6 +29,7 @@
 #include <cstring>
 
 #include "arch/kernels.h"
+#include "arch/x86/dq_avx2-inl.h"
 #include "arch/x86/fp32_narrow_avx2-inl.h"
 #include "hwy/highway.h"
 #include "kernels/gemm/epilogue-inl.h"
@@ -248,14 +249,7 @@ struct Tile {
       for (size_t m = 0; m < MR; ++m) {
         LOWBIT_UNROLL
         for (size_t j = 0; j < NV; ++j) {
-          const __m256i start = _mm256_loadu_si256(
-              reinterpret_cast<const __m256i*>(wsum + b * kNR + 8 * j));
-          acc[m][j] = r == nullptr
-                          ? start
-                          : _mm256_mullo_epi32(
-                                _mm256_set1_epi32(static_cast<int32_t>(
-                                    0u - static_cast<uint32_t>(r[m]))),
-                                start);
+          acc[m][j] = DqStart(wsum + b * kNR + 8 * j, r, m);
         }
       }
       Accumulate(block_groups, ab, a_stride, wg, acc);
@@ -266,11 +260,7 @@ struct Tile {
         const __m256 scale = _mm256_loadu_ps(sc + 8 * j);
         LOWBIT_UNROLL
         for (size_t m = 0; m < MR; ++m) {
-          float* f = d + m * ldd + 8 * j;
-          const __m256 sum = b == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(f);
-          _mm256_storeu_ps(
-              f, _mm256_add_ps(sum, _mm256_mul_ps(
-                                        _mm256_cvtepi32_ps(acc[m][j]), scale)));
+          DqAddBlock(acc[m][j], scale, b == 0, d + m * ldd + 8 * j);
         }
       }
     }
