@@ -3,6 +3,9 @@
 # Debian 12's packages only. Idempotent: installs just the missing ones.
 # Needs root (or sudo). Nothing else is ever downloaded.
 #
+# Bare-metal Cortex-M: gcc-arm-none-eabi with newlib, libstdc++'s headers
+# alone (no C++ runtime library is linked), qemu-system-arm for the boards.
+#
 # Cross builds: libhwy-dev and libgtest-dev install side by side for arm64
 # and armhf (multiarch). libcpuinfo-dev and libpthreadpool-dev do not (the
 # foreign one replaces the native one), so scripts/cross-sysroot.sh unpacks
@@ -14,6 +17,8 @@ packages=(
   libhwy-dev libcpuinfo-dev libpthreadpool-dev
   libgtest-dev libbenchmark-dev libxnnpack-dev libdnnl-dev gnuplot-nox python3
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-dev
+  qemu-system-arm
   libhwy-dev:arm64 libgtest-dev:arm64 libhwy-dev:armhf libgtest-dev:armhf
 )
 

@@ -12,7 +12,11 @@
 #   4. clang with ThreadSanitizer: many threads on one handle;
 #   5. cross-builds for aarch64 and runs the suite under qemu-aarch64 as a
 #      Cortex-A53 (NEON only) and as "max" (dotprod, i8mm, SVE);
-#   6. cross-builds for armhf (ARMv7 NEON) and runs the suite under qemu-arm.
+#   6. cross-builds for armhf (ARMv7 NEON) and runs the suite under qemu-arm;
+#   7. builds the bare-metal (freestanding) library for Cortex-M55 (Helium),
+#      M7 and M4 (DSP extension) and M3 (plain Thumb-2) and runs the exact
+#      sweep of every kernel of each, bare metal, under qemu-system-arm
+#      on the boards the toolchain files name.
 # Exits non-zero if anything fails. Each stage prints its time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,4 +115,6 @@ cmake -S . -B build/armhf -G Ninja -DCMAKE_BUILD_TYPE=Release \
 cmake --build build/armhf -j "$jobs"
 LOWBIT_EXPECT_KERNEL=lowbit_q8_gemm_ukernel_4x8c2__hwy_neon \
   ctest --test-dir build/armhf --output-on-failure -j "$jobs" -E "$no_threads"
+stage "bare-metal Cortex-M builds, sweeps under qemu-system-arm"
+bash scripts/test-cortex-m.sh
 stage "all tests passed"

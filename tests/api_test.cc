@@ -286,6 +286,35 @@ TEST(Api, EmptyBatchIsANoOp) {
   gemm.Run(0, nullptr, kK, nullptr, kN);  // no exception either
 }
 
+// Hosted builds keep their own scratch: no caller workspace, and the
+// workspace form gives lowbit_gemm_run's bytes (the bare-metal build's
+// sizes are tested bare metal, tests/bare/).
+TEST(Api, HostedRunsNeedNoWorkspace) {
+  Problem pr;
+  lowbit::Gemm gemm(pr.p);
+  size_t bytes = 123;
+  EXPECT_EQ(lowbit_gemm_workspace_size(gemm.get(), 1000, &bytes), LOWBIT_OK);
+  EXPECT_EQ(bytes, 0u);
+  EXPECT_EQ(lowbit_gemm_workspace_size(nullptr, 1, &bytes),
+            LOWBIT_ERROR_NULL_POINTER);
+  EXPECT_EQ(lowbit_gemm_workspace_size(gemm.get(), 1, nullptr),
+            LOWBIT_ERROR_NULL_POINTER);
+  constexpr size_t kM = 3;
+  std::vector<int8_t> a(kM * kK);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<int8_t>(i * 37);
+  std::vector<int8_t> want(kM * kN), got(kM * kN, 0x5A);
+  ASSERT_EQ(lowbit_gemm_run(gemm.get(), kM, a.data(), kK, want.data(), kN,
+                            nullptr),
+            LOWBIT_OK);
+  ASSERT_EQ(lowbit_gemm_run_workspace(gemm.get(), kM, a.data(), kK,
+                                      got.data(), kN, nullptr, 0),
+            LOWBIT_OK);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(lowbit_gemm_run_workspace(gemm.get(), kM, a.data(), kK - 1,
+                                      got.data(), kN, nullptr, 0),
+            LOWBIT_ERROR_INVALID_STRIDE);
+}
+
 // A batch no allocation can hold is a status, not an exception through the
 // C API (std::terminate) and not a crash: sizes beyond any object, then one
 // that only the allocator can refuse.

@@ -27,9 +27,9 @@ extern "C" {
 #endif
 
 #define LOWBIT_VERSION_MAJOR 0
-#define LOWBIT_VERSION_MINOR 6
+#define LOWBIT_VERSION_MINOR 7
 #define LOWBIT_VERSION_PATCH 0
-#define LOWBIT_VERSION_STRING "0.6.0"
+#define LOWBIT_VERSION_STRING "0.7.0"
 
 #ifdef __cplusplus
 #define LOWBIT_NOEXCEPT noexcept
@@ -244,6 +244,23 @@ lowbit_status lowbit_gemm_run_int32(
 lowbit_status lowbit_gemm_run_int64(
     lowbit_gemm_t gemm, size_t m, const void* a, size_t lda, int64_t* c,
     size_t ldc, struct pthreadpool* threadpool) LOWBIT_NOEXCEPT;
+
+/* Running without allocating (added in 0.7), for firmware and engines that
+ * hand out their own memory. lowbit_gemm_workspace_size reports the bytes
+ * of caller workspace lowbit_gemm_run_workspace needs for m rows (8-bit
+ * activations). The bare-metal build (README, "Cortex-M") allocates
+ * nothing when it runs: its lowbit_gemm_run works only where that size is
+ * 0 and fails with LOWBIT_ERROR_UNSUPPORTED otherwise. Hosted builds keep
+ * their own per-thread scratch: the size is 0 and
+ * lowbit_gemm_run_workspace is lowbit_gemm_run on the calling thread. */
+lowbit_status lowbit_gemm_workspace_size(lowbit_gemm_t gemm, size_t m,
+                                         size_t* bytes) LOWBIT_NOEXCEPT;
+/* workspace: at least the reported bytes, 8-byte aligned (NULL when the
+ * size is 0); it must not overlap a or c. */
+lowbit_status lowbit_gemm_run_workspace(lowbit_gemm_t gemm, size_t m,
+                                        const void* a, size_t lda, void* c,
+                                        size_t ldc, void* workspace,
+                                        size_t workspace_bytes) LOWBIT_NOEXCEPT;
 
 /* Name of the microkernel the handle runs, e.g.
  * "lowbit_q8_gemm_ukernel_8x48c4__avx512vnni". */

@@ -24,6 +24,7 @@
 #include "kernels/operator/checked_size.h"
 #include "kernels/operator/error.h"
 #include "kernels/operator/gemm16_op.h"
+#include "kernels/operator/gemm_params.h"
 #include "kernels/operator/guard.h"
 #include "kernels/operator/platform.h"
 #include "kernels/operator/scratch.h"
@@ -57,204 +58,6 @@ struct lowbit_gemm {
 namespace lowbit {
 namespace {
 
-// The first versioned layout: everything up to output_max.
-constexpr size_t kGemmParamsMinSize =
-    offsetof(lowbit_gemm_params, requant_multipliers);
-
-bool TypeRange(lowbit_dtype type, int32_t* lo, int32_t* hi) {
-  switch (type) {
-    case LOWBIT_DTYPE_INT8: *lo = -128; *hi = 127; return true;
-    case LOWBIT_DTYPE_UINT8: *lo = 0; *hi = 255; return true;
-    default: return false;
-  }
-}
-
-bool PositiveFinite(float x) { return x > 0.0f && std::isfinite(x); }
-
-int32_t WeightAt(const lowbit_gemm_params& p, size_t n, size_t k) {
-  return WeightElement(p.weight_type, p.weights, n * p.weight_stride + k);
-}
-
-// Rejects weights and bias whose exact accumulator could leave int32 for
-// some input: |bias| + max|A - za| * sum_k |W - zw| must fit.
-lowbit_status CheckAccumulatorRange(const lowbit_gemm_params& p,
-                                    const char* fn) {
-  int32_t lo = 0;
-  int32_t hi = 0;
-  TypeRange(p.input_type, &lo, &hi);
-  const int64_t max_a = std::max(hi - p.input_zero_point,
-                                 p.input_zero_point - lo);
-  const int64_t limit = std::numeric_limits<int32_t>::max();
-  for (size_t n = 0; n < p.n; ++n) {
-    int64_t bound = p.bias != nullptr ? std::abs(int64_t{p.bias[n]}) : 0;
-    for (size_t k = 0; k < p.k && bound <= limit; ++k) {
-      bound += max_a * std::abs(WeightAt(p, n, k) - p.weight_zero_point);
-    }
-    if (bound > limit) {
-      return Fail(LOWBIT_ERROR_K_TOO_LARGE,
-                  "%s: channel %zu can accumulate beyond int32 "
-                  "with K = %zu (|bias| + max|A - za| * sum|W - zw| > 2^31 - "
-                  "1); split K", fn,
-                  n, p.k);
-    }
-  }
-  return LOWBIT_OK;
-}
-
-bool CallerMultipliers(const lowbit_gemm_params& p) {
-  return p.requant_multipliers != nullptr || p.requant_shifts != nullptr ||
-         p.requant_multiplier_count != 0;
-}
-
-// Caller-supplied (multiplier, shift) pairs: QuantizeMultiplier's form for
-// effective scales in [2^-32, 256), the domain the scale path accepts.
-lowbit_status ValidateMultipliers(const lowbit_gemm_params* p,
-                                  const char* fn) {
-  if (p->requant != LOWBIT_REQUANT_FIXEDPOINT &&
-      p->requant != LOWBIT_REQUANT_FIXEDPOINT_SINGLE) {
-    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                "%s: requant_multipliers are for the "
-                "fixed-point modes; fp32 requantization takes scales", fn);
-  }
-  if (p->requant_multipliers == nullptr || p->requant_shifts == nullptr) {
-    return Fail(LOWBIT_ERROR_NULL_POINTER,
-                "%s: requant_multipliers and requant_shifts "
-                "must both be given", fn);
-  }
-  if (p->requant_multiplier_count != 1 &&
-      p->requant_multiplier_count != p->n) {
-    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                "%s: requant_multiplier_count %zu is neither 1 "
-                "nor n = %zu", fn,
-                p->requant_multiplier_count, p->n);
-  }
-  for (size_t i = 0; i < p->requant_multiplier_count; ++i) {
-    const int32_t m = p->requant_multipliers[i];
-    const int32_t s = p->requant_shifts[i];
-    if (m < (int32_t{1} << 30)) {
-      return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                  "%s: requant_multipliers[%zu] = %d is not in "
-                  "[2^30, 2^31) (QuantizeMultiplier's form; 0 means a scale "
-                  "below 2^-32)", fn,
-                  i, m);
-    }
-    if (s < -31 || s > 8) {
-      return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                  "%s: requant_shifts[%zu] = %d is outside "
-                  "[-31, 8] (effective scale outside [2^-32, 256))", fn,
-                  i, s);
-    }
-  }
-  return LOWBIT_OK;
-}
-
-lowbit_status ValidateScales(const lowbit_gemm_params* p, const char* fn) {
-  if (p->weight_scales == nullptr) {
-    return Fail(LOWBIT_ERROR_NULL_POINTER,
-                "%s: weight_scales is NULL", fn);
-  }
-  if (p->weight_scale_count != 1 && p->weight_scale_count != p->n) {
-    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                "%s: weight_scale_count %zu is neither 1 nor "
-                "n = %zu", fn,
-                p->weight_scale_count, p->n);
-  }
-  if (!PositiveFinite(p->input_scale) || !PositiveFinite(p->output_scale)) {
-    return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                "%s: input scale %g and output scale %g must be "
-                "positive and finite", fn,
-                p->input_scale, p->output_scale);
-  }
-  for (size_t i = 0; i < p->weight_scale_count; ++i) {
-    if (!PositiveFinite(p->weight_scales[i])) {
-      return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                  "%s: weight scale[%zu] = %g must be positive "
-                  "and finite", fn,
-                  i, p->weight_scales[i]);
-    }
-  }
-  return LOWBIT_OK;
-}
-
-lowbit_status ValidateParams(const lowbit_gemm_params* p, const char* fn) {
-  if (p->weights == nullptr) {
-    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: weights is NULL", fn);
-  }
-  if (p->n == 0 || p->k == 0) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "%s: n = %zu and k = %zu must be nonzero", fn, p->n,
-                p->k);
-  }
-  if (p->bias64 != nullptr) {
-    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                "%s: bias64 is for INT16 activations; 8-bit ones take the "
-                "int32 bias", fn);
-  }
-  constexpr size_t kMaxDim = size_t{1} << 30;
-  if (p->n > kMaxDim || p->k > kMaxDim) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "%s: n = %zu or k = %zu exceeds 2^30", fn, p->n,
-                p->k);
-  }
-  if (p->weight_stride < p->k) {
-    return Fail(LOWBIT_ERROR_INVALID_STRIDE,
-                "%s: weight_stride %zu < k %zu", fn,
-                p->weight_stride, p->k);
-  }
-  if (!SpanOk(p->n, p->k, p->weight_stride, 1)) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "%s: weights span overflows size_t", fn);
-  }
-  int32_t in_lo, in_hi, w_lo = -8, w_hi = 7, out_lo, out_hi;
-  if (!TypeRange(p->input_type, &in_lo, &in_hi) ||
-      (p->weight_type != LOWBIT_DTYPE_INT4 &&
-       !TypeRange(p->weight_type, &w_lo, &w_hi)) ||
-      !TypeRange(p->output_type, &out_lo, &out_hi)) {
-    return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "%s: input/weight/output types (%d, %d, %d) "
-                "must be INT8 or UINT8 (weights also INT4)", fn,
-                static_cast<int>(p->input_type),
-                static_cast<int>(p->weight_type),
-                static_cast<int>(p->output_type));
-  }
-  if (p->requant != LOWBIT_REQUANT_FP32 &&
-      p->requant != LOWBIT_REQUANT_FIXEDPOINT &&
-      p->requant != LOWBIT_REQUANT_FIXEDPOINT_SINGLE) {
-    return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "%s: unknown requantization mode %d", fn,
-                static_cast<int>(p->requant));
-  }
-  const lowbit_status scales =
-      CallerMultipliers(*p) ? ValidateMultipliers(p, fn) : ValidateScales(p, fn);
-  if (scales != LOWBIT_OK) return scales;
-  if (p->input_zero_point < in_lo || p->input_zero_point > in_hi) {
-    return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
-                "%s: input zero point %d outside [%d, %d]", fn,
-                p->input_zero_point, in_lo, in_hi);
-  }
-  if (p->weight_type != LOWBIT_DTYPE_UINT8 ? p->weight_zero_point != 0
-                                           : (p->weight_zero_point < w_lo ||
-                                              p->weight_zero_point > w_hi)) {
-    return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
-                "%s: weight zero point %d: int8 and int4 weights are "
-                "symmetric (0), uint8 weights take [0, 255]", fn,
-                p->weight_zero_point);
-  }
-  if (p->output_zero_point < out_lo || p->output_zero_point > out_hi) {
-    return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
-                "%s: output zero point %d outside [%d, %d]", fn,
-                p->output_zero_point, out_lo, out_hi);
-  }
-  if (p->output_min > p->output_max || p->output_min < out_lo ||
-      p->output_max > out_hi) {
-    return Fail(LOWBIT_ERROR_INVALID_RANGE,
-                "%s: output clamp [%d, %d] is empty or outside "
-                "[%d, %d]", fn,
-                p->output_min, p->output_max, out_lo, out_hi);
-  }
-  return CheckAccumulatorRange(*p, fn);
-}
-
 // Per-channel requantization parameters, padded to whole blocks: the fp32
 // mode's scales, or the fixed-point modes' multipliers and shifts (only
 // what the mode reads is kept: 4 or 8 bytes per channel).
@@ -266,35 +69,10 @@ lowbit_status ComputeOutputParams(const lowbit_gemm_params& p, size_t padded,
     g->multiplier.assign(padded, 1 << 30);
     g->shift.assign(padded, 0);
   }
-  const bool given = CallerMultipliers(p);
-  for (size_t n = 0; n < p.n && given; ++n) {
-    const size_t i = p.requant_multiplier_count == 1 ? 0 : n;
-    g->multiplier[n] = p.requant_multipliers[i];
-    g->shift[n] = p.requant_shifts[i];
-  }
-  for (size_t n = 0; n < p.n && !given; ++n) {
-    const float ws = p.weight_scales[p.weight_scale_count == 1 ? 0 : n];
-    if (p.requant == LOWBIT_REQUANT_FP32) {
-      const float s = lowbit_fp32_requant_scale(p.input_scale, ws,
-                                                p.output_scale);
-      if (!ref::ScaleInRange(s)) {
-        return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                    "%s: channel %zu: effective scale %g outside "
-                    "[2^-32, 256)", fn,
-                    n, s);
-      }
-      g->scale[n] = s;
-    } else {
-      const double s = lowbit_fixedpoint_requant_scale(p.input_scale, ws,
-                                                       p.output_scale);
-      if (!ref::QuantizeMultiplier(s, &g->multiplier[n], &g->shift[n])) {
-        return Fail(LOWBIT_ERROR_INVALID_SCALE,
-                    "%s: channel %zu: effective scale %g outside "
-                    "[2^-32, 256)", fn,
-                    n, s);
-      }
-    }
-  }
+  const lowbit_status s =
+      ComputeRequant(p, g->scale.data(), g->multiplier.data(),
+                     g->shift.data(), fn);
+  if (s != LOWBIT_OK) return s;
   g->out.requant = p.requant;
   g->out.type = p.output_type;
   g->out.scale = g->scale.data();
@@ -969,17 +747,6 @@ void GemmPackedBias(lowbit_gemm_t g, int32_t* bias) {
   }
 }
 
-lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
-                                 const char* fn) {
-  return ValidateParams(&params, fn);
-}
-
-lowbit_status ValidateRequantParams(const lowbit_gemm_params& params,
-                                    const char* fn) {
-  return CallerMultipliers(params) ? ValidateMultipliers(&params, fn)
-                                   : ValidateScales(&params, fn);
-}
-
 namespace {
 
 lowbit_status PackWide(const lowbit_gemm_params& p, const GemmKernel& chosen,
@@ -1020,7 +787,7 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
   if (status != LOWBIT_OK) return status;
   if (p.input_type == LOWBIT_DTYPE_INT16) return PackWide(p, chosen, gemm, fn,
                                                           prefer_narrow);
-  status = ValidateParams(&p, fn);
+  status = ValidateGemmParams(p, fn);
   if (status != LOWBIT_OK) return status;
   const bool int4 = p.weight_type == LOWBIT_DTYPE_INT4;
   const GemmKernel* picked = &chosen;
@@ -1129,23 +896,6 @@ size_t GemmHeldBytes(lowbit_gemm_t gemm) {
 
 extern "C" {
 
-lowbit_status lowbit_gemm_params_init_sized(lowbit_gemm_params* params,
-                                            size_t struct_size) noexcept {
-  lowbit_gemm_params d{};
-  d.input_type = LOWBIT_DTYPE_INT8;
-  d.weight_type = LOWBIT_DTYPE_INT8;
-  d.output_type = LOWBIT_DTYPE_INT8;
-  d.requant = LOWBIT_REQUANT_FP32;
-  d.input_scale = 1.0f;
-  d.output_scale = 1.0f;
-  d.weight_scale_count = 1;
-  d.output_min = -128;
-  d.output_max = 127;
-  return lowbit::InitVersioned(params, struct_size,
-                               lowbit::kGemmParamsMinSize, d,
-                               "lowbit_gemm_params_init");
-}
-
 lowbit_status lowbit_gemm_pack(const lowbit_gemm_params* params,
                                lowbit_gemm_t* gemm) noexcept {
   return lowbit::Guarded("lowbit_gemm_pack", [&] {
@@ -1205,6 +955,27 @@ lowbit_status lowbit_gemm_run_int64(lowbit_gemm_t gemm, size_t m,
     return lowbit::RunGemm16(*gemm->wide, m, a, lda, c, ldc, true, threadpool,
                              fn);
   });
+}
+
+lowbit_status lowbit_gemm_workspace_size(lowbit_gemm_t gemm, size_t m,
+                                         size_t* bytes) noexcept {
+  (void)m;
+  if (gemm == nullptr || bytes == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER,
+                        "lowbit_gemm_workspace_size: %s is NULL",
+                        gemm == nullptr ? "gemm" : "bytes");
+  }
+  *bytes = 0;  // hosted runs keep their own scratch
+  return lowbit::Succeed();
+}
+
+lowbit_status lowbit_gemm_run_workspace(lowbit_gemm_t gemm, size_t m,
+                                        const void* a, size_t lda, void* c,
+                                        size_t ldc, void* workspace,
+                                        size_t workspace_bytes) noexcept {
+  (void)workspace;
+  (void)workspace_bytes;
+  return lowbit_gemm_run(gemm, m, a, lda, c, ldc, nullptr);
 }
 
 const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) noexcept {

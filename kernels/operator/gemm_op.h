@@ -9,6 +9,7 @@
 
 #include "kernels/gemm/ukernel.h"
 #include "kernels/operator/aligned_vector.h"
+#include "kernels/operator/gemm_params.h"
 #include "lowbit/lowbit.h"
 
 struct pthreadpool;
@@ -23,13 +24,6 @@ lowbit_status PackGemm(const lowbit_gemm_params* params,
                        const char* fn = "lowbit_gemm_pack",
                        bool prefer_narrow = false);
 
-// Every check lowbit_gemm_pack makes, on a complete (current-layout) struct.
-lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
-                                 const char* fn);
-
-// The scales, or the caller's multipliers and shifts, of p.
-lowbit_status ValidateRequantParams(const lowbit_gemm_params& params,
-                                    const char* fn);
 
 // Rows of A that are not stored as a matrix (convolution's gathered
 // patches): gather(context, i0, rows, dst, dst_stride, flip, pad_to) writes

@@ -10,7 +10,13 @@
 
 namespace lowbit {
 namespace {
+// Bare-metal builds have no threads (and no thread pointer to find a
+// thread_local through): one message.
+#if defined(LOWBIT_BARE_METAL)
+char g_last_error[256] = "";
+#else
 thread_local char g_last_error[512] = "";
+#endif
 }  // namespace
 
 lowbit_status Fail(lowbit_status status, const char* format, ...) {
@@ -122,7 +128,8 @@ lowbit_status lowbit_output_range(lowbit_activation activation, float min,
   if (output_zero_point < lo || output_zero_point > hi) {
     return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
                 "lowbit_output_range: zero point %d outside [%d, %d]",
-                output_zero_point, lo, hi);
+                static_cast<int>(output_zero_point), static_cast<int>(lo),
+                static_cast<int>(hi));
   }
   // Real value v maps to zero_point + round(v / scale), clamped to the type.
   const auto quantize = [&](double v) {

@@ -58,8 +58,8 @@ int32_t RequantizeFp32(int32_t acc, float scale, int32_t zero_point,
 
 int32_t RequantizeFixedpoint(int32_t acc, int32_t multiplier, int32_t shift,
                              int32_t zero_point, int32_t qmin, int32_t qmax) {
-  const int left = std::max(shift, 0);
-  const int right = std::max(-shift, 0);
+  const int left = std::max<int32_t>(shift, 0);
+  const int right = std::max<int32_t>(-shift, 0);
   const int32_t shifted = Clamp(int64_t{acc} * (int64_t{1} << left),
                                 std::numeric_limits<int32_t>::min(),
                                 std::numeric_limits<int32_t>::max());

@@ -1,0 +1,301 @@
+// The GEMM operator of the bare-metal build: lowbit.h's GEMM functions on
+// one core, with the kernel fixed at compile time (mcu_kernel.h). Packing
+// allocates the handle once (malloc); runs allocate nothing: the kernel's
+// form of MR rows at a time lives in the caller's workspace.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "kernels/bare/mcu_kernel.h"
+#include "kernels/bare/gemm_bare.h"
+#include "kernels/gemm/pack.h"
+#include "kernels/operator/checked_size.h"
+#include "kernels/operator/error.h"
+#include "kernels/operator/gemm_params.h"
+#include "kernels/operator/versioned.h"
+
+struct lowbit_gemm {
+  size_t n;
+  size_t k;
+  lowbit_dtype input_type;
+  int32_t input_zero_point;
+  int32_t weight_offset;  // zw - 128 for uint8 weights (layout.h)
+  const lowbit::McuGemmKernel* kernel;
+  lowbit::GemmOutput out;
+  const uint8_t* packed;
+  size_t held_bytes;  // packed weights and requantization arrays
+};
+
+namespace lowbit {
+namespace {
+
+size_t Align8(size_t x) { return (x + 7) & ~size_t{7}; }
+
+// Workspace for one tile of MR rows: the rows in the kernel's form, then
+// their offsets (asymmetric weights only).
+size_t TileWorkspace(const lowbit_gemm& g, size_t m) {
+  const GemmLayout& layout = g.kernel->layout;
+  const size_t rows = m < g.kernel->mr ? m : g.kernel->mr;
+  const size_t kpad = layout.KGroups(g.k) * layout.kr;
+  return Align8(rows * kpad * layout.ActBytes()) +
+         (g.weight_offset != 0 ? rows * sizeof(int32_t) : 0);
+}
+
+}  // namespace
+
+lowbit_status PackGemmBare(const lowbit_gemm_params* params,
+                           const McuGemmKernel& kernel, lowbit_gemm_t* gemm,
+                           const char* fn) {
+  if (gemm == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: handle pointer is NULL", fn);
+  }
+  if (params == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: params is NULL", fn);
+  }
+  lowbit_gemm_params p;
+  lowbit_status status = ReadVersioned(params, kGemmParamsMinSize, &p, fn);
+  if (status != LOWBIT_OK) return status;
+  if (p.input_type == LOWBIT_DTYPE_INT16 ||
+      p.weight_type == LOWBIT_DTYPE_INT4) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: the bare-metal build runs 8-bit activations with 8-bit "
+                "weights (INT16 activations and INT4 weights: hosted only "
+                "in 0.7)", fn);
+  }
+  status = ValidateGemmParams(p, fn);
+  if (status != LOWBIT_OK) return status;
+  const GemmLayout& layout = kernel.layout;
+  const size_t padded = layout.Blocks(p.n) * layout.nr;
+  const bool fp32 = p.requant == LOWBIT_REQUANT_FP32;
+  const size_t param_bytes = padded * (fp32 ? 4 : 8);
+  size_t block_bytes = 0, packed_bytes = 0, total = 0;
+  if (!MulOk(layout.KGroups(p.k), layout.GroupBytes(), &block_bytes) ||
+      !AddOk(block_bytes, layout.nr * sizeof(int32_t), &block_bytes) ||
+      !MulOk(layout.Blocks(p.n), block_bytes, &packed_bytes) ||
+      !AddOk(Align8(sizeof(lowbit_gemm)) + param_bytes, packed_bytes,
+             &total)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: packed weights overflow size_t", fn);
+  }
+  // One allocation: the handle, its requantization arrays, the weights.
+  uint8_t* memory = static_cast<uint8_t*>(std::malloc(total));
+  if (memory == nullptr) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate %zu bytes of packed weights", fn, total);
+  }
+  lowbit_gemm* g = new (memory) lowbit_gemm{};
+  uint8_t* params_at = memory + Align8(sizeof(lowbit_gemm));
+  float* scale = reinterpret_cast<float*>(params_at);
+  int32_t* multiplier = reinterpret_cast<int32_t*>(params_at);
+  int32_t* shift = multiplier + padded;
+  for (size_t n = 0; n < padded; ++n) {
+    if (fp32) {
+      scale[n] = 1.0f;
+    } else {
+      multiplier[n] = 1 << 30;
+      shift[n] = 0;
+    }
+  }
+  status = ComputeRequant(p, scale, multiplier, shift, fn);
+  if (status != LOWBIT_OK) {
+    std::free(memory);
+    return status;
+  }
+  uint8_t* packed = params_at + param_bytes;
+  PackGemmWeights(p, layout, packed);
+  g->n = p.n;
+  g->k = p.k;
+  g->input_type = p.input_type;
+  g->input_zero_point = p.input_zero_point;
+  g->weight_offset =
+      p.weight_type == LOWBIT_DTYPE_UINT8 ? p.weight_zero_point - 128 : 0;
+  g->kernel = &kernel;
+  g->out = GemmOutput{p.requant, p.output_type, fp32 ? scale : nullptr,
+                      fp32 ? nullptr : multiplier, fp32 ? nullptr : shift,
+                      p.output_zero_point, p.output_min, p.output_max};
+  g->packed = packed;
+  g->held_bytes = param_bytes + packed_bytes;
+  *gemm = g;
+  return Succeed();
+}
+
+lowbit_status RunGemmBare(lowbit_gemm_t g, size_t m, const void* a,
+                          size_t lda, void* c, size_t ldc, bool raw,
+                          void* workspace, size_t workspace_bytes,
+                          const char* fn) {
+  if (g == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: gemm is NULL", fn);
+  }
+  if (lda < g->k || ldc < g->n) {
+    return Fail(LOWBIT_ERROR_INVALID_STRIDE,
+                "%s: lda %zu < k %zu or ldc %zu < n %zu", fn, lda, g->k, ldc,
+                g->n);
+  }
+  if (m == 0) return Succeed();  // an empty batch
+  if (a == nullptr || c == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
+                a == nullptr ? "a" : "c");
+  }
+  const size_t c_elem = raw ? sizeof(int32_t) : 1;
+  if (!SpanOk(m, g->k, lda, 1) || !SpanOk(m, g->n, ldc, c_elem)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: m = %zu makes a buffer overflow size_t", fn, m);
+  }
+  const size_t need = TileWorkspace(*g, m);
+  if (workspace_bytes < need || (need != 0 && workspace == nullptr)) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "%s: the workspace has %zu bytes, the run needs %zu "
+                "(lowbit_gemm_workspace_size)", fn,
+                workspace == nullptr ? size_t{0} : workspace_bytes, need);
+  }
+  if (reinterpret_cast<uintptr_t>(workspace) % 8 != 0) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "%s: the workspace is not 8-byte aligned", fn);
+  }
+  const McuGemmKernel& kernel = *g->kernel;
+  const GemmLayout& layout = kernel.layout;
+  const size_t kgroups = layout.KGroups(g->k);
+  const size_t kpad = kgroups * layout.kr;
+  const size_t block_bytes = layout.BlockBytes(g->k);
+  const size_t blocks = layout.Blocks(g->n);
+  GemmOutput out = g->out;
+  if (raw) out.requant = kRawInt32;
+  uint8_t* rows = static_cast<uint8_t*>(workspace);
+  int32_t* offsets = reinterpret_cast<int32_t*>(
+      rows + Align8(kernel.mr * kpad * layout.ActBytes()));
+  for (size_t i0 = 0; i0 < m; i0 += kernel.mr) {
+    const size_t mr = m - i0 < kernel.mr ? m - i0 : kernel.mr;
+    const bool asymmetric = g->weight_offset != 0;
+    kernel.prepare(g->input_type, static_cast<const uint8_t*>(a) + i0 * lda,
+                   lda, g->input_zero_point, mr, g->k, kpad, rows,
+                   asymmetric ? offsets : nullptr);
+    for (size_t i = 0; i < mr && asymmetric; ++i) {
+      offsets[i] = static_cast<int32_t>(static_cast<uint32_t>(offsets[i]) *
+                                        static_cast<uint32_t>(g->weight_offset));
+    }
+    uint8_t* c_rows = static_cast<uint8_t*>(c) + i0 * ldc * c_elem;
+    for (size_t b = 0; b < blocks; ++b) {
+      const uint8_t* block = g->packed + b * block_bytes;
+      const size_t n0 = b * layout.nr;
+      const size_t nc = g->n - n0 < layout.nr ? g->n - n0 : layout.nr;
+      kernel.ukernel(mr, nc, kgroups, rows, kpad,
+                     asymmetric ? offsets : nullptr,
+                     reinterpret_cast<const int32_t*>(block), 0,
+                     block + layout.nr * sizeof(int32_t), out, n0,
+                     c_rows + n0 * c_elem, ldc);
+    }
+  }
+  return Succeed();
+}
+
+namespace {
+
+const McuGemmKernel& BestKernel() {
+  size_t count = 0;
+  return *McuGemmKernels(&count)[0];
+}
+
+}  // namespace
+}  // namespace lowbit
+
+extern "C" {
+
+lowbit_status lowbit_gemm_pack(const lowbit_gemm_params* params,
+                               lowbit_gemm_t* gemm) noexcept {
+  return lowbit::PackGemmBare(params, lowbit::BestKernel(), gemm,
+                              "lowbit_gemm_pack");
+}
+
+lowbit_status lowbit_gemm_workspace_size(lowbit_gemm_t gemm, size_t m,
+                                         size_t* bytes) noexcept {
+  if (gemm == nullptr || bytes == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER,
+                        "lowbit_gemm_workspace_size: %s is NULL",
+                        gemm == nullptr ? "gemm" : "bytes");
+  }
+  *bytes = lowbit::TileWorkspace(*gemm, m);
+  return lowbit::Succeed();
+}
+
+lowbit_status lowbit_gemm_run_workspace(lowbit_gemm_t gemm, size_t m,
+                                        const void* a, size_t lda, void* c,
+                                        size_t ldc, void* workspace,
+                                        size_t workspace_bytes) noexcept {
+  return lowbit::RunGemmBare(gemm, m, a, lda, c, ldc, false, workspace,
+                             workspace_bytes, "lowbit_gemm_run_workspace");
+}
+
+lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,
+                              size_t lda, void* c, size_t ldc,
+                              struct pthreadpool* threadpool) noexcept {
+  const char* fn = "lowbit_gemm_run";
+  if (threadpool != nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                        "%s: the bare-metal build has no thread pool", fn);
+  }
+  if (gemm != nullptr && m != 0 && lowbit::TileWorkspace(*gemm, m) != 0) {
+    return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
+                        "%s: bare metal allocates nothing when it runs: "
+                        "this handle needs a workspace "
+                        "(lowbit_gemm_run_workspace)", fn);
+  }
+  return lowbit::RunGemmBare(gemm, m, a, lda, c, ldc, false, nullptr, 0, fn);
+}
+
+lowbit_status lowbit_gemm_run_int32(lowbit_gemm_t gemm, size_t m,
+                                    const void* a, size_t lda, int32_t* c,
+                                    size_t ldc,
+                                    struct pthreadpool* threadpool) noexcept {
+  const char* fn = "lowbit_gemm_run_int32";
+  if (threadpool != nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                        "%s: the bare-metal build has no thread pool", fn);
+  }
+  if (gemm != nullptr && m != 0 && lowbit::TileWorkspace(*gemm, m) != 0) {
+    return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
+                        "%s: bare metal allocates nothing when it runs: "
+                        "this handle needs a workspace", fn);
+  }
+  return lowbit::RunGemmBare(gemm, m, a, lda, c, ldc, true, nullptr, 0, fn);
+}
+
+lowbit_status lowbit_gemm_run_int64(lowbit_gemm_t gemm, size_t m,
+                                    const void* a, size_t lda, int64_t* c,
+                                    size_t ldc,
+                                    struct pthreadpool* threadpool) noexcept {
+  (void)gemm, (void)m, (void)a, (void)lda, (void)c, (void)ldc;
+  (void)threadpool;
+  return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
+                      "lowbit_gemm_run_int64: INT16 activations are hosted "
+                      "only in 0.7");
+}
+
+const char* lowbit_info(void) noexcept {
+  static char text[256] = "";
+  if (text[0] == '\0') {
+    size_t count = 0;
+    const lowbit::McuGemmKernel* const* kernels =
+        lowbit::McuGemmKernels(&count);
+    size_t at = static_cast<size_t>(std::snprintf(
+        text, sizeof(text), "lowbit %s, bare metal; GEMM kernels:",
+        LOWBIT_VERSION_STRING));
+    for (size_t i = 0; i < count && at < sizeof(text); ++i) {
+      at += static_cast<size_t>(std::snprintf(text + at, sizeof(text) - at,
+                                              " %s", kernels[i]->name));
+    }
+  }
+  return text;
+}
+
+const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) noexcept {
+  return gemm != nullptr ? gemm->kernel->name : "";
+}
+
+size_t lowbit_gemm_packed_size(lowbit_gemm_t gemm) noexcept {
+  return gemm != nullptr ? gemm->held_bytes : 0;
+}
+
+void lowbit_gemm_destroy(lowbit_gemm_t gemm) noexcept { std::free(gemm); }
+
+}  // extern "C"

@@ -1,0 +1,19 @@
+#include "kernels/bare/mcu_kernel.h"
+
+namespace lowbit {
+
+const McuGemmKernel* const* McuGemmKernels(size_t* count) {
+  static const McuGemmKernel* const kKernels[] = {
+#if defined(__ARM_FEATURE_MVE)
+      &kQ8Gemm4x2c16Mve,
+#endif
+#if defined(__ARM_FEATURE_DSP)
+      &kQ8Gemm4x1c4Armsimd32,
+#endif
+      &kQ8Gemm2x2c4Scalar,
+  };
+  *count = sizeof(kKernels) / sizeof(kKernels[0]);
+  return kKernels;
+}
+
+}  // namespace lowbit

@@ -1,0 +1,58 @@
+// lowbit_q8_gemm_ukernel_2x2c4__scalar: plain C for every Cortex-M (M3 has
+// no SIMD). int16 activations (A - za) times int8 weights, 32-bit
+// multiply-accumulate; a 2x2 tile keeps the 4 accumulators, 2 rows and 2
+// weights in registers.
+#include <cstring>
+
+#include "kernels/bare/mcu_kernel.h"
+#include "kernels/bare/prepare.h"
+#include "kernels/bare/store-inl.h"
+
+namespace lowbit {
+namespace {
+
+constexpr size_t kMr = 2, kNr = 2, kKr = 4;
+
+void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
+             size_t a_stride, const int32_t* row_offset, const int32_t* init,
+             size_t init_stride, const uint8_t* w, const GemmOutput& out,
+             size_t n0, void* c, size_t ldc) {
+  for (size_t i0 = 0; i0 < mr; i0 += kMr) {
+    const size_t rows = mr - i0 < kMr ? mr - i0 : kMr;
+    const int16_t* a0 = static_cast<const int16_t*>(a) + i0 * a_stride;
+    const int16_t* a1 = a0 + (rows > 1 ? a_stride : 0);
+    const int32_t* init0 = init + i0 * init_stride;
+    const int32_t* init1 = init0 + (rows > 1 ? init_stride : 0);
+    int32_t c00 = init0[0], c01 = init0[1], c10 = init1[0], c11 = init1[1];
+    const int8_t* wp = reinterpret_cast<const int8_t*>(w);
+    for (size_t g = 0; g < kgroups; ++g) {
+      for (size_t t = 0; t < kKr; ++t) {
+        const int32_t x0 = a0[t], x1 = a1[t];
+        const int32_t w0 = wp[t], w1 = wp[kKr + t];
+        c00 += x0 * w0;
+        c01 += x0 * w1;
+        c10 += x1 * w0;
+        c11 += x1 * w1;
+      }
+      a0 += kKr;
+      a1 += kKr;
+      wp += kNr * kKr;
+    }
+    const int32_t acc[kMr][kNr] = {{c00, c01}, {c10, c11}};
+    for (size_t i = 0; i < rows; ++i) {
+      const int32_t offset = row_offset != nullptr ? row_offset[i0 + i] : 0;
+      for (size_t j = 0; j < nc; ++j) {
+        bare::StoreOutput(out, n0 + j, acc[i][j] - offset, c,
+                          (i0 + i) * ldc + j);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const McuGemmKernel kQ8Gemm2x2c4Scalar = {
+    "lowbit_q8_gemm_ukernel_2x2c4__scalar", "scalar", kMr,
+    GemmLayout{kNr, kKr, ActFormat::kInt16}, Ukernel, bare::PrepareInt16};
+
+}  // namespace lowbit
