@@ -10,7 +10,7 @@ cores=("$@")
 [ ${#cores[@]} -gt 0 ] || cores=(m55 m7 m4 m3)
 for core in "${cores[@]}"; do
   echo "-- Cortex-${core^^}"
-  cmake -S . -B "build/cortex-$core" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  cmake --no-warn-unused-cli -S . -B "build/cortex-$core" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="toolchains/cortex-$core.cmake" >/dev/null
   cmake --build "build/cortex-$core" -j "$(nproc)"
   ctest --test-dir "build/cortex-$core" --output-on-failure -V -j "$(nproc)"

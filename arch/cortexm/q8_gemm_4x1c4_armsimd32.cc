@@ -27,10 +27,12 @@ inline uint32_t Load32(const void* p) {
   return v;
 }
 
-void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
-             size_t a_stride, const int32_t* row_offset, const int32_t* init,
-             size_t init_stride, const uint8_t* w, const GemmOutput& out,
-             size_t n0, void* c, size_t ldc) {
+void Ukernel(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
+             const int32_t* row_offset, const uint8_t* block,
+             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+  const size_t kgroups = (k + kKr - 1) / kKr;
+  const int32_t* bias = reinterpret_cast<const int32_t*>(block);
+  const uint8_t* w = block + 1 * sizeof(int32_t);
   (void)nc;  // NR = 1
   for (size_t i0 = 0; i0 < mr; i0 += kMr) {
     const size_t rows = mr - i0 < kMr ? mr - i0 : kMr;
@@ -39,10 +41,7 @@ void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
     const int16_t* a1 = base + bare::ClampRow(1, rows) * a_stride;
     const int16_t* a2 = base + bare::ClampRow(2, rows) * a_stride;
     const int16_t* a3 = base + bare::ClampRow(3, rows) * a_stride;
-    int32_t acc0 = init[(i0 + 0) * init_stride];
-    int32_t acc1 = init[(i0 + bare::ClampRow(1, rows)) * init_stride];
-    int32_t acc2 = init[(i0 + bare::ClampRow(2, rows)) * init_stride];
-    int32_t acc3 = init[(i0 + bare::ClampRow(3, rows)) * init_stride];
+    int32_t acc0 = bias[0], acc1 = bias[0], acc2 = bias[0], acc3 = bias[0];
     const uint8_t* wp = w;
     for (size_t g = 0; g < kgroups; ++g) {
       const uint32_t wv = Load32(wp);

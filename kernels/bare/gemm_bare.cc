@@ -32,9 +32,16 @@ namespace {
 
 size_t Align8(size_t x) { return (x + 7) & ~size_t{7}; }
 
+// Whether runs read the caller's rows where they are (nothing prepared).
+bool InPlace(const lowbit_gemm& g) {
+  return g.kernel->in_place && g.input_type == LOWBIT_DTYPE_INT8 &&
+         g.weight_offset == 0;
+}
+
 // Workspace for one tile of MR rows: the rows in the kernel's form, then
 // their offsets (asymmetric weights only).
 size_t TileWorkspace(const lowbit_gemm& g, size_t m) {
+  if (InPlace(g)) return 0;
   const GemmLayout& layout = g.kernel->layout;
   const size_t rows = m < g.kernel->mr ? m : g.kernel->mr;
   const size_t kpad = layout.KGroups(g.k) * layout.kr;
@@ -155,15 +162,24 @@ lowbit_status RunGemmBare(lowbit_gemm_t g, size_t m, const void* a,
   }
   const McuGemmKernel& kernel = *g->kernel;
   const GemmLayout& layout = kernel.layout;
-  const size_t kgroups = layout.KGroups(g->k);
-  const size_t kpad = kgroups * layout.kr;
+  const size_t kpad = layout.KGroups(g->k) * layout.kr;
   const size_t block_bytes = layout.BlockBytes(g->k);
   const size_t blocks = layout.Blocks(g->n);
   GemmOutput out = g->out;
   if (raw) out.requant = kRawInt32;
+  if (InPlace(*g)) {
+    for (size_t b = 0; b < blocks; ++b) {
+      const size_t n0 = b * layout.nr;
+      const size_t nc = g->n - n0 < layout.nr ? g->n - n0 : layout.nr;
+      kernel.ukernel(m, nc, g->k, a, lda, nullptr,
+                     g->packed + b * block_bytes, out, n0,
+                     static_cast<uint8_t*>(c) + n0 * c_elem, ldc);
+    }
+    return Succeed();
+  }
   uint8_t* rows = static_cast<uint8_t*>(workspace);
   int32_t* offsets = reinterpret_cast<int32_t*>(
-      rows + Align8(kernel.mr * kpad * layout.ActBytes()));
+      rows + Align8((m < kernel.mr ? m : kernel.mr) * kpad * layout.ActBytes()));
   for (size_t i0 = 0; i0 < m; i0 += kernel.mr) {
     const size_t mr = m - i0 < kernel.mr ? m - i0 : kernel.mr;
     const bool asymmetric = g->weight_offset != 0;
@@ -176,13 +192,10 @@ lowbit_status RunGemmBare(lowbit_gemm_t g, size_t m, const void* a,
     }
     uint8_t* c_rows = static_cast<uint8_t*>(c) + i0 * ldc * c_elem;
     for (size_t b = 0; b < blocks; ++b) {
-      const uint8_t* block = g->packed + b * block_bytes;
       const size_t n0 = b * layout.nr;
       const size_t nc = g->n - n0 < layout.nr ? g->n - n0 : layout.nr;
-      kernel.ukernel(mr, nc, kgroups, rows, kpad,
-                     asymmetric ? offsets : nullptr,
-                     reinterpret_cast<const int32_t*>(block), 0,
-                     block + layout.nr * sizeof(int32_t), out, n0,
+      kernel.ukernel(mr, nc, g->k, rows, kpad, asymmetric ? offsets : nullptr,
+                     g->packed + b * block_bytes, out, n0,
                      c_rows + n0 * c_elem, ldc);
     }
   }

@@ -14,15 +14,30 @@
 
 namespace lowbit {
 
+// Rows [0, mr) x channels [0, nc) (nc <= NR) of C from one packed block
+// (layout.h: NR int32 bias values, then the K groups), in tiles of MR rows.
+// Row m's k values start at a + m * a_stride elements of the layout's
+// ActFormat: prepared rows are padded with zeros to whole K groups; rows
+// read in place (McuGemmKernel::in_place) are never read past k.
+// row_offset, out, n0, c and ldc as for GemmUkernelFn (ukernel.h).
+using McuGemmFn = void (*)(size_t mr, size_t nc, size_t k, const void* a,
+                           size_t a_stride, const int32_t* row_offset,
+                           const uint8_t* block, const GemmOutput& out,
+                           size_t n0, void* c, size_t ldc);
+
 struct McuGemmKernel {
   const char* name;  // lowbit_q8_gemm_ukernel_<MR>x<NR>c<KR>__<isa>
   const char* isa;   // "mve", "armsimd32" (DSP extension), "scalar"
   size_t mr;
   GemmLayout layout;
-  GemmUkernelFn ukernel;
+  McuGemmFn ukernel;
   // Rows of A into the kernel's form (ActFormat; the DSP kernel's kInt16
   // pairs k and k + 2 of each K group, see armsimd32), padded to kpad.
   PrepareActivationsFn prepare;
+  // Reads INT8 rows where they are, for any K (the kInt8 form; Helium's
+  // tail predication): with symmetric weights nothing is prepared, and a
+  // run needs no workspace.
+  bool in_place = false;
 };
 
 // The kernels this build has, best first; the last is plain C.
@@ -33,7 +48,7 @@ extern const McuGemmKernel kQ8Gemm2x2c4Scalar;
 extern const McuGemmKernel kQ8Gemm4x1c4Armsimd32;
 #endif
 #if defined(__ARM_FEATURE_MVE)
-extern const McuGemmKernel kQ8Gemm4x2c16Mve;
+extern const McuGemmKernel kQ8Gemm2x3c16Mve;
 #endif
 
 }  // namespace lowbit

@@ -13,17 +13,17 @@ namespace {
 
 constexpr size_t kMr = 2, kNr = 2, kKr = 4;
 
-void Ukernel(size_t mr, size_t nc, size_t kgroups, const void* a,
-             size_t a_stride, const int32_t* row_offset, const int32_t* init,
-             size_t init_stride, const uint8_t* w, const GemmOutput& out,
-             size_t n0, void* c, size_t ldc) {
+void Ukernel(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
+             const int32_t* row_offset, const uint8_t* block,
+             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+  const size_t kgroups = (k + kKr - 1) / kKr;
+  const int32_t* bias = reinterpret_cast<const int32_t*>(block);
+  const uint8_t* w = block + kNr * sizeof(int32_t);
   for (size_t i0 = 0; i0 < mr; i0 += kMr) {
     const size_t rows = mr - i0 < kMr ? mr - i0 : kMr;
     const int16_t* a0 = static_cast<const int16_t*>(a) + i0 * a_stride;
     const int16_t* a1 = a0 + (rows > 1 ? a_stride : 0);
-    const int32_t* init0 = init + i0 * init_stride;
-    const int32_t* init1 = init0 + (rows > 1 ? init_stride : 0);
-    int32_t c00 = init0[0], c01 = init0[1], c10 = init1[0], c11 = init1[1];
+    int32_t c00 = bias[0], c01 = bias[1], c10 = bias[0], c11 = bias[1];
     const int8_t* wp = reinterpret_cast<const int8_t*>(w);
     for (size_t g = 0; g < kgroups; ++g) {
       for (size_t t = 0; t < kKr; ++t) {

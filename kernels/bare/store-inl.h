@@ -1,12 +1,14 @@
 // The output stage of the bare-metal kernels: one accumulator of channel n
-// through GemmOutput, in the reference's own functions (the specification,
-// so the bytes agree with it by construction).
+// through GemmOutput. The fixed-point mode (TFLite's and CMSIS-NN's) in
+// requant_mcu-inl.h's primitives, the others in the reference's own
+// functions.
 #ifndef LOWBIT_KERNELS_BARE_STORE_INL_H_
 #define LOWBIT_KERNELS_BARE_STORE_INL_H_
 
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/bare/requant_mcu-inl.h"
 #include "kernels/gemm/ukernel.h"
 #include "kernels/reference/requant.h"
 
@@ -25,8 +27,8 @@ inline void StoreOutput(const GemmOutput& out, size_t n, int32_t acc,
                               out.qmax);
       break;
     case LOWBIT_REQUANT_FIXEDPOINT:
-      q = ref::RequantizeFixedpoint(acc, out.multiplier[n], out.shift[n],
-                                    out.zero_point, out.qmin, out.qmax);
+      q = RequantizeFixedpoint(acc, out.multiplier[n], out.shift[n],
+                               out.zero_point, out.qmin, out.qmax);
       break;
     default:
       q = ref::RequantizeFixedpointSingle(acc, out.multiplier[n],

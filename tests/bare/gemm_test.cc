@@ -266,8 +266,12 @@ void BadInput() {
   LOWBIT_CHECK(lowbit_gemm_pack(&bad, &g) == LOWBIT_ERROR_UNSUPPORTED);
   LOWBIT_CHECK(g == nullptr);
 
-  LOWBIT_CHECK(lowbit_gemm_pack(&p, &g) == LOWBIT_OK);
-  int8_t a[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  // UINT8 activations: every kernel converts them, in the workspace.
+  lowbit_gemm_params u = p;
+  u.input_type = LOWBIT_DTYPE_UINT8;
+  u.input_zero_point = 128;
+  LOWBIT_CHECK(lowbit_gemm_pack(&u, &g) == LOWBIT_OK);
+  uint8_t a[8] = {129, 130, 131, 132, 133, 134, 135, 136};  // 1..8
   int8_t c[8] = {0};
   size_t need = 0;
   LOWBIT_CHECK(lowbit_gemm_workspace_size(g, 2, &need) == LOWBIT_OK);
@@ -288,11 +292,29 @@ void BadInput() {
                                          need) == LOWBIT_ERROR_NULL_POINTER);
   LOWBIT_CHECK(lowbit_gemm_run_workspace(g, 0, nullptr, 4, nullptr, 4, nullptr,
                                          0) == LOWBIT_OK);
+  int pool = 0;
+  LOWBIT_CHECK(lowbit_gemm_run(g, 2, a, 4, c, 4,
+                               reinterpret_cast<pthreadpool*>(&pool)) ==
+               LOWBIT_ERROR_INVALID_ARGUMENT);
   for (int8_t v : c) LOWBIT_CHECK(v == 0);
   LOWBIT_CHECK(lowbit_gemm_run_workspace(g, 2, a, 4, c, 4, g_workspace,
                                          need) == LOWBIT_OK);
   // 1*1+2*2+3*3 = 14, 5*1+6*2+7*3 = 38 in channel 0; channels 1-3 are 0.
   LOWBIT_CHECK(c[0] == 14 && c[4] == 38 && c[1] == 0 && c[7] == 0);
+  lowbit_gemm_destroy(g);
+
+  // INT8 activations on a kernel that reads them in place (Helium): no
+  // workspace, and lowbit_gemm_run itself runs.
+  LOWBIT_CHECK(lowbit_gemm_pack(&p, &g) == LOWBIT_OK);
+  LOWBIT_CHECK(lowbit_gemm_workspace_size(g, 2, &need) == LOWBIT_OK);
+  size_t count = 0;
+  const bool in_place = lowbit::McuGemmKernels(&count)[0]->in_place;
+  LOWBIT_CHECK((need == 0) == in_place);
+  const int8_t s8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  std::memset(c, 0, sizeof(c));
+  LOWBIT_CHECK(lowbit_gemm_run(g, 2, s8, 4, c, 4, nullptr) ==
+               (in_place ? LOWBIT_OK : LOWBIT_ERROR_UNSUPPORTED));
+  LOWBIT_CHECK(!in_place || (c[0] == 14 && c[4] == 38));
   lowbit_gemm_destroy(g);
   lowbit_gemm_destroy(nullptr);
 }

@@ -1,0 +1,117 @@
+// Instructions per MAC of lowbit's bare-metal operations, counted (never
+// timed) under qemu-system-arm -icount: SysTick ticks around each call,
+// converted to instructions by a loop of known length in the same image
+// (README, "Cortex-M"). Whole calls: requantization and the activations'
+// conversion included, packing not. Shapes: issue 12's.
+#include <cstdio>
+#include <cstring>
+
+#include "bare/systick.h"
+#include "lowbit/lowbit.h"
+
+namespace {
+
+alignas(8) int8_t g_a[16 * 1024];
+alignas(8) int8_t g_w[256 * 1024];
+alignas(8) int8_t g_c[16 * 1024];
+alignas(8) uint8_t g_workspace[64 * 1024];
+int32_t g_bias[1024];
+float g_scales[1024];
+int32_t g_multipliers[1024];
+int32_t g_shifts[1024];
+
+// 2 * kLoops + 1 instructions (subs and bne per iteration, one mov).
+constexpr uint32_t kLoops = 100000;
+double InstructionsPerTick() {
+  const uint64_t t0 = systick_ticks();
+  __asm__ volatile(
+      "mov r0, %0\n"
+      "1:\n\t"
+      "subs r0, r0, #1\n\t"
+      "bne 1b\n"
+      :
+      : "r"(kLoops)
+      : "r0", "cc");
+  const uint64_t t1 = systick_ticks();
+  return (2.0 * kLoops + 1) / static_cast<double>(t1 - t0);
+}
+
+void Fill(int8_t* p, size_t n, uint32_t seed) {
+  for (size_t i = 0; i < n; ++i) {
+    seed = seed * 1664525u + 1013904223u;
+    p[i] = static_cast<int8_t>(seed >> 24);
+  }
+}
+
+// One GEMM, TFLite/CMSIS-NN semantics: per-channel multipliers and shifts,
+// double rounding, offsets, ReLU-like clamp.
+void CountGemm(const char* shape, size_t m, size_t k, size_t n,
+               double per_tick) {
+  Fill(g_a, m * k, 1);
+  Fill(g_w, n * k, 2);
+  for (size_t i = 0; i < n; ++i) {
+    g_bias[i] = static_cast<int32_t>(i * 977) - 100000;
+    g_multipliers[i] = 1300000000 + static_cast<int32_t>(i * 1000);
+    g_shifts[i] = -9 + static_cast<int32_t>(i % 3);
+  }
+  lowbit_gemm_params p;
+  lowbit_gemm_params_init(&p);
+  p.n = n;
+  p.k = k;
+  p.requant = LOWBIT_REQUANT_FIXEDPOINT;
+  p.weights = g_w;
+  p.weight_stride = k;
+  p.bias = g_bias;
+  p.input_zero_point = -3;
+  p.output_zero_point = 5;
+  p.output_min = -128;
+  p.output_max = 127;
+  p.requant_multipliers = g_multipliers;
+  p.requant_shifts = g_shifts;
+  p.requant_multiplier_count = n;
+  lowbit_gemm_t gemm = nullptr;
+  if (lowbit_gemm_pack(&p, &gemm) != LOWBIT_OK) {
+    std::printf("%s: pack failed: %s\n", shape, lowbit_last_error());
+    return;
+  }
+  size_t bytes = 0;
+  lowbit_gemm_workspace_size(gemm, m, &bytes);
+  uint64_t ticks[2];
+  for (uint64_t& t : ticks) {
+    const uint64_t t0 = systick_ticks();
+    const lowbit_status s = lowbit_gemm_run_workspace(
+        gemm, m, g_a, k, g_c, n, g_workspace, sizeof(g_workspace));
+    t = systick_ticks() - t0;
+    if (s != LOWBIT_OK) std::printf("%s: %s\n", shape, lowbit_last_error());
+  }
+  const double macs = static_cast<double>(m) * n * k;
+  const double instructions = static_cast<double>(ticks[1]) * per_tick;
+  std::printf("| %-26s | %-40s | %9.0f | %11.0f | %6.3f |%s\n", shape,
+              lowbit_gemm_kernel_name(gemm), macs, instructions,
+              instructions / macs, 
+              // A tick is not an instruction: equal runs read +-1 tick.
+              ticks[0] + 1 >= ticks[1] && ticks[1] + 1 >= ticks[0]
+                  ? ""
+                  : " (runs differ)");
+  lowbit_gemm_destroy(gemm);
+}
+
+}  // namespace
+
+int main() {
+  systick_start();
+  const double per_tick = InstructionsPerTick();
+  std::printf("calibration: %.4f instructions per SysTick tick\n", per_tick);
+  std::printf("| %-26s | %-40s | %9s | %11s | %6s |\n", "operation", "kernel",
+              "MACs", "instructions", "per MAC");
+  std::printf("|%s|%s|%s|%s|%s|\n", "----------------------------",
+              "------------------------------------------", "-----------",
+              "-------------", "--------");
+  // M x K x N, as bench-shapes.md writes GEMM shapes.
+  CountGemm("GEMM 16x256x64", 16, 256, 64, per_tick);
+  CountGemm("GEMM 4x256x64", 4, 256, 64, per_tick);
+  CountGemm("TMP 16x16x63", 16, 16, 63, per_tick);
+  CountGemm("TMP 16x32x63", 16, 32, 63, per_tick);
+  CountGemm("FC 1x1024 -> 256", 1, 1024, 256, per_tick);
+  return 0;
+}

@@ -1,0 +1,51 @@
+// Helium forms of requant_mcu-inl.h's fixed-point primitives, four int32
+// lanes at a time; gemmlowp's NEON forms, which are exact:
+//   DoublingHighMul: VQRDMULH = (2ab + 2^31) >> 32 saturated, which is
+//     floor((ab + 2^30) / 2^31), the scalar form, with gemmlowp's saturation;
+//   RoundingDivideByPot: VRSHL by -e rounds half up; adding -1 to negative
+//     x first (saturating) makes it half away from zero;
+//   SaturatingShiftLeft: VQSHL.
+#ifndef LOWBIT_KERNELS_BARE_REQUANT_MVE_INL_H_
+#define LOWBIT_KERNELS_BARE_REQUANT_MVE_INL_H_
+
+#include <arm_mve.h>
+
+#include <cstdint>
+
+namespace lowbit {
+namespace bare {
+
+// Per-channel parameters of four lanes, in the form the primitives take.
+struct FixedpointLanes {
+  int32x4_t multiplier;
+  int32x4_t left;   // max(shift, 0)
+  int32x4_t right;  // min(shift, 0): minus the right shift
+};
+
+// The lanes `lanes` says; the others read as multiplier 0, shift 0.
+inline FixedpointLanes LoadFixedpointLanes(const int32_t* multiplier,
+                                           const int32_t* shift,
+                                           mve_pred16_t lanes) {
+  const int32x4_t s = vld1q_z_s32(shift, lanes);
+  return {vld1q_z_s32(multiplier, lanes), vmaxq_s32(s, vdupq_n_s32(0)),
+          vminq_s32(s, vdupq_n_s32(0))};
+}
+
+inline int32x4_t RequantizeFixedpoint(int32x4_t acc, const FixedpointLanes& p,
+                                      int32_t zero_point, int32_t qmin,
+                                      int32_t qmax) {
+  int32x4_t x = vqshlq_s32(acc, p.left);
+  x = vqrdmulhq_s32(x, p.multiplier);
+  // -1 for negative x when there is a right shift (p.right < 0 has its
+  // sign bit set), 0 otherwise.
+  const int32x4_t fixup = vshrq_n_s32(vandq_s32(x, p.right), 31);
+  x = vrshlq_s32(vqaddq_s32(x, fixup), p.right);
+  x = vaddq_n_s32(x, zero_point);
+  x = vmaxq_s32(x, vdupq_n_s32(qmin));
+  return vminq_s32(x, vdupq_n_s32(qmax));
+}
+
+}  // namespace bare
+}  // namespace lowbit
+
+#endif  // LOWBIT_KERNELS_BARE_REQUANT_MVE_INL_H_
