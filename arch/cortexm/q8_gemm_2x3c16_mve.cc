@@ -133,7 +133,7 @@ inline void Tail(const int8_t* a, const int8_t* w, mve_pred16_t p,
 }
 
 template <Mode kMode>
-void Run(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
+void Block(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
          const int32_t* row_offset, const uint8_t* block,
          const GemmOutput& out, size_t n0, void* c, size_t ldc) {
   const int32_t* bias = reinterpret_cast<const int32_t*>(block);
@@ -167,18 +167,30 @@ void Run(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
   }
 }
 
-void Ukernel(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
-             const int32_t* row_offset, const uint8_t* block,
-             const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+template <Mode kMode>
+void Run(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
+         const int32_t* row_offset, const uint8_t* packed,
+         const GemmOutput& out, void* c, size_t ldc) {
+  const size_t block_bytes = GemmLayout{kNr, kKr}.BlockBytes(k);
+  const size_t c_elem = kMode == Mode::kRaw ? 4 : 1;
+  for (size_t n0 = 0; n0 < n; n0 += kNr, packed += block_bytes) {
+    Block<kMode>(mr, n - n0 < kNr ? n - n0 : kNr, k, a, a_stride, row_offset,
+                 packed, out, n0, static_cast<uint8_t*>(c) + n0 * c_elem,
+                 ldc);
+  }
+}
+
+void Ukernel(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
+             const int32_t* row_offset, const uint8_t* packed,
+             const GemmOutput& out, void* c, size_t ldc) {
   if (out.requant == LOWBIT_REQUANT_FIXEDPOINT) {
-    Run<Mode::kFixedpoint>(mr, nc, k, a, a_stride, row_offset, block, out,
-                           n0, c, ldc);
+    Run<Mode::kFixedpoint>(mr, n, k, a, a_stride, row_offset, packed, out, c,
+                           ldc);
   } else if (out.requant == kRawInt32) {
-    Run<Mode::kRaw>(mr, nc, k, a, a_stride, row_offset, block, out, n0, c,
-                    ldc);
+    Run<Mode::kRaw>(mr, n, k, a, a_stride, row_offset, packed, out, c, ldc);
   } else {
-    Run<Mode::kPerElement>(mr, nc, k, a, a_stride, row_offset, block, out,
-                           n0, c, ldc);
+    Run<Mode::kPerElement>(mr, n, k, a, a_stride, row_offset, packed, out, c,
+                           ldc);
   }
 }
 

@@ -163,18 +163,10 @@ lowbit_status RunGemmBare(lowbit_gemm_t g, size_t m, const void* a,
   const McuGemmKernel& kernel = *g->kernel;
   const GemmLayout& layout = kernel.layout;
   const size_t kpad = layout.KGroups(g->k) * layout.kr;
-  const size_t block_bytes = layout.BlockBytes(g->k);
-  const size_t blocks = layout.Blocks(g->n);
   GemmOutput out = g->out;
   if (raw) out.requant = kRawInt32;
   if (InPlace(*g)) {
-    for (size_t b = 0; b < blocks; ++b) {
-      const size_t n0 = b * layout.nr;
-      const size_t nc = g->n - n0 < layout.nr ? g->n - n0 : layout.nr;
-      kernel.ukernel(m, nc, g->k, a, lda, nullptr,
-                     g->packed + b * block_bytes, out, n0,
-                     static_cast<uint8_t*>(c) + n0 * c_elem, ldc);
-    }
+    kernel.ukernel(m, g->n, g->k, a, lda, nullptr, g->packed, out, c, ldc);
     return Succeed();
   }
   uint8_t* rows = static_cast<uint8_t*>(workspace);
@@ -190,14 +182,9 @@ lowbit_status RunGemmBare(lowbit_gemm_t g, size_t m, const void* a,
       offsets[i] = static_cast<int32_t>(static_cast<uint32_t>(offsets[i]) *
                                         static_cast<uint32_t>(g->weight_offset));
     }
-    uint8_t* c_rows = static_cast<uint8_t*>(c) + i0 * ldc * c_elem;
-    for (size_t b = 0; b < blocks; ++b) {
-      const size_t n0 = b * layout.nr;
-      const size_t nc = g->n - n0 < layout.nr ? g->n - n0 : layout.nr;
-      kernel.ukernel(mr, nc, g->k, rows, kpad, asymmetric ? offsets : nullptr,
-                     g->packed + b * block_bytes, out, n0,
-                     c_rows + n0 * c_elem, ldc);
-    }
+    kernel.ukernel(mr, g->n, g->k, rows, kpad, asymmetric ? offsets : nullptr,
+                   g->packed, out, static_cast<uint8_t*>(c) + i0 * ldc * c_elem,
+                   ldc);
   }
   return Succeed();
 }

@@ -14,16 +14,18 @@
 
 namespace lowbit {
 
-// Rows [0, mr) x channels [0, nc) (nc <= NR) of C from one packed block
-// (layout.h: NR int32 bias values, then the K groups), in tiles of MR rows.
-// Row m's k values start at a + m * a_stride elements of the layout's
-// ActFormat: prepared rows are padded with zeros to whole K groups; rows
-// read in place (McuGemmKernel::in_place) are never read past k.
-// row_offset, out, n0, c and ldc as for GemmUkernelFn (ukernel.h).
-using McuGemmFn = void (*)(size_t mr, size_t nc, size_t k, const void* a,
+// Rows [0, mr) x channels [0, n) of C from the packed weights (layout.h:
+// blocks of NR channels, each NR int32 bias values, then the K groups), in
+// tiles of MR rows: one call per row tile, every block inside it. Row m's
+// k values start at a + m * a_stride elements of the layout's ActFormat:
+// prepared rows are padded with zeros to whole K groups (a kernel may
+// interleave a tile's rows instead, its prepare says how); rows read in
+// place (McuGemmKernel::in_place) are never read past k. row_offset, out,
+// c and ldc as for GemmUkernelFn (ukernel.h), n0 = 0.
+using McuGemmFn = void (*)(size_t mr, size_t n, size_t k, const void* a,
                            size_t a_stride, const int32_t* row_offset,
-                           const uint8_t* block, const GemmOutput& out,
-                           size_t n0, void* c, size_t ldc);
+                           const uint8_t* packed, const GemmOutput& out,
+                           void* c, size_t ldc);
 
 struct McuGemmKernel {
   const char* name;  // lowbit_q8_gemm_ukernel_<MR>x<NR>c<KR>__<isa>

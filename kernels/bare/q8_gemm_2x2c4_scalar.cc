@@ -13,7 +13,7 @@ namespace {
 
 constexpr size_t kMr = 2, kNr = 2, kKr = 4;
 
-void Ukernel(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
+void Block(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
              const int32_t* row_offset, const uint8_t* block,
              const GemmOutput& out, size_t n0, void* c, size_t ldc) {
   const size_t kgroups = (k + kKr - 1) / kKr;
@@ -46,6 +46,17 @@ void Ukernel(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
                           (i0 + i) * ldc + j);
       }
     }
+  }
+}
+
+void Ukernel(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
+             const int32_t* row_offset, const uint8_t* packed,
+             const GemmOutput& out, void* c, size_t ldc) {
+  const size_t block_bytes = GemmLayout{kNr, kKr}.BlockBytes(k);
+  const size_t c_elem = out.requant == kRawInt32 ? 4 : 1;
+  for (size_t n0 = 0; n0 < n; n0 += kNr, packed += block_bytes) {
+    Block(mr, n - n0 < kNr ? n - n0 : kNr, k, a, a_stride, row_offset, packed,
+          out, n0, static_cast<uint8_t*>(c) + n0 * c_elem, ldc);
   }
 }
 
