@@ -3,7 +3,7 @@
 # that test and count it under qemu-system-arm. Everything here is
 # freestanding: no exceptions, RTTI, threads, cpuinfo, Highway or
 # allocation when running; the kernel is chosen at compile time.
-enable_language(C)
+enable_language(C ASM)
 set(CMAKE_POSITION_INDEPENDENT_CODE OFF)
 
 # Freestanding sources shared with the hosted build: the reference
@@ -21,7 +21,8 @@ set(LOWBIT_BARE_SOURCES
   kernels/bare/prepare.cc
   kernels/bare/q8_gemm_2x2c4_scalar.cc
   arch/cortexm/q8_gemm_4x1c4_armsimd32.cc
-  arch/cortexm/q8_gemm_2x3c16_mve.cc)
+  arch/cortexm/q8_gemm_2x4c16_mve.cc
+  arch/cortexm/q8_gemm_2x4c16_mve_fixedpoint.S)
 
 add_library(lowbit STATIC ${LOWBIT_FREESTANDING_SOURCES} ${LOWBIT_BARE_SOURCES})
 add_library(lowbit::lowbit ALIAS lowbit)

@@ -12,6 +12,7 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(_lowbit_mcu_flags
     "-mcpu=${LOWBIT_MCU_CPU} -mthumb -mfloat-abi=${LOWBIT_MCU_FLOAT_ABI} -ffunction-sections -fdata-sections")
 set(CMAKE_C_FLAGS_INIT "${_lowbit_mcu_flags}")
+set(CMAKE_ASM_FLAGS_INIT "${_lowbit_mcu_flags}")
 set(CMAKE_CXX_FLAGS_INIT
     "${_lowbit_mcu_flags} -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit")
 # The images' own start-up (bare/startup.c) replaces crt0. C++ links

@@ -110,8 +110,6 @@ int main() {
   // M x K x N, as bench-shapes.md writes GEMM shapes.
   CountGemm("GEMM 16x256x64", 16, 256, 64, per_tick);
   CountGemm("GEMM 4x256x64", 4, 256, 64, per_tick);
-  CountGemm("TMP 16x16x63", 16, 16, 63, per_tick);
-  CountGemm("TMP 16x32x63", 16, 32, 63, per_tick);
   CountGemm("FC 1x1024 -> 256", 1, 1024, 256, per_tick);
   return 0;
 }

@@ -5,7 +5,7 @@ namespace lowbit {
 const McuGemmKernel* const* McuGemmKernels(size_t* count) {
   static const McuGemmKernel* const kKernels[] = {
 #if defined(__ARM_FEATURE_MVE)
-      &kQ8Gemm2x3c16Mve,
+      &kQ8Gemm2x4c16Mve,
 #endif
 #if defined(__ARM_FEATURE_DSP)
       &kQ8Gemm4x1c4Armsimd32,

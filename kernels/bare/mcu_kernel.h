@@ -50,7 +50,7 @@ extern const McuGemmKernel kQ8Gemm2x2c4Scalar;
 extern const McuGemmKernel kQ8Gemm4x1c4Armsimd32;
 #endif
 #if defined(__ARM_FEATURE_MVE)
-extern const McuGemmKernel kQ8Gemm2x3c16Mve;
+extern const McuGemmKernel kQ8Gemm2x4c16Mve;
 #endif
 
 }  // namespace lowbit

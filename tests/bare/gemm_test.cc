@@ -3,6 +3,7 @@
 // checks of bad input. Runs bare metal under qemu-system-arm.
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 #include "kernels/bare/gemm_bare.h"
 #include "kernels/bare/mcu_kernel.h"
@@ -29,7 +30,7 @@ float g_scales[256];
 int32_t g_multipliers[256];
 int32_t g_shifts[256];
 
-enum class Fill { kRandom, kLow, kHigh };
+enum class Fill { kRandom, kLow, kHigh, kSmall };
 
 struct Case {
   size_t m = 1, n = 1, k = 1;
@@ -45,6 +46,9 @@ struct Case {
   Fill fill = Fill::kRandom;
   bool raw = false;  // int32 accumulators
   uint32_t seed = 1;
+  // Nonzero: no bias, caller multipliers 2^30 and shifts tie_shift, so
+  // small accumulators land on exact halves (the rounding's ties).
+  int32_t tie_shift = 0;
 };
 
 int32_t Lo(lowbit_dtype t) { return t == LOWBIT_DTYPE_UINT8 ? 0 : -128; }
@@ -53,6 +57,7 @@ int32_t Hi(lowbit_dtype t) { return t == LOWBIT_DTYPE_UINT8 ? 255 : 127; }
 int32_t Value(Rng& rng, lowbit_dtype t, Fill fill) {
   if (fill == Fill::kLow) return Lo(t);
   if (fill == Fill::kHigh) return Hi(t);
+  if (fill == Fill::kSmall) return rng.Uniform(-3, 3) + (t == LOWBIT_DTYPE_UINT8 ? 128 : 0);
   return rng.Uniform(Lo(t), Hi(t));
 }
 
@@ -73,16 +78,18 @@ void RunCase(const McuGemmKernel& kernel, const Case& cs) {
   }
   for (size_t i = 0; i < cs.n * cs.k; ++i) {
     // Extremes on both sides: weights opposite to the activations too.
-    const Fill f = cs.fill == Fill::kRandom ? Fill::kRandom
+    const Fill f = cs.fill == Fill::kRandom || cs.fill == Fill::kSmall
+                       ? cs.fill
                    : (i % 2 == 0)           ? cs.fill
                                             : (cs.fill == Fill::kLow ? Fill::kHigh : Fill::kLow);
     g_w[i] = static_cast<uint8_t>(Value(rng, cs.weights, f));
   }
   for (size_t n = 0; n < cs.n; ++n) {
-    g_bias[n] = rng.Uniform(-(1 << 20), 1 << 20);
+    g_bias[n] = cs.tie_shift != 0 ? 0 : rng.Uniform(-(1 << 20), 1 << 20);
     g_scales[n] = static_cast<float>(rng.Uniform(1, 1000)) * 1e-4f;
-    g_multipliers[n] = rng.Uniform(1 << 30, 0x7FFFFFFF);
-    g_shifts[n] = rng.Uniform(-12, 1);
+    g_multipliers[n] =
+        cs.tie_shift != 0 ? 1 << 30 : rng.Uniform(1 << 30, 0x7FFFFFFF);
+    g_shifts[n] = cs.tie_shift != 0 ? cs.tie_shift : rng.Uniform(-12, 1);
   }
   lowbit_gemm_params p;
   lowbit_gemm_params_init(&p);
@@ -210,6 +217,24 @@ void Sweep(const McuGemmKernel& kernel) {
           RunCase(kernel, cs);
         }
       }
+    }
+  }
+  // Exact ties of the fixed-point rounding, negative ones included: small
+  // products (k = 1, 2) through a multiplier of 1/2 and right shifts.
+  for (int32_t shift = -1; shift >= -3; --shift) {
+    for (size_t k : {size_t{1}, size_t{2}, kr + 1}) {
+      Case cs;
+      cs.m = 2 * mr + 1;
+      cs.n = 2 * nr + 1;
+      cs.k = k;
+      cs.requant = LOWBIT_REQUANT_FIXEDPOINT;
+      cs.caller_multipliers = true;
+      cs.tie_shift = shift;
+      cs.fill = Fill::kSmall;
+      cs.seed = static_cast<uint32_t>(500 - shift);
+      RunCase(kernel, cs);
+      cs.requant = LOWBIT_REQUANT_FIXEDPOINT_SINGLE;
+      RunCase(kernel, cs);
     }
   }
   // A long K at the extremes (the accumulator near its limit) and a wide N.

@@ -1,9 +1,12 @@
-// lowbit_q8_gemm_ukernel_2x3c16__mve: Helium (Cortex-M55, M85). VMLADAVA
+// lowbit_q8_gemm_ukernel_2x4c16__mve: Helium (Cortex-M55, M85). VMLADAVA
 // sums the 16 products of two int8 vectors into a general register, which
-// must be an even one (r0, r2, ..., r12: its encoding has 3 bits), so a
-// tile keeps at most 7 accumulators with LR counting the loop: per 16 k,
-// 2 row loads and 3 weight loads feed 6 VMLADAVA (96 MACs; 12 instructions
-// with the loop's LE, 0.125 per MAC); a single row takes 1 + 3 loads for 3. Signed activations (kInt8; the za term is
+// must be an even one (r0, r2, ..., r14: its encoding has 3 bits): a 2x4
+// tile's 8 accumulators take all of them, LR included, so the fixed-point
+// mode's row pairs (TFLite's and CMSIS-NN's, the one engines on these
+// cores run) are in assembly (q8_gemm_2x4c16_mve_fixedpoint.S: per 16 k,
+// 2 row loads and 4 weight loads feed 8 VMLADAVA, 128 MACs); the other
+// modes, asymmetric weights and a last single row run the same products
+// from C (a single row: 1 + 4 loads for 4 VMLADAVA). Signed activations (kInt8; the za term is
 // folded into the packed bias) read in place for any K: the last partial
 // group loads under a tail predicate (inactive lanes read as zero, and the
 // packed weights are zero there too). The four channels' accumulators form
@@ -14,6 +17,8 @@
 
 #include <arm_mve.h>
 
+#include <cstddef>
+
 #include "kernels/bare/mcu_kernel.h"
 #include "kernels/bare/prepare.h"
 #include "kernels/bare/requant_mve-inl.h"
@@ -22,13 +27,35 @@
 namespace lowbit {
 namespace {
 
-constexpr size_t kMr = 2, kNr = 3, kKr = 16;
+constexpr size_t kMr = 2, kNr = 4, kKr = 16;
 
-inline int32x4_t Lanes(int32_t a, int32_t b, int32_t c) {
-  int32x4_t v = vdupq_n_s32(a);
-  v = vsetq_lane_s32(b, v, 1);
-  return vsetq_lane_s32(c, v, 2);
-}
+inline int32x4_t Lanes(const int32_t* c) { return vld1q_s32(c); }
+
+// The assembly's arguments (q8_gemm_2x4c16_mve_fixedpoint.S).
+struct alignas(16) PairArgs {
+  const int8_t* a;
+  size_t a_stride;
+  size_t pairs;
+  size_t groups;
+  const uint8_t* block;
+  int8_t* c;
+  size_t ldc;
+  uint32_t lanes;
+  int32_t zero_point;
+  uint32_t tail;
+  uint32_t unused[2];
+  int32_t multiplier[4];
+  int32_t left[4];
+  int32_t right[4];
+  int32_t qmin[4];
+  int32_t qmax[4];
+};
+static_assert(offsetof(PairArgs, tail) == 36 &&
+                  offsetof(PairArgs, multiplier) == 48 &&
+                  offsetof(PairArgs, qmax) == 112,
+              "the assembly's offsets");
+
+extern "C" void lowbit_mve_q8_gemm_2x4c16_pairs(PairArgs* args);
 
 // The output stage of one call, per mode: the fixed-point one (TFLite's,
 // CMSIS-NN's) in Helium, with its channels' parameters loaded once for all
@@ -69,40 +96,27 @@ struct Output {
   }
 };
 
-// The loops over whole groups, in assembly: GCC 12 copies accumulators
-// between registers to meet VMLADAVA's even-register rule ("Te" states it).
+// Two rows from C (the modes the assembly leaves out): GCC moves the
+// accumulators between registers to meet the even-register rule.
 inline void Rows2(const int8_t*& a0, const int8_t*& a1, const int8_t*& w,
                   size_t groups, int32_t* c0, int32_t* c1) {
-  int32_t c00 = c0[0], c01 = c0[1], c02 = c0[2];
-  int32_t c10 = c1[0], c11 = c1[1], c12 = c1[2];
-  __asm__ volatile(
-      "wls lr, %[n], 2f\n"
-      "1:\n\t"
-      "vldrb.8 q0, [%[a0]], #16\n\t"
-      "vldrb.8 q1, [%[a1]], #16\n\t"
-      "vldrb.8 q2, [%[w]], #16\n\t"
-      "vmladava.s8 %[c00], q0, q2\n\t"
-      "vmladava.s8 %[c10], q1, q2\n\t"
-      "vldrb.8 q3, [%[w]], #16\n\t"
-      "vmladava.s8 %[c01], q0, q3\n\t"
-      "vmladava.s8 %[c11], q1, q3\n\t"
-      "vldrb.8 q2, [%[w]], #16\n\t"
-      "vmladava.s8 %[c02], q0, q2\n\t"
-      "vmladava.s8 %[c12], q1, q2\n\t"
-      "le lr, 1b\n"
-      "2:\n"
-      : [c00] "+Te"(c00), [c01] "+Te"(c01), [c02] "+Te"(c02),
-        [c10] "+Te"(c10), [c11] "+Te"(c11), [c12] "+Te"(c12),
-        [a0] "+r"(a0), [a1] "+r"(a1), [w] "+r"(w)
-      : [n] "r"(groups)
-      : "q0", "q1", "q2", "q3", "lr", "memory");
-  c0[0] = c00, c0[1] = c01, c0[2] = c02;
-  c1[0] = c10, c1[1] = c11, c1[2] = c12;
+  for (size_t g = 0; g < groups; ++g) {
+    const int8x16_t x0 = vld1q_s8(a0), x1 = vld1q_s8(a1);
+    a0 += kKr;
+    a1 += kKr;
+    for (size_t j = 0; j < kNr; ++j) {
+      const int8x16_t wv = vld1q_s8(w + j * kKr);
+      c0[j] = vmladavaq_s8(c0[j], x0, wv);
+      c1[j] = vmladavaq_s8(c1[j], x1, wv);
+    }
+    w += kNr * kKr;
+  }
 }
 
+// One row: 4 accumulators, in assembly ("Te": an even register).
 inline void Rows1(const int8_t*& a0, const int8_t*& w, size_t groups,
                   int32_t* c0) {
-  int32_t c00 = c0[0], c01 = c0[1], c02 = c0[2];
+  int32_t c00 = c0[0], c01 = c0[1], c02 = c0[2], c03 = c0[3];
   __asm__ volatile(
       "wls lr, %[n], 2f\n"
       "1:\n\t"
@@ -112,14 +126,16 @@ inline void Rows1(const int8_t*& a0, const int8_t*& w, size_t groups,
       "vmladava.s8 %[c00], q0, q1\n\t"
       "vldrb.8 q3, [%[w]], #16\n\t"
       "vmladava.s8 %[c01], q0, q2\n\t"
+      "vldrb.8 q1, [%[w]], #16\n\t"
       "vmladava.s8 %[c02], q0, q3\n\t"
+      "vmladava.s8 %[c03], q0, q1\n\t"
       "le lr, 1b\n"
       "2:\n"
       : [c00] "+Te"(c00), [c01] "+Te"(c01), [c02] "+Te"(c02),
-        [a0] "+r"(a0), [w] "+r"(w)
+        [c03] "+Te"(c03), [a0] "+r"(a0), [w] "+r"(w)
       : [n] "r"(groups)
       : "q0", "q1", "q2", "q3", "lr", "memory");
-  c0[0] = c00, c0[1] = c01, c0[2] = c02;
+  c0[0] = c00, c0[1] = c01, c0[2] = c02, c0[3] = c03;
 }
 
 // The last partial group: rows under the tail predicate, whole (zero
@@ -127,15 +143,15 @@ inline void Rows1(const int8_t*& a0, const int8_t*& w, size_t groups,
 inline void Tail(const int8_t* a, const int8_t* w, mve_pred16_t p,
                  int32_t* acc) {
   const int8x16_t x = vld1q_z_s8(a, p);
-  acc[0] = vmladavaq_s8(acc[0], x, vld1q_s8(w));
-  acc[1] = vmladavaq_s8(acc[1], x, vld1q_s8(w + 16));
-  acc[2] = vmladavaq_s8(acc[2], x, vld1q_s8(w + 32));
+  for (size_t j = 0; j < kNr; ++j) {
+    acc[j] = vmladavaq_s8(acc[j], x, vld1q_s8(w + j * kKr));
+  }
 }
 
 template <Mode kMode>
 void Block(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
-         const int32_t* row_offset, const uint8_t* block,
-         const GemmOutput& out, size_t n0, void* c, size_t ldc) {
+           const int32_t* row_offset, const uint8_t* block,
+           const GemmOutput& out, size_t n0, void* c, size_t ldc) {
   const int32_t* bias = reinterpret_cast<const int32_t*>(block);
   const int8_t* w0 = reinterpret_cast<const int8_t*>(block + kNr * 4);
   const size_t full = k / kKr;
@@ -143,27 +159,47 @@ void Block(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
   const mve_pred16_t tail_lanes = vctp8q(static_cast<uint32_t>(tail));
   const Output<kMode> output(out, nc, n0);
   size_t i = 0;
+  if (kMode == Mode::kFixedpoint && row_offset == nullptr && mr >= 2) {
+    PairArgs args;
+    args.a = static_cast<const int8_t*>(a);
+    args.a_stride = a_stride;
+    args.pairs = mr / 2;
+    args.groups = full;
+    args.block = block;
+    args.c = static_cast<int8_t*>(c);
+    args.ldc = ldc;
+    args.lanes = output.lanes;
+    args.zero_point = out.zero_point;
+    args.tail = tail != 0 ? tail_lanes : 0;
+    vst1q_s32(args.multiplier, output.fixedpoint.multiplier);
+    vst1q_s32(args.left, output.fixedpoint.left);
+    vst1q_s32(args.right, output.fixedpoint.right);
+    vst1q_s32(args.qmin, vdupq_n_s32(out.qmin));
+    vst1q_s32(args.qmax, vdupq_n_s32(out.qmax));
+    lowbit_mve_q8_gemm_2x4c16_pairs(&args);
+    i = mr / 2 * 2;
+  }
   for (; i + 2 <= mr; i += 2) {
     const int8_t* a0 = static_cast<const int8_t*>(a) + i * a_stride;
     const int8_t* a1 = a0 + a_stride;
     const int8_t* w = w0;
-    int32_t c0[3] = {bias[0], bias[1], bias[2]};
-    int32_t c1[3] = {bias[0], bias[1], bias[2]};
+    int32_t c0[kNr] = {bias[0], bias[1], bias[2], bias[3]};
+    int32_t c1[kNr] = {bias[0], bias[1], bias[2], bias[3]};
     Rows2(a0, a1, w, full, c0, c1);
     if (tail != 0) {
       Tail(a0, w, tail_lanes, c0);
       Tail(a1, w, tail_lanes, c1);
     }
-    output.Row(Lanes(c0[0], c0[1], c0[2]), row_offset, i, c, ldc);
-    output.Row(Lanes(c1[0], c1[1], c1[2]), row_offset, i + 1, c, ldc);
+    output.Row(Lanes(c0), row_offset, i, c, ldc);
+    output.Row(Lanes(c1), row_offset, i + 1, c, ldc);
   }
   if (i < mr) {  // one row
     const int8_t* a0 = static_cast<const int8_t*>(a) + i * a_stride;
     const int8_t* w = w0;
-    int32_t c0[3] = {bias[0], bias[1], bias[2]};
+    int32_t c0[kNr] = {bias[0], bias[1], bias[2], bias[3]};
     Rows1(a0, w, full, c0);
     if (tail != 0) Tail(a0, w, tail_lanes, c0);
-    output.Row(Lanes(c0[0], c0[1], c0[2]), row_offset, i, c, ldc);
+    output.Row(Lanes(c0), row_offset, i, c, ldc);
   }
 }
 
@@ -196,8 +232,8 @@ void Ukernel(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
 
 }  // namespace
 
-const McuGemmKernel kQ8Gemm2x3c16Mve = {
-    "lowbit_q8_gemm_ukernel_2x3c16__mve", "mve", kMr,
+const McuGemmKernel kQ8Gemm2x4c16Mve = {
+    "lowbit_q8_gemm_ukernel_2x4c16__mve", "mve", kMr,
     GemmLayout{kNr, kKr, ActFormat::kInt8}, Ukernel, bare::PrepareInt8,
     /*in_place=*/true};
 
