@@ -11,12 +11,16 @@ set(CMAKE_POSITION_INDEPENDENT_CODE OFF)
 set(LOWBIT_FREESTANDING_SOURCES
   kernels/reference/requant.cc
   kernels/reference/gemm.cc
+  kernels/reference/conv.cc
   kernels/gemm/pack.cc
   kernels/operator/gemm_params.cc
+  kernels/operator/conv_params.cc
   kernels/operator/status.cc)
 # The bare-metal operator and kernels.
 set(LOWBIT_BARE_SOURCES
   kernels/bare/gemm_bare.cc
+  kernels/bare/conv_bare.cc
+  kernels/bare/q8_dwconv_scalar.cc
   kernels/bare/mcu_kernel.cc
   kernels/bare/prepare.cc
   kernels/bare/q8_gemm_2x2c4_scalar.cc
@@ -63,7 +67,8 @@ endfunction()
 
 if(LOWBIT_BUILD_TESTS)
   enable_testing()
-  lowbit_bare_image(lowbit_bare_gemm_test tests/bare/gemm_test.cc)
+  lowbit_bare_image(lowbit_bare_gemm_test tests/bare/gemm_test.cc
+    tests/bare/conv_test.cc)
   add_test(NAME bare_gemm COMMAND lowbit_bare_gemm_test)
   set_tests_properties(bare_gemm PROPERTIES TIMEOUT 600)
 endif()

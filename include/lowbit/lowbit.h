@@ -373,6 +373,22 @@ lowbit_status lowbit_conv2d_run(lowbit_conv2d_t conv, size_t batch,
                                 size_t output_stride,
                                 struct pthreadpool* threadpool) LOWBIT_NOEXCEPT;
 
+/* Running without allocating (added in 0.7), as for the GEMM: the bytes of
+ * caller workspace lowbit_conv2d_run_workspace needs for this shape (0 on
+ * hosted builds, whose lowbit_conv2d_run_workspace is lowbit_conv2d_run on
+ * the calling thread; the bare-metal build's lowbit_conv2d_run fails with
+ * LOWBIT_ERROR_UNSUPPORTED where the size is not 0). */
+lowbit_status lowbit_conv2d_workspace_size(lowbit_conv2d_t conv, size_t batch,
+                                           size_t in_h, size_t in_w,
+                                           size_t* bytes) LOWBIT_NOEXCEPT;
+/* workspace: at least the reported bytes, 8-byte aligned (NULL when the
+ * size is 0); it must not overlap input or output. */
+lowbit_status lowbit_conv2d_run_workspace(
+    lowbit_conv2d_t conv, size_t batch, size_t in_h, size_t in_w,
+    const void* input, size_t input_stride, void* output,
+    size_t output_stride, void* workspace,
+    size_t workspace_bytes) LOWBIT_NOEXCEPT;
+
 /* The kernel that runs the handle: a GEMM microkernel, or a depthwise one. */
 const char* lowbit_conv2d_kernel_name(lowbit_conv2d_t conv) LOWBIT_NOEXCEPT;
 

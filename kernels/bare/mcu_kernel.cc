@@ -16,4 +16,10 @@ const McuGemmKernel* const* McuGemmKernels(size_t* count) {
   return kKernels;
 }
 
+const McuDwKernel* const* McuDwKernels(size_t* count) {
+  static const McuDwKernel* const kKernels[] = {&kQ8DwconvScalar};
+  *count = sizeof(kKernels) / sizeof(kKernels[0]);
+  return kKernels;
+}
+
 }  // namespace lowbit

@@ -42,10 +42,42 @@ struct McuGemmKernel {
   bool in_place = false;
 };
 
+// Depthwise convolution (groups = input channels, Cg = 1, depth multiplier
+// M = Ng): one output row, from a band of kernel_h padded input rows in the
+// kInt8 form (layout.h; padding holds za in that form): band row ky, at
+// band + ky * band_stride, is the input row tap ky reads (the height's
+// stride and dilation are applied), pixel x of a row at x * in_channels.
+struct McuDwArgs {
+  const int8_t* band;
+  size_t band_stride;
+  size_t in_channels;
+  size_t multiplier;
+  size_t kernel_h, kernel_w;
+  size_t stride_w, dilation_w;
+  size_t out_w;
+  // Per output channel o: int32 bias (the za term folded in), then, after
+  // all of them, o's kernel_h * kernel_w weights (int16, W - zw) in (ky,
+  // kx) order.
+  const uint8_t* packed;
+  const GemmOutput* out;
+  void* c;                // output pixel 0 of the row
+  size_t c_pixel_stride;  // elements
+};
+using McuDwFn = void (*)(const McuDwArgs& args);
+
+struct McuDwKernel {
+  const char* name;  // lowbit_q8_dwconv_ukernel__<isa>
+  const char* isa;
+  McuDwFn run;
+};
+
 // The kernels this build has, best first; the last is plain C.
 const McuGemmKernel* const* McuGemmKernels(size_t* count);
 
+const McuDwKernel* const* McuDwKernels(size_t* count);
+
 extern const McuGemmKernel kQ8Gemm2x2c4Scalar;
+extern const McuDwKernel kQ8DwconvScalar;
 #if defined(__ARM_FEATURE_DSP)
 extern const McuGemmKernel kQ8Gemm4x1c4Armsimd32;
 #endif

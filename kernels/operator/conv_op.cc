@@ -26,6 +26,7 @@
 #include "kernels/gemm/kernel_table.h"
 #include "kernels/operator/aligned_vector.h"
 #include "kernels/operator/checked_size.h"
+#include "kernels/operator/conv_params.h"
 #include "kernels/operator/dwconv16_op.h"
 #include "kernels/operator/error.h"
 #include "kernels/operator/gather_pairs.h"
@@ -73,85 +74,6 @@ struct lowbit_conv2d {
 
 namespace lowbit {
 namespace {
-
-constexpr size_t kConvParamsMinSize = sizeof(lowbit_conv2d_params);
-constexpr size_t kMaxDim = size_t{1} << 30;
-
-lowbit_status ValidateGeometry(const lowbit_conv2d_params& p, size_t* k,
-                               size_t* n, const char* fn) {
-  if (p.kernel_height == 0 || p.kernel_width == 0 ||
-      p.kernel_height > kMaxDim || p.kernel_width > kMaxDim) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "%s: kernel %zu x %zu must be nonzero and at most 2^30", fn,
-                p.kernel_height, p.kernel_width);
-  }
-  if (p.stride_height == 0 || p.stride_width == 0 ||
-      p.dilation_height == 0 || p.dilation_width == 0 ||
-      p.stride_height > kMaxDim || p.stride_width > kMaxDim ||
-      p.dilation_height > kMaxDim || p.dilation_width > kMaxDim) {
-    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                "%s: strides (%zu, %zu) and dilations (%zu, %zu) must be in "
-                "[1, 2^30]",
-                fn, p.stride_height, p.stride_width, p.dilation_height,
-                p.dilation_width);
-  }
-  if (p.padding_top > kMaxDim || p.padding_left > kMaxDim ||
-      p.padding_bottom > kMaxDim || p.padding_right > kMaxDim) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: padding exceeds 2^30", fn);
-  }
-  if (p.groups == 0 || p.group_input_channels == 0 ||
-      p.group_output_channels == 0) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "%s: groups %zu, group input channels %zu and group output "
-                "channels %zu must be nonzero",
-                fn, p.groups, p.group_input_channels,
-                p.group_output_channels);
-  }
-  size_t reach = 0;
-  if (!MulOk(p.kernel_height, p.kernel_width, k) ||
-      !MulOk(*k, p.group_input_channels, k) || *k > kMaxDim ||
-      !MulOk(p.groups, p.group_output_channels, n) || *n > kMaxDim ||
-      !MulOk(p.groups, p.group_input_channels, &reach) || reach > kMaxDim ||
-      !MulOk(p.dilation_height, p.kernel_height - 1, &reach) ||
-      reach > kMaxDim ||
-      !MulOk(p.dilation_width, p.kernel_width - 1, &reach) || reach > kMaxDim) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "%s: kernel_h * kernel_w * group input channels, the "
-                "channel counts and the dilated kernel must stay within 2^30",
-                fn);
-  }
-  return LOWBIT_OK;
-}
-
-// The whole convolution's weights as one GEMM: n = groups * Ng rows of
-// k = kernel_h * kernel_w * Cg.
-lowbit_gemm_params AsGemm(const lowbit_conv2d_params& p, size_t n, size_t k) {
-  lowbit_gemm_params g;
-  lowbit_gemm_params_init(&g);
-  g.n = n;
-  g.k = k;
-  g.input_type = p.input_type;
-  g.weight_type = p.weight_type;
-  g.output_type = p.output_type;
-  g.requant = p.requant;
-  g.weights = p.weights;
-  g.weight_stride = k;
-  g.bias = p.bias;
-  g.input_scale = p.input_scale;
-  g.input_zero_point = p.input_zero_point;
-  g.weight_scales = p.weight_scales;
-  g.weight_scale_count = p.weight_scale_count;
-  g.weight_zero_point = p.weight_zero_point;
-  g.output_scale = p.output_scale;
-  g.output_zero_point = p.output_zero_point;
-  g.output_min = p.output_min;
-  g.output_max = p.output_max;
-  g.requant_multipliers = p.requant_multipliers;
-  g.requant_shifts = p.requant_shifts;
-  g.requant_multiplier_count = p.requant_multiplier_count;
-  g.bias64 = p.bias64;
-  return g;
-}
 
 // Group g's slice of the whole GEMM. int4 weights count nibbles: a group
 // starting in the middle of a byte is copied into `nibbles`, shifted to
@@ -520,25 +442,7 @@ struct Patches {
 
 lowbit_status OutputSize(const lowbit_conv2d& conv, size_t in_h, size_t in_w,
                          size_t* out_h, size_t* out_w, const char* fn) {
-  const lowbit_conv2d_params& p = conv.p;
-  if (in_h == 0 || in_w == 0 || in_h > kMaxDim || in_w > kMaxDim) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "%s: input %zu x %zu must be nonzero and at most 2^30", fn,
-                in_h, in_w);
-  }
-  *out_h = ref::ConvOutputSize(in_h, p.kernel_height, p.stride_height,
-                               p.dilation_height, p.padding_top,
-                               p.padding_bottom);
-  *out_w = ref::ConvOutputSize(in_w, p.kernel_width, p.stride_width,
-                               p.dilation_width, p.padding_left,
-                               p.padding_right);
-  if (*out_h == 0 || *out_w == 0) {
-    return Fail(LOWBIT_ERROR_INVALID_SIZE,
-                "%s: input %zu x %zu with this kernel, dilation and padding "
-                "gives no output pixel",
-                fn, in_h, in_w);
-  }
-  return LOWBIT_OK;
+  return ConvOutputSizes(conv.p, in_h, in_w, out_h, out_w, fn);
 }
 
 std::atomic<uint64_t> g_next_conv_id{1};
@@ -1410,52 +1314,6 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
 
 extern "C" {
 
-lowbit_status lowbit_conv2d_params_init_sized(lowbit_conv2d_params* params,
-                                              size_t struct_size) noexcept {
-  lowbit_conv2d_params d{};
-  d.kernel_height = d.kernel_width = 1;
-  d.stride_height = d.stride_width = 1;
-  d.dilation_height = d.dilation_width = 1;
-  d.groups = 1;
-  d.input_type = d.weight_type = d.output_type = LOWBIT_DTYPE_INT8;
-  d.requant = LOWBIT_REQUANT_FP32;
-  d.input_scale = 1.0f;
-  d.output_scale = 1.0f;
-  d.weight_scale_count = 1;
-  d.output_min = -128;
-  d.output_max = 127;
-  return lowbit::InitVersioned(params, struct_size,
-                               lowbit::kConvParamsMinSize, d,
-                               "lowbit_conv2d_params_init");
-}
-
-lowbit_status lowbit_conv2d_padding(size_t input_size, size_t kernel_size,
-                                    size_t stride, size_t dilation, int same,
-                                    size_t* pad_begin,
-                                    size_t* pad_end) noexcept {
-  const char* fn = "lowbit_conv2d_padding";
-  if (pad_begin == nullptr || pad_end == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: output is NULL", fn);
-  }
-  if (input_size == 0 || kernel_size == 0 || stride == 0 || dilation == 0 ||
-      input_size > lowbit::kMaxDim || kernel_size > lowbit::kMaxDim ||
-      stride > lowbit::kMaxDim || dilation > lowbit::kMaxDim) {
-    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE,
-                        "%s: sizes must be in [1, 2^30]", fn);
-  }
-  *pad_begin = *pad_end = 0;
-  if (!same) return lowbit::Succeed();
-  // TFLite ComputePaddingWithOffset: total = max((out - 1) * stride +
-  // reach - in, 0), the odd pixel at the end.
-  const uint64_t reach = uint64_t{dilation} * (kernel_size - 1) + 1;
-  const uint64_t out = (input_size + stride - 1) / stride;
-  const uint64_t need = (out - 1) * stride + reach;
-  const uint64_t total = need > input_size ? need - input_size : 0;
-  *pad_begin = static_cast<size_t>(total / 2);
-  *pad_end = static_cast<size_t>(total - total / 2);
-  return lowbit::Succeed();
-}
-
 lowbit_status lowbit_conv2d_pack(const lowbit_conv2d_params* params,
                                  lowbit_conv2d_t* conv) noexcept {
   return lowbit::Guarded("lowbit_conv2d_pack", [&] {
@@ -1494,6 +1352,28 @@ lowbit_status lowbit_conv2d_run(lowbit_conv2d_t conv, size_t batch,
     return lowbit::Run(conv, batch, in_h, in_w, input, input_stride, output,
                        output_stride, threadpool);
   });
+}
+
+lowbit_status lowbit_conv2d_workspace_size(lowbit_conv2d_t conv, size_t batch,
+                                           size_t in_h, size_t in_w,
+                                           size_t* bytes) noexcept {
+  (void)batch, (void)in_h, (void)in_w;
+  if (conv == nullptr || bytes == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER,
+                        "lowbit_conv2d_workspace_size: %s is NULL",
+                        conv == nullptr ? "conv" : "bytes");
+  }
+  *bytes = 0;  // hosted runs keep their own scratch
+  return lowbit::Succeed();
+}
+
+lowbit_status lowbit_conv2d_run_workspace(
+    lowbit_conv2d_t conv, size_t batch, size_t in_h, size_t in_w,
+    const void* input, size_t input_stride, void* output,
+    size_t output_stride, void* workspace, size_t workspace_bytes) noexcept {
+  (void)workspace, (void)workspace_bytes;
+  return lowbit_conv2d_run(conv, batch, in_h, in_w, input, input_stride,
+                           output, output_stride, nullptr);
 }
 
 const char* lowbit_conv2d_kernel_name(lowbit_conv2d_t conv) noexcept {

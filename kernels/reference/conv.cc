@@ -1,6 +1,8 @@
 #include "kernels/reference/conv.h"
 
+#if !defined(LOWBIT_BARE_METAL)
 #include <vector>
+#endif
 
 #include "kernels/reference/gemm.h"
 #include "kernels/reference/gemm16.h"
@@ -76,6 +78,8 @@ void Accumulate(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
   }
 }
 
+}  // namespace
+
 // The convolution's output stage as a GEMM's over its `channels`.
 lowbit_gemm_params RequantView(const lowbit_conv2d_params& p,
                                size_t channels) {
@@ -105,8 +109,6 @@ size_t Pixels(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
                         p.dilation_width, p.padding_left, p.padding_right);
 }
 
-}  // namespace
-
 void Conv2dAccumulators(const lowbit_conv2d_params& p, size_t batch,
                         size_t in_h, size_t in_w, const void* input,
                         size_t in_stride, int32_t* out, size_t out_stride) {
@@ -119,6 +121,9 @@ void Conv2d16Accumulators(const lowbit_conv2d_params& p, size_t batch,
   Accumulate(p, batch, in_h, in_w, input, in_stride, out, out_stride);
 }
 
+// The allocating conveniences: hosted builds only (the bare-metal tests
+// requantize the accumulators above themselves).
+#if !defined(LOWBIT_BARE_METAL)
 void Conv2d16(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
               size_t in_w, const int16_t* input, size_t in_stride,
               int16_t* output, size_t out_stride) {
@@ -144,6 +149,8 @@ void Conv2d(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
   Requantize(RequantView(p, channels), pixels, acc.data(), channels, output,
              out_stride);
 }
+
+#endif  // !LOWBIT_BARE_METAL
 
 }  // namespace ref
 }  // namespace lowbit

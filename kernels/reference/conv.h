@@ -22,6 +22,13 @@ void Conv2dAccumulators(const lowbit_conv2d_params& p, size_t batch,
                         size_t in_h, size_t in_w, const void* input,
                         size_t in_stride, int32_t* out, size_t out_stride);
 
+// The convolution's output stage as a GEMM's over its `channels` (for
+// Requantize, gemm.h), and its output pixels.
+lowbit_gemm_params RequantView(const lowbit_conv2d_params& p,
+                               size_t channels);
+size_t Pixels(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
+              size_t in_w);
+
 // The requantized output of p.output_type.
 void Conv2d(const lowbit_conv2d_params& p, size_t batch, size_t in_h,
             size_t in_w, const void* input, size_t in_stride, void* output,

@@ -36,6 +36,9 @@ class Rng {
   uint32_t state_;
 };
 
+// The sweeps of each operation (tests/bare/*_test.cc).
+void ConvTests();
+
 }  // namespace lowbit_test
 
 #define LOWBIT_CHECK(cond) \

@@ -368,6 +368,7 @@ int main() {
   const lowbit::McuGemmKernel* const* kernels = lowbit::McuGemmKernels(&count);
   for (size_t i = 0; i < count; ++i) Sweep(*kernels[i]);
   BadInput();
+  ConvTests();
   std::printf("%u checks, %u failed\n", Results().checks, Results().failures);
   return Results().failures == 0 ? 0 : 1;
 }

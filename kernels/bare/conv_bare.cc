@@ -1,0 +1,475 @@
+// The convolution operator of the bare-metal build: lowbit.h's conv2d
+// functions on one core. Packing allocates once (malloc); runs allocate
+// nothing. Depthwise convolutions (groups = input channels, Cg = 1) run on
+// a depthwise kernel over bands of padded input rows; the others gather
+// each tile of output pixels' patches (im2col) and run the group's GEMM on
+// them, or, for 1x1 convolutions with stride 1 and no padding, run it on
+// the input pixels where they are.
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "kernels/bare/copy-inl.h"
+#include "kernels/bare/gemm_bare.h"
+#include "kernels/bare/mcu_kernel.h"
+#include "kernels/gemm/layout.h"
+#include "kernels/operator/checked_size.h"
+#include "kernels/operator/conv_params.h"
+#include "kernels/operator/error.h"
+#include "kernels/operator/gemm_params.h"
+#include "kernels/operator/versioned.h"
+
+namespace {
+constexpr size_t kTilePixels = 8;  // output pixels per gathered tile
+}  // namespace
+
+struct lowbit_conv2d {
+  lowbit_conv2d_params p;  // geometry and types; the pointers cleared
+  size_t k;                // kernel_h * kernel_w * Cg
+  size_t n;                // groups * Ng
+  lowbit_gemm_t* gemms;    // one per group, or null (depthwise)
+  // Depthwise:
+  const lowbit::McuDwKernel* dw;
+  const uint8_t* dw_packed;
+  lowbit::GemmOutput out;
+  void* dw_block;  // the allocation holding dw_packed and out's arrays
+};
+
+namespace lowbit {
+namespace {
+
+size_t Align8(size_t x) { return (x + 7) & ~size_t{7}; }
+
+bool PointwiseInPlace(const lowbit_conv2d_params& p) {
+  return p.kernel_height == 1 && p.kernel_width == 1 &&
+         p.stride_height == 1 && p.stride_width == 1 && p.padding_top == 0 &&
+         p.padding_left == 0 && p.padding_bottom == 0 && p.padding_right == 0;
+}
+
+size_t PaddedWidth(const lowbit_conv2d_params& p, size_t in_w) {
+  return p.padding_left + in_w + p.padding_right;
+}
+
+// Group g's slice of the whole GEMM (8-bit weights).
+lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
+                              size_t ng) {
+  lowbit_gemm_params s = all;
+  s.n = ng;
+  s.weights = static_cast<const uint8_t*>(all.weights) + g * ng * all.k;
+  if (all.bias != nullptr) s.bias = all.bias + g * ng;
+  if (all.weight_scale_count != 1) {
+    s.weight_scales = all.weight_scales + g * ng;
+    s.weight_scale_count = ng;
+  }
+  if (all.requant_multipliers != nullptr &&
+      all.requant_multiplier_count != 1) {
+    s.requant_multipliers = all.requant_multipliers + g * ng;
+    s.requant_shifts = all.requant_shifts + g * ng;
+    s.requant_multiplier_count = ng;
+  }
+  return s;
+}
+
+void Destroy(lowbit_conv2d* c) {
+  if (c == nullptr) return;
+  if (c->gemms != nullptr) {
+    for (size_t g = 0; g < c->p.groups; ++g) lowbit_gemm_destroy(c->gemms[g]);
+  }
+  std::free(c->dw_block);
+  std::free(c);  // the gemms array shares the handle's block
+}
+
+// Depthwise weights (McuDwArgs::packed) and requantization arrays in one
+// allocation after the handle.
+lowbit_status PackDepthwise(const lowbit_gemm_params& all,
+                            lowbit_conv2d* c, const char* fn) {
+  const size_t channels = all.n, taps = all.k;
+  const bool fp32 = all.requant == LOWBIT_REQUANT_FP32;
+  const size_t param_bytes = channels * (fp32 ? 4 : 8);
+  const size_t packed_bytes = channels * 4 + Align8(channels * taps * 2);
+  uint8_t* memory = static_cast<uint8_t*>(
+      std::malloc(Align8(param_bytes) + packed_bytes));
+  if (memory == nullptr) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate the packed weights", fn);
+  }
+  float* scale = reinterpret_cast<float*>(memory);
+  int32_t* multiplier = reinterpret_cast<int32_t*>(memory);
+  int32_t* shift = multiplier + channels;
+  const lowbit_status s = ComputeRequant(all, scale, multiplier, shift, fn);
+  if (s != LOWBIT_OK) {
+    std::free(memory);
+    return s;
+  }
+  uint8_t* packed = memory + Align8(param_bytes);
+  int32_t* bias = reinterpret_cast<int32_t*>(packed);
+  int16_t* weights = reinterpret_cast<int16_t*>(packed + channels * 4);
+  // The band holds A in the kInt8 form: A - za = A_s - za_s.
+  const int32_t za_s =
+      FormatZeroPoint(ActFormat::kInt8, all.input_type, all.input_zero_point);
+  for (size_t o = 0; o < channels; ++o) {
+    uint32_t acc = all.bias != nullptr ? static_cast<uint32_t>(all.bias[o]) : 0;
+    for (size_t t = 0; t < taps; ++t) {
+      const int32_t w = WeightElement(all.weight_type, all.weights,
+                                      o * taps + t) -
+                        all.weight_zero_point;
+      weights[o * taps + t] = static_cast<int16_t>(w);
+      acc -= static_cast<uint32_t>(za_s) * static_cast<uint32_t>(w);
+    }
+    bias[o] = static_cast<int32_t>(acc);
+  }
+  c->dw_packed = packed;
+  c->out = GemmOutput{all.requant, all.output_type, fp32 ? scale : nullptr,
+                      fp32 ? nullptr : multiplier, fp32 ? nullptr : shift,
+                      all.output_zero_point, all.output_min, all.output_max};
+  c->dw_block = memory;
+  c->gemms = nullptr;
+  return LOWBIT_OK;
+}
+
+const McuDwKernel& BestDwKernel() {
+  size_t count = 0;
+  return *McuDwKernels(&count)[0];
+}
+
+lowbit_status Pack(const lowbit_conv2d_params* params, lowbit_conv2d_t* conv,
+                   const char* fn) {
+  if (conv == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: conv is NULL", fn);
+  }
+  if (params == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: params is NULL", fn);
+  }
+  lowbit_conv2d_params p;
+  lowbit_status status = ReadVersioned(params, kConvParamsMinSize, &p, fn);
+  if (status != LOWBIT_OK) return status;
+  size_t k = 0, n = 0;
+  status = ValidateGeometry(p, &k, &n, fn);
+  if (status != LOWBIT_OK) return status;
+  if (p.input_type == LOWBIT_DTYPE_INT16 ||
+      p.weight_type == LOWBIT_DTYPE_INT4) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: the bare-metal build runs 8-bit activations with 8-bit "
+                "weights (INT16 activations and INT4 weights: hosted only "
+                "in 0.7)", fn);
+  }
+  const lowbit_gemm_params all = AsGemm(p, n, k);
+  status = ValidateGemmParams(all, fn);
+  if (status != LOWBIT_OK) return status;
+  const bool depthwise = p.groups > 1 && p.group_input_channels == 1;
+  size_t bytes = Align8(sizeof(lowbit_conv2d));
+  if (!depthwise) bytes += p.groups * sizeof(lowbit_gemm_t);
+  uint8_t* memory = static_cast<uint8_t*>(std::calloc(1, bytes));
+  if (memory == nullptr) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate", fn);
+  }
+  lowbit_conv2d* c = new (memory) lowbit_conv2d{};
+  c->p = p;
+  c->p.weights = nullptr;
+  c->p.bias = nullptr;
+  c->p.weight_scales = nullptr;
+  c->p.requant_multipliers = nullptr;
+  c->p.requant_shifts = nullptr;
+  c->k = k;
+  c->n = n;
+  if (depthwise) {
+    c->dw = &BestDwKernel();
+    status = PackDepthwise(all, c, fn);
+    if (status != LOWBIT_OK) {
+      std::free(memory);
+      return status;
+    }
+    *conv = c;
+    return Succeed();
+  }
+  c->gemms = reinterpret_cast<lowbit_gemm_t*>(memory +
+                                              Align8(sizeof(lowbit_conv2d)));
+  for (size_t g = 0; g < p.groups; ++g) {
+    const lowbit_gemm_params slice =
+        GroupSlice(all, g, p.group_output_channels);
+    status = lowbit_gemm_pack(&slice, &c->gemms[g]);
+    if (status != LOWBIT_OK) {
+      Destroy(c);
+      return status;
+    }
+  }
+  *conv = c;
+  return Succeed();
+}
+
+lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
+                            size_t in_h, size_t in_w, size_t* bytes,
+                            const char* fn) {
+  size_t out_h = 0, out_w = 0;
+  lowbit_status s = ConvOutputSizes(c.p, in_h, in_w, &out_h, &out_w, fn);
+  if (s != LOWBIT_OK) return s;
+  const lowbit_conv2d_params& p = c.p;
+  if (c.dw != nullptr) {
+    size_t band = 0;
+    if (!MulOk(PaddedWidth(p, in_w), p.groups, &band) ||
+        !MulOk(band, p.kernel_height, &band)) {
+      return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: the band overflows", fn);
+    }
+    *bytes = Align8(band);
+    return LOWBIT_OK;
+  }
+  size_t pixels = 0;
+  if (!MulOk(batch, out_h, &pixels) || !MulOk(pixels, out_w, &pixels)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: batch overflows", fn);
+  }
+  size_t gemm_bytes = 0;
+  if (PointwiseInPlace(p)) {
+    s = lowbit_gemm_workspace_size(c.gemms[0], pixels, &gemm_bytes);
+    *bytes = gemm_bytes;
+    return s;
+  }
+  s = lowbit_gemm_workspace_size(c.gemms[0], kTilePixels, &gemm_bytes);
+  *bytes = Align8(kTilePixels * c.k) + gemm_bytes;
+  return s;
+}
+
+// One output row of a depthwise convolution: its band of kernel_h padded
+// input rows (kInt8 form, za where the padding is), then the kernel.
+void DepthwiseRow(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
+                  size_t in_w, size_t in_stride, size_t oy, size_t out_w,
+                  uint8_t* band, void* out_row, size_t out_stride) {
+  const lowbit_conv2d_params& p = c.p;
+  const size_t channels = p.groups;
+  const size_t padded_w = PaddedWidth(p, in_w);
+  const size_t band_stride = padded_w * channels;
+  const uint8_t flip = FormatFlip(ActFormat::kInt8, p.input_type);
+  const uint8_t pad = static_cast<uint8_t>(p.input_zero_point) ^ flip;
+  for (size_t ky = 0; ky < p.kernel_height; ++ky) {
+    uint8_t* row = band + ky * band_stride;
+    const size_t iy = oy * p.stride_height + ky * p.dilation_height;
+    if (iy < p.padding_top || iy >= p.padding_top + in_h) {
+      bare::FillBytes(row, pad, band_stride);
+      continue;
+    }
+    bare::FillBytes(row, pad, p.padding_left * channels);
+    const uint8_t* src = image + (iy - p.padding_top) * in_w * in_stride;
+    uint8_t* dst = row + p.padding_left * channels;
+    if (in_stride == channels) {
+      bare::CopyBytes(dst, src, in_w * channels, flip);
+    } else {
+      for (size_t x = 0; x < in_w; ++x) {
+        bare::CopyBytes(dst + x * channels, src + x * in_stride, channels,
+                        flip);
+      }
+    }
+    bare::FillBytes(row + (p.padding_left + in_w) * channels, pad,
+                    p.padding_right * channels);
+  }
+  McuDwArgs args;
+  args.band = reinterpret_cast<const int8_t*>(band);
+  args.band_stride = band_stride;
+  args.in_channels = channels;
+  args.multiplier = p.group_output_channels;
+  args.kernel_h = p.kernel_height;
+  args.kernel_w = p.kernel_width;
+  args.stride_w = p.stride_width;
+  args.dilation_w = p.dilation_width;
+  args.out_w = out_w;
+  args.packed = c.dw_packed;
+  args.out = &c.out;
+  args.c = out_row;
+  args.c_pixel_stride = out_stride;
+  c.dw->run(args);
+}
+
+// Output pixels [first, first + count) of one image, group g: each pixel's
+// patch (K = kernel_h * kernel_w * Cg raw input bytes, za in the padding).
+void GatherPatches(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
+                   size_t in_w, size_t in_stride, size_t out_w, size_t first,
+                   size_t count, size_t g, uint8_t* rows) {
+  const lowbit_conv2d_params& p = c.p;
+  const size_t cg = p.group_input_channels;
+  const uint8_t za = static_cast<uint8_t>(p.input_zero_point);
+  for (size_t i = 0; i < count; ++i) {
+    const size_t oy = (first + i) / out_w, ox = (first + i) % out_w;
+    uint8_t* dst = rows + i * c.k;
+    for (size_t ky = 0; ky < p.kernel_height; ++ky) {
+      const size_t iy = oy * p.stride_height + ky * p.dilation_height;
+      const bool row_in = iy >= p.padding_top && iy < p.padding_top + in_h;
+      for (size_t kx = 0; kx < p.kernel_width; ++kx, dst += cg) {
+        const size_t ix = ox * p.stride_width + kx * p.dilation_width;
+        if (!row_in || ix < p.padding_left || ix >= p.padding_left + in_w) {
+          bare::FillBytes(dst, za, cg);
+          continue;
+        }
+        bare::CopyBytes(dst,
+                        image + ((iy - p.padding_top) * in_w +
+                                 (ix - p.padding_left)) * in_stride + g * cg,
+                        cg, 0);
+      }
+    }
+  }
+}
+
+lowbit_status Run(const lowbit_conv2d* c, size_t batch, size_t in_h,
+                  size_t in_w, const void* input, size_t input_stride,
+                  void* output, size_t output_stride, void* workspace,
+                  size_t workspace_bytes, const char* fn) {
+  if (c == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: conv is NULL", fn);
+  }
+  const lowbit_conv2d_params& p = c->p;
+  const size_t in_channels = p.groups * p.group_input_channels;
+  if (input_stride < in_channels || output_stride < c->n) {
+    return Fail(LOWBIT_ERROR_INVALID_STRIDE,
+                "%s: input stride %zu < %zu channels or output stride %zu < "
+                "%zu channels", fn, input_stride, in_channels, output_stride,
+                c->n);
+  }
+  size_t need = 0;
+  lowbit_status s = WorkspaceSize(*c, batch, in_h, in_w, &need, fn);
+  if (s != LOWBIT_OK) return s;
+  if (batch == 0) return Succeed();
+  if (input == nullptr || output == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
+                input == nullptr ? "input" : "output");
+  }
+  size_t out_h = 0, out_w = 0;
+  ConvOutputSizes(p, in_h, in_w, &out_h, &out_w, fn);
+  size_t pixels_in = 0, pixels_out = 0;
+  if (!MulOk(batch * in_h, in_w, &pixels_in) ||
+      !SpanOk(pixels_in, in_channels, input_stride, 1) ||
+      !MulOk(batch * out_h, out_w, &pixels_out) ||
+      !SpanOk(pixels_out, c->n, output_stride, 1)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: the tensors overflow", fn);
+  }
+  if (workspace_bytes < need || (need != 0 && workspace == nullptr) ||
+      reinterpret_cast<uintptr_t>(workspace) % 8 != 0) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "%s: the workspace (%zu bytes, 8-byte aligned) must hold %zu "
+                "(lowbit_conv2d_workspace_size)", fn,
+                workspace == nullptr ? size_t{0} : workspace_bytes, need);
+  }
+  const uint8_t* in = static_cast<const uint8_t*>(input);
+  uint8_t* out = static_cast<uint8_t*>(output);
+  uint8_t* ws = static_cast<uint8_t*>(workspace);
+  const size_t image_in = in_h * in_w * input_stride;
+  const size_t image_out = out_h * out_w * output_stride;
+  if (c->dw != nullptr) {
+    for (size_t b = 0; b < batch; ++b) {
+      for (size_t oy = 0; oy < out_h; ++oy) {
+        DepthwiseRow(*c, in + b * image_in, in_h, in_w, input_stride, oy,
+                     out_w, ws, out + b * image_out + oy * out_w * output_stride,
+                     output_stride);
+      }
+    }
+    return Succeed();
+  }
+  const size_t ng = p.group_output_channels, cg = p.group_input_channels;
+  if (PointwiseInPlace(p)) {
+    for (size_t g = 0; g < p.groups; ++g) {
+      s = RunGemmBare(c->gemms[g], pixels_out, in + g * cg, input_stride,
+                      out + g * ng, output_stride, false, ws, need, fn);
+      if (s != LOWBIT_OK) return s;
+    }
+    return Succeed();
+  }
+  uint8_t* rows = ws;
+  uint8_t* gemm_ws = ws + Align8(kTilePixels * c->k);
+  const size_t gemm_bytes = need - Align8(kTilePixels * c->k);
+  const size_t per_image = out_h * out_w;
+  for (size_t b = 0; b < batch; ++b) {
+    for (size_t first = 0; first < per_image; first += kTilePixels) {
+      const size_t count =
+          per_image - first < kTilePixels ? per_image - first : kTilePixels;
+      for (size_t g = 0; g < p.groups; ++g) {
+        GatherPatches(*c, in + b * image_in, in_h, in_w, input_stride, out_w,
+                      first, count, g, rows);
+        s = RunGemmBare(c->gemms[g], count, rows, c->k,
+                        out + b * image_out + first * output_stride + g * ng,
+                        output_stride, false, gemm_ws, gemm_bytes, fn);
+        if (s != LOWBIT_OK) return s;
+      }
+    }
+  }
+  return Succeed();
+}
+
+}  // namespace
+}  // namespace lowbit
+
+extern "C" {
+
+lowbit_status lowbit_conv2d_pack(const lowbit_conv2d_params* params,
+                                 lowbit_conv2d_t* conv) noexcept {
+  return lowbit::Pack(params, conv, "lowbit_conv2d_pack");
+}
+
+lowbit_status lowbit_conv2d_output_size(lowbit_conv2d_t conv, size_t in_h,
+                                        size_t in_w, size_t* out_h,
+                                        size_t* out_w) noexcept {
+  const char* fn = "lowbit_conv2d_output_size";
+  if (conv == nullptr || out_h == nullptr || out_w == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
+  }
+  size_t h = 0, w = 0;
+  const lowbit_status s =
+      lowbit::ConvOutputSizes(conv->p, in_h, in_w, &h, &w, fn);
+  if (s != LOWBIT_OK) return s;
+  *out_h = h;
+  *out_w = w;
+  return lowbit::Succeed();
+}
+
+lowbit_status lowbit_conv2d_workspace_size(lowbit_conv2d_t conv, size_t batch,
+                                           size_t in_h, size_t in_w,
+                                           size_t* bytes) noexcept {
+  const char* fn = "lowbit_conv2d_workspace_size";
+  if (conv == nullptr || bytes == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
+                        conv == nullptr ? "conv" : "bytes");
+  }
+  const lowbit_status s =
+      lowbit::WorkspaceSize(*conv, batch, in_h, in_w, bytes, fn);
+  return s == LOWBIT_OK ? lowbit::Succeed() : s;
+}
+
+lowbit_status lowbit_conv2d_run_workspace(
+    lowbit_conv2d_t conv, size_t batch, size_t in_h, size_t in_w,
+    const void* input, size_t input_stride, void* output,
+    size_t output_stride, void* workspace, size_t workspace_bytes) noexcept {
+  return lowbit::Run(conv, batch, in_h, in_w, input, input_stride, output,
+                     output_stride, workspace, workspace_bytes,
+                     "lowbit_conv2d_run_workspace");
+}
+
+lowbit_status lowbit_conv2d_run(lowbit_conv2d_t conv, size_t batch,
+                                size_t in_h, size_t in_w, const void* input,
+                                size_t input_stride, void* output,
+                                size_t output_stride,
+                                struct pthreadpool* threadpool) noexcept {
+  const char* fn = "lowbit_conv2d_run";
+  if (threadpool != nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                        "%s: the bare-metal build has no thread pool", fn);
+  }
+  size_t need = 0;
+  if (conv != nullptr &&
+      lowbit::WorkspaceSize(*conv, batch, in_h, in_w, &need, fn) ==
+          LOWBIT_OK &&
+      need != 0 && batch != 0) {
+    return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
+                        "%s: bare metal allocates nothing when it runs: this "
+                        "shape needs a workspace "
+                        "(lowbit_conv2d_run_workspace)", fn);
+  }
+  return lowbit::Run(conv, batch, in_h, in_w, input, input_stride, output,
+                     output_stride, nullptr, 0, fn);
+}
+
+const char* lowbit_conv2d_kernel_name(lowbit_conv2d_t conv) noexcept {
+  if (conv == nullptr) return "";
+  if (conv->dw != nullptr) return conv->dw->name;
+  return lowbit_gemm_kernel_name(conv->gemms[0]);
+}
+
+void lowbit_conv2d_destroy(lowbit_conv2d_t conv) noexcept {
+  lowbit::Destroy(conv);
+}
+
+}  // extern "C"

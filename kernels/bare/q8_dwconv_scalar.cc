@@ -1,0 +1,40 @@
+// lowbit_q8_dwconv_ukernel__scalar: depthwise convolution in plain C, for
+// every Cortex-M: per output pixel and channel, the taps' products with
+// 32-bit multiply-accumulates.
+#include <cstring>
+
+#include "kernels/bare/mcu_kernel.h"
+#include "kernels/bare/store-inl.h"
+
+namespace lowbit {
+namespace {
+
+void Run(const McuDwArgs& d) {
+  const size_t channels = d.in_channels * d.multiplier;
+  const size_t taps = d.kernel_h * d.kernel_w;
+  const int32_t* bias = reinterpret_cast<const int32_t*>(d.packed);
+  const int16_t* weights =
+      reinterpret_cast<const int16_t*>(d.packed + channels * sizeof(int32_t));
+  for (size_t x = 0; x < d.out_w; ++x) {
+    const int8_t* pixel = d.band + x * d.stride_w * d.in_channels;
+    for (size_t o = 0; o < channels; ++o) {
+      const int8_t* in = pixel + o / d.multiplier;
+      const int16_t* w = weights + o * taps;
+      int32_t acc = bias[o];
+      for (size_t ky = 0; ky < d.kernel_h; ++ky) {
+        const int8_t* row = in + ky * d.band_stride;
+        for (size_t kx = 0; kx < d.kernel_w; ++kx) {
+          acc += int32_t{row[kx * d.dilation_w * d.in_channels]} * *w++;
+        }
+      }
+      bare::StoreOutput(*d.out, o, acc, d.c, x * d.c_pixel_stride + o);
+    }
+  }
+}
+
+}  // namespace
+
+const McuDwKernel kQ8DwconvScalar = {"lowbit_q8_dwconv_ukernel__scalar",
+                                     "scalar", Run};
+
+}  // namespace lowbit
