@@ -26,6 +26,8 @@ set(LOWBIT_BARE_SOURCES
   kernels/bare/q8_gemm_2x2c4_scalar.cc
   arch/cortexm/q8_gemm_4x1c4_armsimd32.cc
   arch/cortexm/q8_gemm_2x4c16_mve.cc
+  arch/cortexm/q8_dwconv_mve.cc
+  arch/cortexm/q8_dwconv_mve_groups4.S
   arch/cortexm/q8_gemm_2x4c16_mve_fixedpoint.S)
 
 add_library(lowbit STATIC ${LOWBIT_FREESTANDING_SOURCES} ${LOWBIT_BARE_SOURCES})

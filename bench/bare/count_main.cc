@@ -4,6 +4,7 @@
 // (README, "Cortex-M"). Whole calls: requantization and the activations'
 // conversion included, packing not. Shapes: issue 12's.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "bare/systick.h"
@@ -11,12 +12,13 @@
 
 namespace {
 
-alignas(8) int8_t g_a[16 * 1024];
-alignas(8) int8_t g_w[256 * 1024];
-alignas(8) int8_t g_c[16 * 1024];
-alignas(8) uint8_t g_workspace[64 * 1024];
+// In the heap (the boards' larger RAM), allocated once by main.
+int8_t* g_a;          // 64 KiB
+int8_t* g_w;          // 256 KiB
+int8_t* g_c;          // 64 KiB
+uint8_t* g_workspace;  // 64 KiB
+constexpr size_t kWorkspace = 64 * 1024;
 int32_t g_bias[1024];
-float g_scales[1024];
 int32_t g_multipliers[1024];
 int32_t g_shifts[1024];
 
@@ -80,7 +82,7 @@ void CountGemm(const char* shape, size_t m, size_t k, size_t n,
   for (uint64_t& t : ticks) {
     const uint64_t t0 = systick_ticks();
     const lowbit_status s = lowbit_gemm_run_workspace(
-        gemm, m, g_a, k, g_c, n, g_workspace, sizeof(g_workspace));
+        gemm, m, g_a, k, g_c, n, g_workspace, kWorkspace);
     t = systick_ticks() - t0;
     if (s != LOWBIT_OK) std::printf("%s: %s\n", shape, lowbit_last_error());
   }
@@ -96,9 +98,70 @@ void CountGemm(const char* shape, size_t m, size_t k, size_t n,
   lowbit_gemm_destroy(gemm);
 }
 
+// One convolution (NHWC, batch 1), the same semantics as CountGemm.
+void CountConv(const char* shape, size_t h, size_t w, size_t c, size_t kernel,
+               size_t stride, size_t pad, size_t groups, size_t out_c,
+               double per_tick) {
+  const size_t cg = c / groups, ng = out_c / groups;
+  Fill(g_a, h * w * c, 1);
+  Fill(g_w, out_c * kernel * kernel * cg, 2);
+  for (size_t i = 0; i < out_c; ++i) {
+    g_bias[i] = static_cast<int32_t>(i * 977) - 10000;
+    g_multipliers[i] = 1300000000 + static_cast<int32_t>(i * 1000);
+    g_shifts[i] = -8 + static_cast<int32_t>(i % 3);
+  }
+  lowbit_conv2d_params p;
+  lowbit_conv2d_params_init(&p);
+  p.kernel_height = p.kernel_width = kernel;
+  p.stride_height = p.stride_width = stride;
+  p.padding_top = p.padding_left = p.padding_bottom = p.padding_right = pad;
+  p.groups = groups;
+  p.group_input_channels = cg;
+  p.group_output_channels = ng;
+  p.requant = LOWBIT_REQUANT_FIXEDPOINT;
+  p.weights = g_w;
+  p.bias = g_bias;
+  p.input_zero_point = -3;
+  p.output_zero_point = 5;
+  p.requant_multipliers = g_multipliers;
+  p.requant_shifts = g_shifts;
+  p.requant_multiplier_count = out_c;
+  lowbit_conv2d_t conv = nullptr;
+  if (lowbit_conv2d_pack(&p, &conv) != LOWBIT_OK) {
+    std::printf("%s: pack failed: %s\n", shape, lowbit_last_error());
+    return;
+  }
+  size_t oh = 0, ow = 0, bytes = 0;
+  lowbit_conv2d_output_size(conv, h, w, &oh, &ow);
+  lowbit_conv2d_workspace_size(conv, 1, h, w, &bytes);
+  uint64_t ticks[2];
+  for (uint64_t& t : ticks) {
+    const uint64_t t0 = systick_ticks();
+    const lowbit_status s = lowbit_conv2d_run_workspace(
+        conv, 1, h, w, g_a, c, g_c, out_c, g_workspace, kWorkspace);
+    t = systick_ticks() - t0;
+    if (s != LOWBIT_OK) std::printf("%s: %s\n", shape, lowbit_last_error());
+  }
+  const double macs =
+      static_cast<double>(oh) * ow * out_c * kernel * kernel * cg;
+  const double instructions = static_cast<double>(ticks[1]) * per_tick;
+  std::printf("| %-26s | %-40s | %9.0f | %11.0f | %6.3f |%s\n", shape,
+              lowbit_conv2d_kernel_name(conv), macs, instructions,
+              instructions / macs,
+              ticks[0] + 1 >= ticks[1] && ticks[1] + 1 >= ticks[0]
+                  ? ""
+                  : " (runs differ)");
+  lowbit_conv2d_destroy(conv);
+}
+
 }  // namespace
 
 int main() {
+  g_a = static_cast<int8_t*>(std::malloc(64 * 1024));
+  g_w = static_cast<int8_t*>(std::malloc(256 * 1024));
+  g_c = static_cast<int8_t*>(std::malloc(64 * 1024));
+  g_workspace = static_cast<uint8_t*>(std::malloc(kWorkspace));
+  if (!g_a || !g_w || !g_c || !g_workspace) return 2;
   systick_start();
   const double per_tick = InstructionsPerTick();
   std::printf("calibration: %.4f instructions per SysTick tick\n", per_tick);
@@ -111,5 +174,9 @@ int main() {
   CountGemm("GEMM 16x256x64", 16, 256, 64, per_tick);
   CountGemm("GEMM 4x256x64", 4, 256, 64, per_tick);
   CountGemm("FC 1x1024 -> 256", 1, 1024, 256, per_tick);
+  CountConv("conv 14x14x64 3x3 p1 -> 64", 14, 14, 64, 3, 1, 1, 1, 64,
+            per_tick);
+  CountConv("conv 14x14x64 1x1 -> 64", 14, 14, 64, 1, 1, 0, 1, 64, per_tick);
+  CountConv("dw 28x28x64 3x3 p1", 28, 28, 64, 3, 1, 1, 64, 64, per_tick);
   return 0;
 }

@@ -31,6 +31,7 @@ struct lowbit_conv2d {
   // Depthwise:
   const lowbit::McuDwKernel* dw;
   const uint8_t* dw_packed;
+  bool taps16;  // dw_packed's weight form (McuDwArgs::taps16)
   lowbit::GemmOutput out;
   void* dw_block;  // the allocation holding dw_packed and out's arrays
 };
@@ -80,15 +81,19 @@ void Destroy(lowbit_conv2d* c) {
 }
 
 // Depthwise weights (McuDwArgs::packed) and requantization arrays in one
-// allocation after the handle.
+// allocation: int8 weights in 16 taps when the planar kernel may run them,
+// int16 W - zw otherwise.
 lowbit_status PackDepthwise(const lowbit_gemm_params& all,
                             lowbit_conv2d* c, const char* fn) {
   const size_t channels = all.n, taps = all.k;
   const bool fp32 = all.requant == LOWBIT_REQUANT_FP32;
+  c->taps16 = c->dw->planar_rows != 0 && taps <= 16 &&
+              all.weight_type == LOWBIT_DTYPE_INT8;
   const size_t param_bytes = channels * (fp32 ? 4 : 8);
-  const size_t packed_bytes = channels * 4 + Align8(channels * taps * 2);
+  const size_t packed_bytes =
+      channels * 4 + Align8(c->taps16 ? channels * 16 : channels * taps * 2);
   uint8_t* memory = static_cast<uint8_t*>(
-      std::malloc(Align8(param_bytes) + packed_bytes));
+      std::calloc(1, Align8(param_bytes) + packed_bytes));
   if (memory == nullptr) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate the packed weights", fn);
@@ -103,7 +108,7 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
   }
   uint8_t* packed = memory + Align8(param_bytes);
   int32_t* bias = reinterpret_cast<int32_t*>(packed);
-  int16_t* weights = reinterpret_cast<int16_t*>(packed + channels * 4);
+  uint8_t* weights = packed + channels * 4;
   // The band holds A in the kInt8 form: A - za = A_s - za_s.
   const int32_t za_s =
       FormatZeroPoint(ActFormat::kInt8, all.input_type, all.input_zero_point);
@@ -113,7 +118,12 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
       const int32_t w = WeightElement(all.weight_type, all.weights,
                                       o * taps + t) -
                         all.weight_zero_point;
-      weights[o * taps + t] = static_cast<int16_t>(w);
+      if (c->taps16) {
+        weights[o * 16 + t] = static_cast<uint8_t>(w);
+      } else {
+        const int16_t w16 = static_cast<int16_t>(w);
+        std::memcpy(weights + (o * taps + t) * 2, &w16, 2);
+      }
       acc -= static_cast<uint32_t>(za_s) * static_cast<uint32_t>(w);
     }
     bias[o] = static_cast<int32_t>(acc);
@@ -197,6 +207,18 @@ lowbit_status Pack(const lowbit_conv2d_params* params, lowbit_conv2d_t* conv,
   return Succeed();
 }
 
+// Whether this shape runs on the planar kernel (else on the plain-C one).
+bool Planar(const lowbit_conv2d& c, size_t in_w) {
+  return c.taps16 && c.dw->planar_rows != 0 &&
+         c.dw->supports(c.p, PaddedWidth(c.p, in_w));
+}
+
+// Padded input rows a planar band of `rows` output rows reads.
+size_t BandRows(const lowbit_conv2d_params& p, size_t rows) {
+  return (rows - 1) * p.stride_height +
+         (p.kernel_height - 1) * p.dilation_height + 1;
+}
+
 lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
                             size_t in_h, size_t in_w, size_t* bytes,
                             const char* fn) {
@@ -206,10 +228,18 @@ lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
   const lowbit_conv2d_params& p = c.p;
   if (c.dw != nullptr) {
     size_t band = 0;
+    const size_t rows = Planar(c, in_w)
+                            ? BandRows(p, out_h < c.dw->planar_rows
+                                              ? out_h
+                                              : c.dw->planar_rows)
+                            : p.kernel_height;
     if (!MulOk(PaddedWidth(p, in_w), p.groups, &band) ||
-        !MulOk(band, p.kernel_height, &band)) {
+        !MulOk(band, rows, &band) || !AddOk(band, 64 + 4 * p.stride_width,
+                                            &band)) {
       return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: the band overflows", fn);
     }
+    // The slack: a planar kernel's last gathers of a row run up to 3
+    // pixels and 16 taps past it.
     *bytes = Align8(band);
     return LOWBIT_OK;
   }
@@ -271,9 +301,57 @@ void DepthwiseRow(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
   args.dilation_w = p.dilation_width;
   args.out_w = out_w;
   args.packed = c.dw_packed;
+  args.taps16 = c.taps16;
   args.out = &c.out;
   args.c = out_row;
   args.c_pixel_stride = out_stride;
+  kQ8DwconvScalar.run(args);
+}
+
+// Output rows [oy, oy + rows) of a depthwise convolution on the planar
+// kernel: each input channel's padded rows as a plane (McuDwArgs), then
+// the kernel.
+void DepthwisePlanar(const lowbit_conv2d& c, const uint8_t* image,
+                     size_t in_h, size_t in_w, size_t in_stride, size_t oy,
+                     size_t rows, size_t out_w, uint8_t* band, void* out_rows,
+                     size_t out_stride) {
+  const lowbit_conv2d_params& p = c.p;
+  const size_t channels = p.groups;
+  const size_t padded_w = PaddedWidth(p, in_w);
+  const size_t band_rows = BandRows(p, rows);
+  const size_t plane = band_rows * padded_w;
+  const uint8_t flip = FormatFlip(ActFormat::kInt8, p.input_type);
+  const uint8_t pad = static_cast<uint8_t>(p.input_zero_point) ^ flip;
+  // The padding first, everywhere, then the image's rows over it.
+  bare::FillBytes(band, pad, channels * plane);
+  for (size_t r = 0; r < band_rows; ++r) {
+    const size_t iy = oy * p.stride_height + r;  // padded coordinates
+    if (iy < p.padding_top || iy >= p.padding_top + in_h) continue;
+    bare::Transpose(band + r * padded_w + p.padding_left, plane,
+                    image + (iy - p.padding_top) * in_w * in_stride,
+                    in_stride, in_w, channels, flip);
+  }
+  McuDwArgs args;
+  args.band = reinterpret_cast<const int8_t*>(band);
+  args.band_stride = padded_w;
+  args.in_channels = channels;
+  args.multiplier = p.group_output_channels;
+  args.kernel_h = p.kernel_height;
+  args.kernel_w = p.kernel_width;
+  args.stride_w = p.stride_width;
+  args.dilation_w = p.dilation_width;
+  args.out_w = out_w;
+  args.packed = c.dw_packed;
+  args.taps16 = c.taps16;
+  args.out = &c.out;
+  args.c = out_rows;
+  args.c_pixel_stride = out_stride;
+  args.rows = rows;
+  args.plane_stride = plane;
+  args.padded_w = padded_w;
+  args.stride_h = p.stride_height;
+  args.dilation_h = p.dilation_height;
+  args.c_row_stride = out_w * out_stride;
   c.dw->run(args);
 }
 
@@ -350,6 +428,19 @@ lowbit_status Run(const lowbit_conv2d* c, size_t batch, size_t in_h,
   uint8_t* ws = static_cast<uint8_t*>(workspace);
   const size_t image_in = in_h * in_w * input_stride;
   const size_t image_out = out_h * out_w * output_stride;
+  if (c->dw != nullptr && Planar(*c, in_w)) {
+    const size_t step = c->dw->planar_rows;
+    for (size_t b = 0; b < batch; ++b) {
+      for (size_t oy = 0; oy < out_h; oy += step) {
+        const size_t rows = out_h - oy < step ? out_h - oy : step;
+        DepthwisePlanar(*c, in + b * image_in, in_h, in_w, input_stride, oy,
+                        rows, out_w, ws,
+                        out + b * image_out + oy * out_w * output_stride,
+                        output_stride);
+      }
+    }
+    return Succeed();
+  }
   if (c->dw != nullptr) {
     for (size_t b = 0; b < batch; ++b) {
       for (size_t oy = 0; oy < out_h; ++oy) {

@@ -17,7 +17,12 @@ const McuGemmKernel* const* McuGemmKernels(size_t* count) {
 }
 
 const McuDwKernel* const* McuDwKernels(size_t* count) {
-  static const McuDwKernel* const kKernels[] = {&kQ8DwconvScalar};
+  static const McuDwKernel* const kKernels[] = {
+#if defined(__ARM_FEATURE_MVE)
+      &kQ8DwconvMve,
+#endif
+      &kQ8DwconvScalar,
+  };
   *count = sizeof(kKernels) / sizeof(kKernels[0]);
   return kKernels;
 }

@@ -56,12 +56,24 @@ struct McuDwArgs {
   size_t stride_w, dilation_w;
   size_t out_w;
   // Per output channel o: int32 bias (the za term folded in), then, after
-  // all of them, o's kernel_h * kernel_w weights (int16, W - zw) in (ky,
-  // kx) order.
+  // all of them, o's kernel_h * kernel_w weights in (ky, kx) order: int16
+  // W - zw, or with taps16 int8 W (symmetric int8 weights) in 16 bytes per
+  // channel, zeros past the taps.
   const uint8_t* packed;
+  bool taps16;
   const GemmOutput* out;
   void* c;                // output pixel 0 of the row
   size_t c_pixel_stride;  // elements
+  // Planar kernels (McuDwKernel::planar_rows > 0) compute `rows` output
+  // rows from a band of planes, one per input channel at band + c *
+  // plane_stride, each holding the padded input rows the output rows read
+  // (row r of the plane is padded input row first + r, first = the first
+  // output row's top tap), padded_w bytes per row; output row r at c +
+  // r * c_row_stride elements.
+  size_t rows;
+  size_t plane_stride, padded_w;
+  size_t stride_h, dilation_h;
+  size_t c_row_stride;
 };
 using McuDwFn = void (*)(const McuDwArgs& args);
 
@@ -69,6 +81,14 @@ struct McuDwKernel {
   const char* name;  // lowbit_q8_dwconv_ukernel__<isa>
   const char* isa;
   McuDwFn run;
+  // 0: NHWC bands of kernel_h rows, one output row per call. Otherwise
+  // planar bands (above) of up to this many output rows, for the
+  // geometries `supports` accepts (the others run the plain-C kernel).
+  size_t planar_rows = 0;
+  bool (*supports)(const lowbit_conv2d_params& p, size_t padded_w) = nullptr;
+  // The weights' form: int16 W - zw after the bias (McuDwArgs::packed), or,
+  // for int8 weights only, int8 W padded to 16 taps per channel.
+  bool int8_taps16 = false;
 };
 
 // The kernels this build has, best first; the last is plain C.
@@ -78,6 +98,9 @@ const McuDwKernel* const* McuDwKernels(size_t* count);
 
 extern const McuGemmKernel kQ8Gemm2x2c4Scalar;
 extern const McuDwKernel kQ8DwconvScalar;
+#if defined(__ARM_FEATURE_MVE)
+extern const McuDwKernel kQ8DwconvMve;
+#endif
 #if defined(__ARM_FEATURE_DSP)
 extern const McuGemmKernel kQ8Gemm4x1c4Armsimd32;
 #endif

@@ -13,18 +13,20 @@ void Run(const McuDwArgs& d) {
   const size_t channels = d.in_channels * d.multiplier;
   const size_t taps = d.kernel_h * d.kernel_w;
   const int32_t* bias = reinterpret_cast<const int32_t*>(d.packed);
-  const int16_t* weights =
-      reinterpret_cast<const int16_t*>(d.packed + channels * sizeof(int32_t));
+  const uint8_t* weights = d.packed + channels * sizeof(int32_t);
   for (size_t x = 0; x < d.out_w; ++x) {
     const int8_t* pixel = d.band + x * d.stride_w * d.in_channels;
     for (size_t o = 0; o < channels; ++o) {
       const int8_t* in = pixel + o / d.multiplier;
-      const int16_t* w = weights + o * taps;
       int32_t acc = bias[o];
+      size_t t = 0;
       for (size_t ky = 0; ky < d.kernel_h; ++ky) {
         const int8_t* row = in + ky * d.band_stride;
-        for (size_t kx = 0; kx < d.kernel_w; ++kx) {
-          acc += int32_t{row[kx * d.dilation_w * d.in_channels]} * *w++;
+        for (size_t kx = 0; kx < d.kernel_w; ++kx, ++t) {
+          const int32_t w =
+              d.taps16 ? reinterpret_cast<const int8_t*>(weights)[o * 16 + t]
+                       : reinterpret_cast<const int16_t*>(weights)[o * taps + t];
+          acc += int32_t{row[kx * d.dilation_w * d.in_channels]} * w;
         }
       }
       bare::StoreOutput(*d.out, o, acc, d.c, x * d.c_pixel_stride + o);
