@@ -27,6 +27,8 @@ set(LOWBIT_BARE_SOURCES
   arch/cortexm/q8_gemm_4x1c4_armsimd32.cc
   arch/cortexm/q8_gemm_2x4c16_mve.cc
   arch/cortexm/q8_dwconv_mve.cc
+  arch/cortexm/q8_dwconv_armsimd32.cc
+  arch/cortexm/q8_dwconv3x3_armsimd32.S
   arch/cortexm/q8_dwconv_mve_groups4.S
   arch/cortexm/q8_gemm_2x4c16_mve_fixedpoint.S)
 

@@ -211,7 +211,7 @@ void Run(const McuDwArgs& d) {
 
 const McuDwKernel kQ8DwconvMve = {"lowbit_q8_dwconv_ukernel__mve", "mve",
                                   Run, /*planar_rows=*/16, Supports,
-                                  /*int8_taps16=*/true};
+                                  DwWeights::kTaps16};
 
 }  // namespace lowbit
 

@@ -31,7 +31,8 @@ struct lowbit_conv2d {
   // Depthwise:
   const lowbit::McuDwKernel* dw;
   const uint8_t* dw_packed;
-  bool taps16;  // dw_packed's weight form (McuDwArgs::taps16)
+  lowbit::DwWeights weights;  // dw_packed's form
+  const int32_t* fast;        // McuDwArgs::fast, or null
   lowbit::GemmOutput out;
   void* dw_block;  // the allocation holding dw_packed and out's arrays
 };
@@ -87,13 +88,24 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
                             lowbit_conv2d* c, const char* fn) {
   const size_t channels = all.n, taps = all.k;
   const bool fp32 = all.requant == LOWBIT_REQUANT_FP32;
-  c->taps16 = c->dw->planar_rows != 0 && taps <= 16 &&
-              all.weight_type == LOWBIT_DTYPE_INT8;
+  const bool int8_weights = all.weight_type == LOWBIT_DTYPE_INT8;
+  const McuDwKernel* kernel = c->dw;
+  const bool ok = kernel->weights == DwWeights::kTaps16
+                      ? taps <= 16 && int8_weights
+                      : kernel->accepts == nullptr || kernel->accepts(c->p);
+  if (!ok) kernel = &kQ8DwconvScalar;
+  c->dw = kernel;
+  c->weights = kernel->weights;
+  size_t weight_bytes = channels * taps * 2;
+  if (c->weights == DwWeights::kTaps16) weight_bytes = channels * 16;
+  if (c->weights == DwWeights::kPairs4) {
+    weight_bytes = (channels + 3) / 4 * taps * 8;
+  }
   const size_t param_bytes = channels * (fp32 ? 4 : 8);
-  const size_t packed_bytes =
-      channels * 4 + Align8(c->taps16 ? channels * 16 : channels * taps * 2);
+  const size_t packed_bytes = channels * 4 + Align8(weight_bytes);
+  const size_t fast_bytes = fp32 ? 0 : channels * 12;
   uint8_t* memory = static_cast<uint8_t*>(
-      std::calloc(1, Align8(param_bytes) + packed_bytes));
+      std::calloc(1, Align8(param_bytes) + packed_bytes + fast_bytes));
   if (memory == nullptr) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate the packed weights", fn);
@@ -112,21 +124,47 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
   // The band holds A in the kInt8 form: A - za = A_s - za_s.
   const int32_t za_s =
       FormatZeroPoint(ActFormat::kInt8, all.input_type, all.input_zero_point);
+  // The fast fixed-point path (McuDwArgs::fast): right shifts only, and
+  // |bias| + max|A - za| * sum|W - zw| below 2^30 in every channel.
+  const int64_t max_a = all.input_type == LOWBIT_DTYPE_UINT8
+                            ? (all.input_zero_point > 127
+                                   ? all.input_zero_point
+                                   : 255 - all.input_zero_point)
+                            : (all.input_zero_point > -1
+                                   ? all.input_zero_point + 128
+                                   : 127 - all.input_zero_point);
+  bool fast = all.requant == LOWBIT_REQUANT_FIXEDPOINT;
   for (size_t o = 0; o < channels; ++o) {
     uint32_t acc = all.bias != nullptr ? static_cast<uint32_t>(all.bias[o]) : 0;
+    int64_t bound = all.bias != nullptr ? (all.bias[o] < 0 ? -int64_t{all.bias[o]} : all.bias[o]) : 0;
     for (size_t t = 0; t < taps; ++t) {
       const int32_t w = WeightElement(all.weight_type, all.weights,
                                       o * taps + t) -
                         all.weight_zero_point;
-      if (c->taps16) {
+      bound += max_a * (w < 0 ? -w : w);
+      const int16_t w16 = static_cast<int16_t>(w);
+      if (c->weights == DwWeights::kTaps16) {
         weights[o * 16 + t] = static_cast<uint8_t>(w);
+      } else if (c->weights == DwWeights::kPairs4) {
+        const size_t lane = (o % 2) * 2 + (o % 4) / 2;
+        std::memcpy(weights + (((o / 4) * taps + t) * 4 + lane) * 2, &w16, 2);
       } else {
-        const int16_t w16 = static_cast<int16_t>(w);
         std::memcpy(weights + (o * taps + t) * 2, &w16, 2);
       }
       acc -= static_cast<uint32_t>(za_s) * static_cast<uint32_t>(w);
     }
     bias[o] = static_cast<int32_t>(acc);
+    fast = fast && bound < (int64_t{1} << 30) && shift[o] < 0;
+  }
+  c->fast = nullptr;
+  if (fast) {
+    int32_t* f = reinterpret_cast<int32_t*>(packed + packed_bytes);
+    for (size_t o = 0; o < channels; ++o) {
+      f[3 * o] = multiplier[o];
+      f[3 * o + 1] = int32_t{1} << (-shift[o] - 1);
+      f[3 * o + 2] = -shift[o];
+    }
+    c->fast = f;
   }
   c->dw_packed = packed;
   c->out = GemmOutput{all.requant, all.output_type, fp32 ? scale : nullptr,
@@ -207,9 +245,15 @@ lowbit_status Pack(const lowbit_conv2d_params* params, lowbit_conv2d_t* conv,
   return Succeed();
 }
 
+// Bytes of Band's tables after its slots.
+size_t BandTableBytes(const lowbit_conv2d_params& p, size_t out_w) {
+  return Align8(p.kernel_height * (sizeof(size_t) + sizeof(void*))) +
+         out_w * p.groups * p.group_output_channels * sizeof(int32_t);
+}
+
 // Whether this shape runs on the planar kernel (else on the plain-C one).
 bool Planar(const lowbit_conv2d& c, size_t in_w) {
-  return c.taps16 && c.dw->planar_rows != 0 &&
+  return c.dw->planar_rows != 0 &&
          c.dw->supports(c.p, PaddedWidth(c.p, in_w));
 }
 
@@ -234,13 +278,14 @@ lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
                                               : c.dw->planar_rows)
                             : p.kernel_height;
     if (!MulOk(PaddedWidth(p, in_w), p.groups, &band) ||
-        !MulOk(band, rows, &band) || !AddOk(band, 64 + 4 * p.stride_width,
-                                            &band)) {
+        !MulOk(band, rows, &band) || !AddOk(band, 64, &band)) {
       return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: the band overflows", fn);
     }
     // The slack: a planar kernel's last gathers of a row run up to 3
-    // pixels and 16 taps past it.
+    // pixels and 16 taps past it, the DSP kernel's last 4 channels up to 3
+    // bytes; NHWC bands keep their slot tables after it.
     *bytes = Align8(band);
+    if (!Planar(c, in_w)) *bytes += BandTableBytes(p, out_w);
     return LOWBIT_OK;
   }
   size_t pixels = 0;
@@ -260,38 +305,93 @@ lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
 
 // One output row of a depthwise convolution: its band of kernel_h padded
 // input rows (kInt8 form, za where the padding is), then the kernel.
+// The NHWC band of a depthwise run: kernel_h slots of one padded input row
+// each, reused while the rows repeat (a stride 1 run loads one row per
+// output row). slot_row[s] is the padded row slot s holds (SIZE_MAX: none),
+// rows[ky] the slot the current output row's tap ky reads.
+struct Band {
+  uint8_t* slots;
+  size_t* slot_row;
+  const int8_t** rows;
+  int32_t* sums;  // McuDwArgs::sums
+};
+
+Band BandIn(uint8_t* workspace, const lowbit_conv2d_params& p,
+            size_t band_stride) {
+  Band b;
+  b.slots = workspace;
+  uint8_t* tables = workspace + Align8(p.kernel_height * band_stride + 64);
+  b.slot_row = reinterpret_cast<size_t*>(tables);
+  b.rows = reinterpret_cast<const int8_t**>(tables +
+                                            p.kernel_height * sizeof(size_t));
+  b.sums = reinterpret_cast<int32_t*>(
+      tables + Align8(p.kernel_height * (sizeof(size_t) + sizeof(void*))));
+  for (size_t s = 0; s < p.kernel_height; ++s) b.slot_row[s] = SIZE_MAX;
+  return b;
+}
+
+void LoadPaddedRow(const lowbit_conv2d_params& p, const uint8_t* image,
+                   size_t in_h, size_t in_w, size_t in_stride, size_t iy,
+                   uint8_t* row) {
+  const size_t channels = p.groups;
+  const size_t band_stride = PaddedWidth(p, in_w) * channels;
+  const uint8_t flip = FormatFlip(ActFormat::kInt8, p.input_type);
+  const uint8_t pad = static_cast<uint8_t>(p.input_zero_point) ^ flip;
+  if (iy < p.padding_top || iy >= p.padding_top + in_h) {
+    bare::FillBytes(row, pad, band_stride);
+    return;
+  }
+  bare::FillBytes(row, pad, p.padding_left * channels);
+  const uint8_t* src = image + (iy - p.padding_top) * in_w * in_stride;
+  uint8_t* dst = row + p.padding_left * channels;
+  if (in_stride == channels) {
+    bare::CopyBytes(dst, src, in_w * channels, flip);
+  } else {
+    for (size_t x = 0; x < in_w; ++x) {
+      bare::CopyBytes(dst + x * channels, src + x * in_stride, channels,
+                      flip);
+    }
+  }
+  bare::FillBytes(row + (p.padding_left + in_w) * channels, pad,
+                  p.padding_right * channels);
+}
+
+// One output row of a depthwise convolution on an NHWC kernel: the band's
+// rows for it (kInt8 form, za where the padding is), then the kernel.
 void DepthwiseRow(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
                   size_t in_w, size_t in_stride, size_t oy, size_t out_w,
-                  uint8_t* band, void* out_row, size_t out_stride) {
+                  const Band& band, void* out_row, size_t out_stride) {
   const lowbit_conv2d_params& p = c.p;
   const size_t channels = p.groups;
   const size_t padded_w = PaddedWidth(p, in_w);
   const size_t band_stride = padded_w * channels;
-  const uint8_t flip = FormatFlip(ActFormat::kInt8, p.input_type);
-  const uint8_t pad = static_cast<uint8_t>(p.input_zero_point) ^ flip;
-  for (size_t ky = 0; ky < p.kernel_height; ++ky) {
-    uint8_t* row = band + ky * band_stride;
-    const size_t iy = oy * p.stride_height + ky * p.dilation_height;
-    if (iy < p.padding_top || iy >= p.padding_top + in_h) {
-      bare::FillBytes(row, pad, band_stride);
-      continue;
+  const size_t kh = p.kernel_height;
+  const size_t first = oy * p.stride_height;
+  auto needed = [&](size_t row) {
+    return row >= first && (row - first) % p.dilation_height == 0 &&
+           (row - first) / p.dilation_height < kh;
+  };
+  for (size_t ky = 0; ky < kh; ++ky) {
+    const size_t iy = first + ky * p.dilation_height;
+    size_t slot = SIZE_MAX;
+    for (size_t s = 0; s < kh && slot == SIZE_MAX; ++s) {
+      if (band.slot_row[s] == iy) slot = s;
     }
-    bare::FillBytes(row, pad, p.padding_left * channels);
-    const uint8_t* src = image + (iy - p.padding_top) * in_w * in_stride;
-    uint8_t* dst = row + p.padding_left * channels;
-    if (in_stride == channels) {
-      bare::CopyBytes(dst, src, in_w * channels, flip);
-    } else {
-      for (size_t x = 0; x < in_w; ++x) {
-        bare::CopyBytes(dst + x * channels, src + x * in_stride, channels,
-                        flip);
+    if (slot == SIZE_MAX) {  // a slot this output row does not read
+      for (size_t s = 0; s < kh && slot == SIZE_MAX; ++s) {
+        if (band.slot_row[s] == SIZE_MAX || !needed(band.slot_row[s])) slot = s;
       }
+      LoadPaddedRow(p, image, in_h, in_w, in_stride, iy,
+                    band.slots + slot * band_stride);
+      band.slot_row[slot] = iy;
     }
-    bare::FillBytes(row + (p.padding_left + in_w) * channels, pad,
-                    p.padding_right * channels);
+    band.rows[ky] =
+        reinterpret_cast<const int8_t*>(band.slots + slot * band_stride);
   }
   McuDwArgs args;
-  args.band = reinterpret_cast<const int8_t*>(band);
+  args.band = band.rows[0];
+  args.band_rows = band.rows;
+  args.sums = band.sums;
   args.band_stride = band_stride;
   args.in_channels = channels;
   args.multiplier = p.group_output_channels;
@@ -301,11 +401,13 @@ void DepthwiseRow(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
   args.dilation_w = p.dilation_width;
   args.out_w = out_w;
   args.packed = c.dw_packed;
-  args.taps16 = c.taps16;
+  args.weights = c.weights;
+  args.fast = c.fast;
   args.out = &c.out;
   args.c = out_row;
   args.c_pixel_stride = out_stride;
-  kQ8DwconvScalar.run(args);
+  // Planar kernels run here only for the geometries they leave out.
+  (c.dw->planar_rows != 0 ? kQ8DwconvScalar : *c.dw).run(args);
 }
 
 // Output rows [oy, oy + rows) of a depthwise convolution on the planar
@@ -342,10 +444,13 @@ void DepthwisePlanar(const lowbit_conv2d& c, const uint8_t* image,
   args.dilation_w = p.dilation_width;
   args.out_w = out_w;
   args.packed = c.dw_packed;
-  args.taps16 = c.taps16;
+  args.weights = c.weights;
+  args.fast = c.fast;
   args.out = &c.out;
   args.c = out_rows;
   args.c_pixel_stride = out_stride;
+  args.band_rows = nullptr;
+  args.sums = nullptr;
   args.rows = rows;
   args.plane_stride = plane;
   args.padded_w = padded_w;
@@ -442,10 +547,13 @@ lowbit_status Run(const lowbit_conv2d* c, size_t batch, size_t in_h,
     return Succeed();
   }
   if (c->dw != nullptr) {
+    const size_t band_stride = PaddedWidth(p, in_w) * p.groups;
     for (size_t b = 0; b < batch; ++b) {
+      const Band band = BandIn(ws, p, band_stride);
       for (size_t oy = 0; oy < out_h; ++oy) {
         DepthwiseRow(*c, in + b * image_in, in_h, in_w, input_stride, oy,
-                     out_w, ws, out + b * image_out + oy * out_w * output_stride,
+                     out_w, band,
+                     out + b * image_out + oy * out_w * output_stride,
                      output_stride);
       }
     }

@@ -21,6 +21,9 @@ const McuDwKernel* const* McuDwKernels(size_t* count) {
 #if defined(__ARM_FEATURE_MVE)
       &kQ8DwconvMve,
 #endif
+#if defined(__ARM_FEATURE_DSP)
+      &kQ8DwconvArmsimd32,
+#endif
       &kQ8DwconvScalar,
   };
   *count = sizeof(kKernels) / sizeof(kKernels[0]);

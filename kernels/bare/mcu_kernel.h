@@ -42,6 +42,15 @@ struct McuGemmKernel {
   bool in_place = false;
 };
 
+// The depthwise weights' forms, per output channel o, in (ky, kx) order:
+//   kInt16:  W - zw as int16, kernel_h * kernel_w per channel;
+//   kTaps16: int8 W (symmetric int8 weights), 16 bytes per channel, zeros
+//            past the taps (one vector for a gather of the taps);
+//   kPairs4: int8 W as int16 pairs per group of 4 channels and tap, words
+//            (w0, w2) and (w1, w3) (SXTB16's order), channels padded to
+//            a multiple of 4 with zeros (depth multiplier 1).
+enum class DwWeights { kInt16, kTaps16, kPairs4 };
+
 // Depthwise convolution (groups = input channels, Cg = 1, depth multiplier
 // M = Ng): one output row, from a band of kernel_h padded input rows in the
 // kInt8 form (layout.h; padding holds za in that form): band row ky, at
@@ -50,17 +59,26 @@ struct McuGemmKernel {
 struct McuDwArgs {
   const int8_t* band;
   size_t band_stride;
+  // NHWC kernels: tap row ky at band_rows[ky] (rows are reused from one
+  // output row to the next, so they are not band_stride apart).
+  const int8_t* const* band_rows;
   size_t in_channels;
   size_t multiplier;
   size_t kernel_h, kernel_w;
   size_t stride_w, dilation_w;
   size_t out_w;
   // Per output channel o: int32 bias (the za term folded in), then, after
-  // all of them, o's kernel_h * kernel_w weights in (ky, kx) order: int16
-  // W - zw, or with taps16 int8 W (symmetric int8 weights) in 16 bytes per
-  // channel, zeros past the taps.
+  // all of them, the weights in the kernel's form (DwWeights).
   const uint8_t* packed;
-  bool taps16;
+  DwWeights weights;
+  // Per channel {multiplier, 2^(e-1), e} of the fixed-point mode when
+  // every channel shifts right (e = -shift >= 1) and no accumulator can
+  // reach 2^30 (checked when packing), else null: then DoublingHighMul is
+  // SMMULR(2 acc, multiplier) and RoundingDivideByPot is
+  // (y + 2^(e-1) - (y < 0)) >> e, both exact without overflow.
+  const int32_t* fast;
+  // NHWC kernels: out_w * in_channels int32 of workspace for the row's sums.
+  int32_t* sums;
   const GemmOutput* out;
   void* c;                // output pixel 0 of the row
   size_t c_pixel_stride;  // elements
@@ -86,9 +104,11 @@ struct McuDwKernel {
   // geometries `supports` accepts (the others run the plain-C kernel).
   size_t planar_rows = 0;
   bool (*supports)(const lowbit_conv2d_params& p, size_t padded_w) = nullptr;
-  // The weights' form: int16 W - zw after the bias (McuDwArgs::packed), or,
-  // for int8 weights only, int8 W padded to 16 taps per channel.
-  bool int8_taps16 = false;
+  // The weights' form the kernel reads (the plain-C kernel reads them all).
+  DwWeights weights = DwWeights::kInt16;
+  // Non-planar kernels: the convolutions it runs (the others run the
+  // plain-C kernel); null: all.
+  bool (*accepts)(const lowbit_conv2d_params& p) = nullptr;
 };
 
 // The kernels this build has, best first; the last is plain C.
@@ -100,6 +120,9 @@ extern const McuGemmKernel kQ8Gemm2x2c4Scalar;
 extern const McuDwKernel kQ8DwconvScalar;
 #if defined(__ARM_FEATURE_MVE)
 extern const McuDwKernel kQ8DwconvMve;
+#endif
+#if defined(__ARM_FEATURE_DSP)
+extern const McuDwKernel kQ8DwconvArmsimd32;
 #endif
 #if defined(__ARM_FEATURE_DSP)
 extern const McuGemmKernel kQ8Gemm4x1c4Armsimd32;

@@ -59,7 +59,8 @@ void RunConv(const Shape& s, const Types& t, size_t extra_in, size_t extra_out,
     g_bias[o] = rng.Uniform(-5000, 5000);
     g_scales[o] = static_cast<float>(rng.Uniform(1, 1000)) * 1e-4f;
     g_mult[o] = rng.Uniform(1 << 30, 0x7FFFFFFF);
-    g_shift[o] = rng.Uniform(-10, 0);
+    // Right shifts only (the fast paths) or zero and left ones as well.
+    g_shift[o] = rng.Uniform(-10, seed % 2 != 0 ? 1 : -1);
   }
   lowbit_conv2d_params p;
   lowbit_conv2d_params_init(&p);
@@ -200,6 +201,11 @@ void ConvTests() {
       {7, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, 1, 2},    // dw, multiplier 2
       {6, 6, 3, 3, 1, 1, 2, 1, 2, 1, 0, 2, 5, 1, 1},    // dw dilation, pads
       {5, 5, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 3, 1, 1},    // dw 5x5
+      // Depthwise 3x3 on 4k channels (the DSP kernel's assembly; with
+      // right shifts only, its fast requantization) and wide rows.
+      {6, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, 1, 1},
+      {7, 11, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 12, 1, 1},
+      {5, 7, 3, 3, 1, 1, 1, 2, 0, 2, 1, 2, 8, 1, 1},
   };
   const lowbit_requant modes[] = {LOWBIT_REQUANT_FIXEDPOINT,
                                   LOWBIT_REQUANT_FP32,
