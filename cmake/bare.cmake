@@ -77,6 +77,13 @@ if(LOWBIT_BUILD_TESTS)
   set_tests_properties(bare_gemm PROPERTIES TIMEOUT 600)
 endif()
 
+# A TFLite Micro-style block (examples/tflm_block), the same C on a PC:
+# scripts/test-cortex-m.sh compares the two outputs.
+lowbit_bare_image(lowbit_tflm_block examples/tflm_block/block.c)
+if(LOWBIT_BUILD_TESTS)
+  add_test(NAME tflm_block COMMAND lowbit_tflm_block)
+endif()
+
 # Instruction counts (scripts/count-cortex-m.sh runs it under -icount).
 lowbit_bare_image(lowbit_bare_count bench/bare/count_main.cc)
 target_link_options(lowbit_bare_count PRIVATE -u _printf_float)
