@@ -38,12 +38,11 @@ inline int32_t Smmulr(int32_t a, int32_t b) {
 }
 
 // The fixed-point mode on the fast path (mcu_kernel.h, McuDwArgs::fast).
-inline int32_t Fast(int32_t acc, const int32_t* f, int32_t zero_point,
-                    int32_t qmin, int32_t qmax) {
+inline int32_t Fast(int32_t acc, const int32_t* f, int32_t qmin,
+                    int32_t qmax) {
   const int32_t y = Smmulr(acc * 2, f[0]);
   int32_t q = (y + f[1] - static_cast<int32_t>(static_cast<uint32_t>(y) >> 31)) >>
               f[2];
-  q += zero_point;
   q = q < qmin ? qmin : q;
   return q > qmax ? qmax : q;
 }
@@ -111,7 +110,7 @@ void RunTaps(const McuDwArgs& d) {
         const int32_t* f = d.fast + 3 * o;
         for (size_t j = 0; j < n; ++j, f += 3) {
           c[o + j] = static_cast<int8_t>(
-              Fast(acc[j], f, out.zero_point, out.qmin, out.qmax));
+              Fast(acc[j], f, out.qmin, out.qmax));
         }
       } else {
         for (size_t j = 0; j < n; ++j) {
@@ -129,9 +128,14 @@ struct Dw3x3Args {
   const uint32_t* weights;
   const int32_t* bias;
   size_t groups, pixels;
-  int32_t* out;
+  int8_t* out;
+  const int32_t* fast;
+  uint32_t qmin2, qmax2;
+  size_t pixel_skip;
 };
-static_assert(offsetof(Dw3x3Args, out) == 36, "the assembly's offsets");
+static_assert(offsetof(Dw3x3Args, out) == 36 &&
+                  offsetof(Dw3x3Args, pixel_skip) == 52,
+              "the assembly's offsets");
 
 extern "C" void lowbit_dsp_q8_dwconv3x3_row(Dw3x3Args* args);
 
@@ -148,23 +152,17 @@ void Run3x3Fast(const McuDwArgs& d) {
       reinterpret_cast<const uint32_t*>(d.packed + channels * sizeof(int32_t));
   args.groups = channels / 4;
   args.pixels = d.out_w;
-  args.out = d.sums;
+  args.out = static_cast<int8_t*>(d.c);
+  args.fast = d.fast;
+  args.qmin2 = (static_cast<uint32_t>(d.out->qmin) & 0xFFFF) * 0x10001u;
+  args.qmax2 = (static_cast<uint32_t>(d.out->qmax) & 0xFFFF) * 0x10001u;
+  args.pixel_skip = d.c_pixel_stride - channels;
   lowbit_dsp_q8_dwconv3x3_row(&args);
-  const int32_t zero_point = d.out->zero_point;
-  const int32_t qmin = d.out->qmin, qmax = d.out->qmax;
-  const int32_t* sum = d.sums;
-  for (size_t x = 0; x < d.out_w; ++x) {
-    int8_t* c = static_cast<int8_t*>(d.c) + x * d.c_pixel_stride;
-    const int32_t* f = d.fast;
-    for (size_t o = 0; o < channels; ++o, f += 3) {
-      c[o] = static_cast<int8_t>(Fast(*sum++, f, zero_point, qmin, qmax));
-    }
-  }
 }
 
 void Run(const McuDwArgs& d) {
   if (d.kernel_h == 3 && d.kernel_w == 3) {
-    if (d.fast != nullptr && d.in_channels % 4 == 0 && d.sums != nullptr) {
+    if (d.fast != nullptr && d.in_channels % 4 == 0) {
       Run3x3Fast(d);
     } else {
       RunTaps<3, 3>(d);

@@ -154,14 +154,21 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
       acc -= static_cast<uint32_t>(za_s) * static_cast<uint32_t>(w);
     }
     bias[o] = static_cast<int32_t>(acc);
-    fast = fast && bound < (int64_t{1} << 30) && shift[o] < 0;
+    fast = fast && bound < (int64_t{1} << 30) && shift[o] < 0 &&
+           (int64_t{1} << (-shift[o] - 1)) +
+                   (all.output_zero_point < 0 ? -int64_t{all.output_zero_point}
+                                              : all.output_zero_point) *
+                       (int64_t{1} << -shift[o]) <
+               (int64_t{1} << 30);
   }
   c->fast = nullptr;
   if (fast) {
     int32_t* f = reinterpret_cast<int32_t*>(packed + packed_bytes);
     for (size_t o = 0; o < channels; ++o) {
       f[3 * o] = multiplier[o];
-      f[3 * o + 1] = int32_t{1} << (-shift[o] - 1);
+      f[3 * o + 1] = static_cast<int32_t>(
+          (int64_t{1} << (-shift[o] - 1)) +
+          int64_t{all.output_zero_point} * (int64_t{1} << -shift[o]));
       f[3 * o + 2] = -shift[o];
     }
     c->fast = f;
@@ -246,9 +253,8 @@ lowbit_status Pack(const lowbit_conv2d_params* params, lowbit_conv2d_t* conv,
 }
 
 // Bytes of Band's tables after its slots.
-size_t BandTableBytes(const lowbit_conv2d_params& p, size_t out_w) {
-  return Align8(p.kernel_height * (sizeof(size_t) + sizeof(void*))) +
-         out_w * p.groups * p.group_output_channels * sizeof(int32_t);
+size_t BandTableBytes(const lowbit_conv2d_params& p) {
+  return p.kernel_height * (sizeof(size_t) + sizeof(void*));
 }
 
 // Whether this shape runs on the planar kernel (else on the plain-C one).
@@ -285,7 +291,7 @@ lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
     // pixels and 16 taps past it, the DSP kernel's last 4 channels up to 3
     // bytes; NHWC bands keep their slot tables after it.
     *bytes = Align8(band);
-    if (!Planar(c, in_w)) *bytes += BandTableBytes(p, out_w);
+    if (!Planar(c, in_w)) *bytes += BandTableBytes(p);
     return LOWBIT_OK;
   }
   size_t pixels = 0;
@@ -313,7 +319,6 @@ struct Band {
   uint8_t* slots;
   size_t* slot_row;
   const int8_t** rows;
-  int32_t* sums;  // McuDwArgs::sums
 };
 
 Band BandIn(uint8_t* workspace, const lowbit_conv2d_params& p,
@@ -324,8 +329,6 @@ Band BandIn(uint8_t* workspace, const lowbit_conv2d_params& p,
   b.slot_row = reinterpret_cast<size_t*>(tables);
   b.rows = reinterpret_cast<const int8_t**>(tables +
                                             p.kernel_height * sizeof(size_t));
-  b.sums = reinterpret_cast<int32_t*>(
-      tables + Align8(p.kernel_height * (sizeof(size_t) + sizeof(void*))));
   for (size_t s = 0; s < p.kernel_height; ++s) b.slot_row[s] = SIZE_MAX;
   return b;
 }
@@ -391,7 +394,6 @@ void DepthwiseRow(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
   McuDwArgs args;
   args.band = band.rows[0];
   args.band_rows = band.rows;
-  args.sums = band.sums;
   args.band_stride = band_stride;
   args.in_channels = channels;
   args.multiplier = p.group_output_channels;
@@ -450,7 +452,6 @@ void DepthwisePlanar(const lowbit_conv2d& c, const uint8_t* image,
   args.c = out_rows;
   args.c_pixel_stride = out_stride;
   args.band_rows = nullptr;
-  args.sums = nullptr;
   args.rows = rows;
   args.plane_stride = plane;
   args.padded_w = padded_w;

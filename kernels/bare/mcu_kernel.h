@@ -71,14 +71,14 @@ struct McuDwArgs {
   // all of them, the weights in the kernel's form (DwWeights).
   const uint8_t* packed;
   DwWeights weights;
-  // Per channel {multiplier, 2^(e-1), e} of the fixed-point mode when
-  // every channel shifts right (e = -shift >= 1) and no accumulator can
-  // reach 2^30 (checked when packing), else null: then DoublingHighMul is
-  // SMMULR(2 acc, multiplier) and RoundingDivideByPot is
-  // (y + 2^(e-1) - (y < 0)) >> e, both exact without overflow.
+  // Per channel {multiplier, 2^(e-1) + zo * 2^e, e} of the fixed-point mode
+  // when every channel shifts right (e = -shift >= 1), no accumulator can
+  // reach 2^30 and 2^(e-1) + |zo| 2^e stays below 2^30 (checked when
+  // packing), else null: then DoublingHighMul is SMMULR(2 acc, multiplier)
+  // and RoundingDivideByPot plus the zero point is
+  // (y + 2^(e-1) + zo 2^e - (y < 0)) >> e, exact without overflow.
   const int32_t* fast;
-  // NHWC kernels: out_w * in_channels int32 of workspace for the row's sums.
-  int32_t* sums;
+
   const GemmOutput* out;
   void* c;                // output pixel 0 of the row
   size_t c_pixel_stride;  // elements

@@ -35,6 +35,7 @@ struct Types {
   int32_t za = 0, zw = 0, zo = 0;
   int extreme = 0;  // 0 random, 1 all low, 2 all high
   bool caller = false, per_channel = true;
+  bool relu = false;  // clamp [zo, max - 20] instead of the whole type
 };
 
 int32_t Lo(lowbit_dtype t) { return t == LOWBIT_DTYPE_UINT8 ? 0 : -128; }
@@ -90,8 +91,8 @@ void RunConv(const Shape& s, const Types& t, size_t extra_in, size_t extra_out,
   p.weight_zero_point = t.zw;
   p.output_scale = 0.25f;
   p.output_zero_point = t.zo;
-  p.output_min = Lo(t.out);
-  p.output_max = Hi(t.out);
+  p.output_min = t.relu ? t.zo : Lo(t.out);
+  p.output_max = t.relu ? Hi(t.out) - 20 : Hi(t.out);
   if (t.caller) {
     p.requant_multipliers = g_mult;
     p.requant_shifts = g_shift;
@@ -224,6 +225,7 @@ void ConvTests() {
         t.zo = variant == 3 ? 3 : Lo(t.out);
         t.caller = mode != LOWBIT_REQUANT_FP32 && variant == 2;
         t.per_channel = variant != 3;
+        t.relu = variant == 0 || variant == 3;
         RunConv(s, t, variant, variant % 3, seed++);
         t.extreme = 1 + variant % 2;
         RunConv(s, t, 0, 1, seed++);
