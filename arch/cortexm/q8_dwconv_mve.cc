@@ -71,6 +71,29 @@ static_assert(offsetof(Groups4Args, zero_point) == 28 &&
               "the assembly's offsets");
 
 extern "C" void lowbit_mve_q8_dwconv_groups4(Groups4Args* args);
+
+// Every channel and row at once (q8_dwconv_mve_groups4.S).
+struct alignas(16) ChannelsArgs {
+  const int8_t* plane;
+  size_t plane_stride, channels, rows, in_row_step;
+  int8_t* c;
+  size_t c_row_step, c_step4, groups;
+  const int8_t* pair_weights;
+  const int32_t* bias;
+  const int32_t* multiplier;
+  const int32_t* shift;
+  int32_t zero_point;
+  size_t step;
+  uint32_t unused;
+  uint8_t taps[16];
+  int32_t qmin[4], qmax[4];
+  uint32_t pixel_offsets[4];
+};
+static_assert(offsetof(ChannelsArgs, zero_point) == 52 &&
+                  offsetof(ChannelsArgs, taps) == 64 &&
+                  offsetof(ChannelsArgs, pixel_offsets) == 112,
+              "the assembly's offsets");
+extern "C" void lowbit_mve_q8_dwconv_pairs_channels(ChannelsArgs* args);
 extern "C" void lowbit_mve_q8_dwconv_pairs4(Groups4Args* args);
 
 // Whether a pixel pair's taps fit one gather: stride 1, no horizontal
@@ -82,7 +105,52 @@ bool Paired(const McuDwArgs& d) {
 }
 
 template <bool kFixedpoint>
-void Channels(const McuDwArgs& d, uint8x16_t taps) {
+void Channels(const McuDwArgs& d, uint8x16_t taps, size_t first_x);
+
+// The common case in one call: fixed point with right shifts, depth
+// multiplier 1, pixel pairs; then the row ends (out_w % 4) in C.
+bool AllChannels(const McuDwArgs& d, uint8x16_t taps) {
+  if (!(d.right_shifts && d.pair_weights != nullptr && d.multiplier == 1 &&
+        Paired(d) && d.out_w >= 4)) {
+    return false;
+  }
+  const GemmOutput& out = *d.out;
+  ChannelsArgs a;
+  a.plane = d.band;
+  a.plane_stride = d.plane_stride;
+  a.channels = d.in_channels;
+  a.rows = d.rows;
+  a.in_row_step = d.stride_h * d.padded_w;
+  a.c = static_cast<int8_t*>(d.c);
+  a.c_row_step = d.c_row_stride;
+  a.c_step4 = 4 * d.c_pixel_stride;
+  a.groups = d.out_w / 4;
+  a.pair_weights = d.pair_weights;
+  a.bias = reinterpret_cast<const int32_t*>(d.packed);
+  a.multiplier = out.multiplier;
+  a.shift = out.shift;
+  a.zero_point = out.zero_point;
+  a.step = 2;
+  const size_t cols = d.kernel_w + 1;
+  for (size_t t = 0; t < 16; ++t) a.taps[t] = 0;
+  for (size_t ky = 0; ky < d.kernel_h; ++ky) {
+    for (size_t kx = 0; kx < cols; ++kx) {
+      a.taps[ky * cols + kx] =
+          static_cast<uint8_t>(ky * d.dilation_h * d.padded_w + kx);
+    }
+  }
+  vst1q_s32(a.qmin, vdupq_n_s32(out.qmin));
+  vst1q_s32(a.qmax, vdupq_n_s32(out.qmax));
+  vst1q_u32(a.pixel_offsets,
+            vmulq_n_u32(vidupq_n_u32(0, 1),
+                        static_cast<uint32_t>(d.c_pixel_stride)));
+  lowbit_mve_q8_dwconv_pairs_channels(&a);
+  if (d.out_w % 4 != 0) Channels<true>(d, taps, d.out_w / 4 * 4);
+  return true;
+}
+
+template <bool kFixedpoint>
+void Channels(const McuDwArgs& d, uint8x16_t taps, size_t first_x) {
   const size_t channels = d.in_channels * d.multiplier;
   const int32_t* bias = reinterpret_cast<const int32_t*>(d.packed);
   const int8_t* weights =
@@ -117,7 +185,7 @@ void Channels(const McuDwArgs& d, uint8x16_t taps) {
         }
       }
     };
-    const bool fast = kFixedpoint && out.shift[o] < 0;
+    const bool fast = kFixedpoint && out.shift[o] < 0 && first_x == 0;
     Groups4Args args;
     const bool paired = fast && Paired(d);
     if (paired) {
@@ -172,12 +240,9 @@ void Channels(const McuDwArgs& d, uint8x16_t taps) {
     for (size_t r = 0; r < d.rows; ++r) {
       const int8_t* in = plane + r * d.stride_h * d.padded_w;
       int8_t* c = static_cast<int8_t*>(d.c) + r * d.c_row_stride + o;
-      size_t x = 0;
-      if (fast) {
-        in += whole * step;
-        c += whole * d.c_pixel_stride;
-        x = whole;
-      }
+      size_t x = fast ? whole : first_x;
+      in += x * step;
+      c += x * d.c_pixel_stride;
       for (; x < whole; x += 4) {
         store(vaddq_n_s32(Sums4(in, step, taps, w), b), c, 4);
         in += 4 * step;
@@ -201,9 +266,9 @@ void Run(const McuDwArgs& d) {
   }
   const uint8x16_t taps = vld1q_u8(offsets);
   if (d.out->requant == LOWBIT_REQUANT_FIXEDPOINT) {
-    Channels<true>(d, taps);
+    if (!AllChannels(d, taps)) Channels<true>(d, taps, 0);
   } else {
-    Channels<false>(d, taps);
+    Channels<false>(d, taps, 0);
   }
 }
 

@@ -33,6 +33,8 @@ struct lowbit_conv2d {
   const uint8_t* dw_packed;
   lowbit::DwWeights weights;  // dw_packed's form
   const int32_t* fast;        // McuDwArgs::fast, or null
+  const int8_t* pair_weights;  // McuDwArgs::pair_weights, or null
+  bool right_shifts;           // McuDwArgs::right_shifts
   lowbit::GemmOutput out;
   void* dw_block;  // the allocation holding dw_packed and out's arrays
 };
@@ -104,8 +106,15 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
   const size_t param_bytes = channels * (fp32 ? 4 : 8);
   const size_t packed_bytes = channels * 4 + Align8(weight_bytes);
   const size_t fast_bytes = fp32 ? 0 : channels * 12;
+  const lowbit_conv2d_params& p = c->p;
+  const bool pairs = c->weights == DwWeights::kTaps16 &&
+                     p.group_output_channels == 1 && p.stride_width == 1 &&
+                     p.dilation_width == 1 &&
+                     p.kernel_height * (p.kernel_width + 1) <= 16;
+  const size_t pair_bytes = pairs ? channels * 32 : 0;
   uint8_t* memory = static_cast<uint8_t*>(
-      std::calloc(1, Align8(param_bytes) + packed_bytes + fast_bytes));
+      std::calloc(1, Align8(param_bytes) + packed_bytes + fast_bytes +
+                         pair_bytes));
   if (memory == nullptr) {
     return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
                 "%s: cannot allocate the packed weights", fn);
@@ -160,6 +169,25 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
                                               : all.output_zero_point) *
                        (int64_t{1} << -shift[o]) <
                (int64_t{1} << 30);
+  }
+  c->right_shifts = !fp32 && all.requant == LOWBIT_REQUANT_FIXEDPOINT;
+  for (size_t o = 0; o < channels && c->right_shifts; ++o) {
+    c->right_shifts = shift[o] < 0;
+  }
+  c->pair_weights = nullptr;
+  if (pairs) {
+    int8_t* pw = reinterpret_cast<int8_t*>(packed + packed_bytes + fast_bytes);
+    const size_t kh = p.kernel_height, kw = p.kernel_width, cols = kw + 1;
+    for (size_t o = 0; o < channels; ++o) {
+      const int8_t* wo = reinterpret_cast<const int8_t*>(weights) + o * 16;
+      for (size_t ky = 0; ky < kh; ++ky) {
+        for (size_t kx = 0; kx < kw; ++kx) {
+          pw[o * 32 + ky * cols + kx] = wo[ky * kw + kx];
+          pw[o * 32 + 16 + ky * cols + kx + 1] = wo[ky * kw + kx];
+        }
+      }
+    }
+    c->pair_weights = pw;
   }
   c->fast = nullptr;
   if (fast) {
@@ -291,7 +319,8 @@ lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
     // pixels and 16 taps past it, the DSP kernel's last 4 channels up to 3
     // bytes; NHWC bands keep their slot tables after it.
     *bytes = Align8(band);
-    if (!Planar(c, in_w)) *bytes += BandTableBytes(p);
+    // After an NHWC band its slot tables, after a planar one a pixel of za.
+    *bytes += Planar(c, in_w) ? Align8(p.groups) : BandTableBytes(p);
     return LOWBIT_OK;
   }
   size_t pixels = 0;
@@ -405,6 +434,8 @@ void DepthwiseRow(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
   args.packed = c.dw_packed;
   args.weights = c.weights;
   args.fast = c.fast;
+  args.pair_weights = c.pair_weights;
+  args.right_shifts = c.right_shifts;
   args.out = &c.out;
   args.c = out_row;
   args.c_pixel_stride = out_stride;
@@ -425,15 +456,18 @@ void DepthwisePlanar(const lowbit_conv2d& c, const uint8_t* image,
   const size_t band_rows = BandRows(p, rows);
   const size_t plane = band_rows * padded_w;
   const uint8_t flip = FormatFlip(ActFormat::kInt8, p.input_type);
-  const uint8_t pad = static_cast<uint8_t>(p.input_zero_point) ^ flip;
-  // The padding first, everywhere, then the image's rows over it.
-  bare::FillBytes(band, pad, channels * plane);
+  // A pixel of za after the band: what the padding reads.
+  uint8_t* pad_pixel = band + Align8(channels * plane);
+  bare::FillBytes(pad_pixel, static_cast<uint8_t>(p.input_zero_point),
+                  channels);
   for (size_t r = 0; r < band_rows; ++r) {
     const size_t iy = oy * p.stride_height + r;  // padded coordinates
-    if (iy < p.padding_top || iy >= p.padding_top + in_h) continue;
-    bare::Transpose(band + r * padded_w + p.padding_left, plane,
-                    image + (iy - p.padding_top) * in_w * in_stride,
-                    in_stride, in_w, channels, flip);
+    const bool inside = iy >= p.padding_top && iy < p.padding_top + in_h;
+    bare::TransposeRow(
+        band + r * padded_w, plane,
+        inside ? image + (iy - p.padding_top) * in_w * in_stride : nullptr,
+        in_stride, in_w, p.padding_left, p.padding_right, pad_pixel,
+        channels, flip);
   }
   McuDwArgs args;
   args.band = reinterpret_cast<const int8_t*>(band);
@@ -448,6 +482,8 @@ void DepthwisePlanar(const lowbit_conv2d& c, const uint8_t* image,
   args.packed = c.dw_packed;
   args.weights = c.weights;
   args.fast = c.fast;
+  args.pair_weights = c.pair_weights;
+  args.right_shifts = c.right_shifts;
   args.out = &c.out;
   args.c = out_rows;
   args.c_pixel_stride = out_stride;

@@ -48,45 +48,58 @@ inline void FillBytes(uint8_t* dst, uint8_t value, size_t n) {
 #endif
 }
 
-// NHWC pixels into planes: src holds `pixels` pixels of `channels` bytes
-// (pixel stride src_stride); channel ch of pixel x goes to dst[ch *
-// plane_stride + x], XORed with flip.
-inline void Transpose(uint8_t* dst, size_t plane_stride, const uint8_t* src,
-                      size_t src_stride, size_t pixels, size_t channels,
-                      uint8_t flip) {
+// One padded input row into planes: channel ch of padded pixel x goes to
+// dst[ch * plane_stride + x], XORed with flip; pixels [pad_left, pad_left
+// + pixels) come from src (pixel stride src_stride), the others (and all
+// of them when src is null) from pad_pixel, `channels` bytes.
+inline void TransposeRow(uint8_t* dst, size_t plane_stride,
+                         const uint8_t* src, size_t src_stride, size_t pixels,
+                         size_t pad_left, size_t pad_right,
+                         const uint8_t* pad_pixel, size_t channels,
+                         uint8_t flip) {
+  const size_t padded = pad_left + pixels + pad_right;
 #if defined(__ARM_FEATURE_MVE)
   if (plane_stride * 7 <= 0xFFFF) {
-    // 8 channels per step: a widening load, and a scatter with 16-bit
-    // offsets ch * plane_stride.
+    // 8 channels at a time, pixels inner: a widening load and a scatter
+    // with 16-bit offsets ch * plane_stride, for every pixel.
     const uint16x8_t offsets =
         vmulq_n_u16(vidupq_n_u16(0, 1), static_cast<uint16_t>(plane_stride));
     const uint16x8_t f = vdupq_n_u16(flip);
-    if (channels % 8 == 0 && flip == 0) {  // the common case: no predicate
-      for (size_t x = 0; x < pixels; ++x) {
-        const uint8_t* s = src + x * src_stride;
-        uint8_t* d = dst + x;
-        for (size_t ch = 0; ch < channels; ch += 8) {
-          vstrbq_scatter_offset_u16(d, offsets, vldrbq_u16(s + ch));
-          d += 8 * plane_stride;
-        }
+    for (size_t ch = 0; ch < channels; ch += 8) {
+      const mve_pred16_t p = vctp16q(static_cast<uint32_t>(channels - ch));
+      uint8_t* d = dst + ch * plane_stride;
+      const uint16x8_t pad = veorq_u16(vldrbq_z_u16(pad_pixel + ch, p), f);
+      const size_t first = src != nullptr ? pad_left : padded;
+      for (size_t x = 0; x < first; ++x) {
+        vstrbq_scatter_offset_p_u16(d + x, offsets, pad, p);
       }
-      return;
-    }
-    for (size_t x = 0; x < pixels; ++x) {
-      const uint8_t* s = src + x * src_stride;
-      for (size_t ch = 0; ch < channels; ch += 8) {
-        const mve_pred16_t p = vctp16q(static_cast<uint32_t>(channels - ch));
-        const uint16x8_t v = veorq_u16(vldrbq_z_u16(s + ch, p), f);
-        vstrbq_scatter_offset_p_u16(dst + ch * plane_stride + x, offsets, v,
-                                    p);
+      if (src != nullptr) {
+        const uint8_t* s = src + ch;
+        uint8_t* dx = d + pad_left;
+        if (flip == 0 && ch + 8 <= channels) {
+          for (size_t x = 0; x < pixels; ++x, s += src_stride, ++dx) {
+            vstrbq_scatter_offset_u16(dx, offsets, vldrbq_u16(s));
+          }
+        } else {
+          for (size_t x = 0; x < pixels; ++x, s += src_stride, ++dx) {
+            vstrbq_scatter_offset_p_u16(
+                dx, offsets, veorq_u16(vldrbq_z_u16(s, p), f), p);
+          }
+        }
+        for (size_t x = pad_left + pixels; x < padded; ++x) {
+          vstrbq_scatter_offset_p_u16(d + x, offsets, pad, p);
+        }
       }
     }
     return;
   }
 #endif
-  for (size_t x = 0; x < pixels; ++x) {
+  for (size_t x = 0; x < padded; ++x) {
+    const bool inside = src != nullptr && x >= pad_left && x < pad_left + pixels;
+    const uint8_t* pixel =
+        inside ? src + (x - pad_left) * src_stride : pad_pixel;
     for (size_t ch = 0; ch < channels; ++ch) {
-      dst[ch * plane_stride + x] = src[x * src_stride + ch] ^ flip;
+      dst[ch * plane_stride + x] = pixel[ch] ^ flip;
     }
   }
 }

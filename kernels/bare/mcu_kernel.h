@@ -82,6 +82,14 @@ struct McuDwArgs {
   const GemmOutput* out;
   void* c;                // output pixel 0 of the row
   size_t c_pixel_stride;  // elements
+  // kTaps16 with depth multiplier 1, stride_w 1, dilation_w 1 and
+  // kernel_h * (kernel_w + 1) <= 16: per channel the weights of a pixel
+  // pair's window (kernel_h rows of kernel_w + 1), the left pixel's in
+  // columns 0..kernel_w-1, then the right one's in 1..kernel_w (16 int8
+  // each); else null.
+  const int8_t* pair_weights;
+  // The fixed-point mode with every channel's shift below 0.
+  bool right_shifts;
   // Planar kernels (McuDwKernel::planar_rows > 0) compute `rows` output
   // rows from a band of planes, one per input channel at band + c *
   // plane_stride, each holding the padded input rows the output rows read
