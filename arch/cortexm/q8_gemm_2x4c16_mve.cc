@@ -10,8 +10,8 @@
 // folded into the packed bias) read in place for any K: the last partial
 // group loads under a tail predicate (inactive lanes read as zero, and the
 // packed weights are zero there too). The four channels' accumulators form
-// one vector, requantized in requant_mve-inl.h's fixed-point primitives
-// (the other modes per element) and stored as 4 bytes.
+// one vector, requantized in requant_mve-inl.h (fixed point and fp32; the
+// single-rounding mode per element) and stored as 4 bytes.
 // Compiled only where the build targets Helium (mcu_kernel.h).
 #if defined(__ARM_FEATURE_MVE)
 
@@ -60,7 +60,7 @@ extern "C" void lowbit_mve_q8_gemm_2x4c16_pairs(PairArgs* args);
 // The output stage of one call, per mode: the fixed-point one (TFLite's,
 // CMSIS-NN's) in Helium, with its channels' parameters loaded once for all
 // rows; raw int32; the others per element.
-enum class Mode { kFixedpoint, kRaw, kPerElement };
+enum class Mode { kFixedpoint, kFp32, kRaw, kPerElement };
 
 template <Mode kMode>
 struct Output {
@@ -68,6 +68,7 @@ struct Output {
   size_t nc, n0;
   mve_pred16_t lanes;
   bare::FixedpointLanes fixedpoint;
+  float32x4_t scale;
   Output(const GemmOutput& o, size_t nc_, size_t n0_)
       : out(o), nc(nc_), n0(n0_),
         lanes(vctp32q(static_cast<uint32_t>(nc_))) {
@@ -75,6 +76,7 @@ struct Output {
       fixedpoint = bare::LoadFixedpointLanes(o.multiplier + n0_,
                                              o.shift + n0_, lanes);
     }
+    if (kMode == Mode::kFp32) scale = vld1q_z_f32(o.scale + n0_, lanes);
   }
 
   void Row(int32x4_t acc, const int32_t* row_offset, size_t row, void* c,
@@ -83,6 +85,10 @@ struct Output {
     if (kMode == Mode::kFixedpoint) {
       const int32x4_t q = bare::RequantizeFixedpoint(
           acc, fixedpoint, out.zero_point, out.qmin, out.qmax);
+      vstrbq_p_s32(static_cast<int8_t*>(c) + row * ldc, q, lanes);
+    } else if (kMode == Mode::kFp32) {
+      const int32x4_t q = bare::RequantizeFp32(acc, scale, out.zero_point,
+                                               out.qmin, out.qmax);
       vstrbq_p_s32(static_cast<int8_t*>(c) + row * ldc, q, lanes);
     } else if (kMode == Mode::kRaw) {
       vstrwq_p_s32(static_cast<int32_t*>(c) + row * ldc, acc, lanes);
@@ -222,6 +228,8 @@ void Ukernel(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
   if (out.requant == LOWBIT_REQUANT_FIXEDPOINT) {
     Run<Mode::kFixedpoint>(mr, n, k, a, a_stride, row_offset, packed, out, c,
                            ldc);
+  } else if (out.requant == LOWBIT_REQUANT_FP32) {
+    Run<Mode::kFp32>(mr, n, k, a, a_stride, row_offset, packed, out, c, ldc);
   } else if (out.requant == kRawInt32) {
     Run<Mode::kRaw>(mr, n, k, a, a_stride, row_offset, packed, out, c, ldc);
   } else {

@@ -45,6 +45,19 @@ inline int32x4_t RequantizeFixedpoint(int32x4_t acc, const FixedpointLanes& p,
   return vminq_s32(x, vdupq_n_s32(qmax));
 }
 
+// XNNPACK's fp32 mode (DESIGN.md §2) on four lanes: int32 to float (VCVT
+// rounds to nearest even, as the C conversion does), one multiply (never
+// fused), the clamp in float, the conversion to nearest even (VCVTN, as
+// lrintf in the default rounding mode), the zero point.
+inline int32x4_t RequantizeFp32(int32x4_t acc, float32x4_t scale,
+                                int32_t zero_point, int32_t qmin,
+                                int32_t qmax) {
+  float32x4_t f = vmulq_f32(vcvtq_f32_s32(acc), scale);
+  f = vmaxnmq_f32(f, vdupq_n_f32(static_cast<float>(qmin - zero_point)));
+  f = vminnmq_f32(f, vdupq_n_f32(static_cast<float>(qmax - zero_point)));
+  return vaddq_n_s32(vcvtnq_s32_f32(f), zero_point);
+}
+
 }  // namespace bare
 }  // namespace lowbit
 

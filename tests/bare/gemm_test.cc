@@ -86,7 +86,10 @@ void RunCase(const McuGemmKernel& kernel, const Case& cs) {
   }
   for (size_t n = 0; n < cs.n; ++n) {
     g_bias[n] = cs.tie_shift != 0 ? 0 : rng.Uniform(-(1 << 20), 1 << 20);
-    g_scales[n] = static_cast<float>(rng.Uniform(1, 1000)) * 1e-4f;
+    // Ties: fp32 scales of exactly 1/2 (x.5 halves round to even).
+    g_scales[n] = cs.tie_shift != 0
+                      ? 1.0f
+                      : static_cast<float>(rng.Uniform(1, 1000)) * 1e-4f;
     g_multipliers[n] =
         cs.tie_shift != 0 ? 1 << 30 : rng.Uniform(1 << 30, 0x7FFFFFFF);
     g_shifts[n] = cs.tie_shift != 0 ? cs.tie_shift : rng.Uniform(-12, 1);
@@ -107,7 +110,7 @@ void RunCase(const McuGemmKernel& kernel, const Case& cs) {
   p.weight_scales = g_scales;
   p.weight_scale_count = cs.per_channel ? cs.n : 1;
   p.weight_zero_point = cs.zw;
-  p.output_scale = 0.25f;
+  p.output_scale = cs.tie_shift != 0 ? 1.0f : 0.25f;
   p.output_zero_point = cs.zo;
   p.output_min = cs.qmin;
   p.output_max = cs.qmax;
@@ -234,6 +237,9 @@ void Sweep(const McuGemmKernel& kernel) {
       cs.seed = static_cast<uint32_t>(500 - shift);
       RunCase(kernel, cs);
       cs.requant = LOWBIT_REQUANT_FIXEDPOINT_SINGLE;
+      RunCase(kernel, cs);
+      cs.requant = LOWBIT_REQUANT_FP32;
+      cs.caller_multipliers = false;
       RunCase(kernel, cs);
     }
   }
