@@ -19,6 +19,38 @@
   .thumb
   .text
   .align 2
+// The 4 sums r0, r2, r4, r6 (pixels 0-3) as one vector, plus the bias
+// (r8), through VQRDMULH (r9), the sign fixup and VRSHL (its operands:
+// \shift), the zero point (r10), the clamp (q4, q5), scattered to r3 + q6;
+// r3 advances by r7.
+.macro requant_store shift
+  vmov q1[2], q1[0], r0, r4
+  vmov q1[3], q1[1], r2, r6
+  vadd.i32 q1, q1, r8
+  vqrdmulh.s32 q1, q1, r9
+  vshr.s32 q0, q1, #31
+  vqadd.s32 q1, q1, q0
+  vrshl.s32 \shift
+  vadd.i32 q1, q1, r10
+  vmax.s32 q1, q1, q4
+  vmin.s32 q1, q1, q5
+  vstrb.32 q1, [r3, q6]
+  add r3, r3, r7
+.endm
+
+// Two pixel pairs' sums: one gather of each pair's window (offsets q2)
+// from r1 (advanced by r5), the left (q3) and right (q7) weights.
+.macro pair_sums
+  vldrb.u8 q0, [r1, q2]
+  add r1, r1, r5
+  vmladav.s8 r0, q0, q3
+  vmladav.s8 r2, q0, q7
+  vldrb.u8 q0, [r1, q2]
+  add r1, r1, r5
+  vmladav.s8 r4, q0, q3
+  vmladav.s8 r6, q0, q7
+.endm
+
   .global lowbit_mve_q8_dwconv_groups4
   .type lowbit_mve_q8_dwconv_groups4, %function
   .thumb_func
@@ -54,18 +86,7 @@ lowbit_mve_q8_dwconv_groups4:
   vldrb.u8 q0, [r1, q2]
   add r1, r1, r5
   vmladav.s8 r6, q0, q3
-  vmov q1[2], q1[0], r0, r4
-  vmov q1[3], q1[1], r2, r6
-  vadd.i32 q1, q1, r8
-  vqrdmulh.s32 q1, q1, r9
-  vshr.s32 q0, q1, #31
-  vqadd.s32 q1, q1, q0
-  vrshl.s32 q1, q1, q7
-  vadd.i32 q1, q1, r10
-  vmax.s32 q1, q1, q4
-  vmin.s32 q1, q1, q5
-  vstrb.32 q1, [r3, q6]
-  add r3, r3, r7
+  requant_store "q1, q1, q7"
   le lr, 1b
 2:
   bl .Lnext_row
@@ -117,26 +138,8 @@ lowbit_mve_q8_dwconv_pairs4:
   ldr r12, [r11, #32]
   wls lr, lr, 2f
 1:
-  vldrb.u8 q0, [r1, q2]
-  add r1, r1, r5
-  vmladav.s8 r0, q0, q3
-  vmladav.s8 r2, q0, q7
-  vldrb.u8 q0, [r1, q2]
-  add r1, r1, r5
-  vmladav.s8 r4, q0, q3
-  vmladav.s8 r6, q0, q7
-  vmov q1[2], q1[0], r0, r4
-  vmov q1[3], q1[1], r2, r6
-  vadd.i32 q1, q1, r8
-  vqrdmulh.s32 q1, q1, r9
-  vshr.s32 q0, q1, #31
-  vqadd.s32 q1, q1, q0
-  vrshl.s32 q1, r12
-  vadd.i32 q1, q1, r10
-  vmax.s32 q1, q1, q4
-  vmin.s32 q1, q1, q5
-  vstrb.32 q1, [r3, q6]
-  add r3, r3, r7
+  pair_sums
+  requant_store "q1, r12"
   le lr, 1b
 2:
   bl .Lnext_row
@@ -194,26 +197,8 @@ lowbit_mve_q8_dwconv_pairs_channels:
   ldr lr, [r11, #32]
   wls lr, lr, 2f
 1:
-  vldrb.u8 q0, [r1, q2]
-  add r1, r1, r5
-  vmladav.s8 r0, q0, q3
-  vmladav.s8 r2, q0, q7
-  vldrb.u8 q0, [r1, q2]
-  add r1, r1, r5
-  vmladav.s8 r4, q0, q3
-  vmladav.s8 r6, q0, q7
-  vmov q1[2], q1[0], r0, r4
-  vmov q1[3], q1[1], r2, r6
-  vadd.i32 q1, q1, r8
-  vqrdmulh.s32 q1, q1, r9
-  vshr.s32 q0, q1, #31
-  vqadd.s32 q1, q1, q0
-  vrshl.s32 q1, r12
-  vadd.i32 q1, q1, r10
-  vmax.s32 q1, q1, q4
-  vmin.s32 q1, q1, q5
-  vstrb.32 q1, [r3, q6]
-  add r3, r3, r7
+  pair_sums
+  requant_store "q1, r12"
   le lr, 1b
 2:
   ldrd r1, r3, [sp]

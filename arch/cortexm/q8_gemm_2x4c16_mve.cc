@@ -6,10 +6,10 @@
 // cores run) are in assembly (q8_gemm_2x4c16_mve_fixedpoint.S: per 16 k,
 // 2 row loads and 4 weight loads feed 8 VMLADAVA, 128 MACs); the other
 // modes, asymmetric weights and a last single row run the same products
-// from C (a single row: 1 + 4 loads for 4 VMLADAVA). Signed activations (kInt8; the za term is
-// folded into the packed bias) read in place for any K: the last partial
-// group loads under a tail predicate (inactive lanes read as zero, and the
-// packed weights are zero there too). The four channels' accumulators form
+// from C (a single row: 1 + 4 loads for 4 VMLADAVA). Signed activations (kInt8;
+// the za term is folded into the packed bias) read in place for any K: the last
+// partial group loads under a tail predicate (inactive lanes read as zero, and
+// the packed weights are zero there too). The four channels' accumulators form
 // one vector, requantized in requant_mve-inl.h (fixed point and fp32; the
 // single-rounding mode per element) and stored as 4 bytes.
 // Compiled only where the build targets Helium (mcu_kernel.h).
@@ -58,39 +58,54 @@ static_assert(offsetof(PairArgs, tail) == 36 &&
 extern "C" void lowbit_mve_q8_gemm_2x4c16_pairs(PairArgs* args);
 
 // The output stage of one call, per mode: the fixed-point one (TFLite's,
-// CMSIS-NN's) in Helium, with its channels' parameters loaded once for all
-// rows; raw int32; the others per element.
+// CMSIS-NN's) and fp32 in Helium, with the channels' parameters loaded
+// once for all rows; raw int32; single rounding per element.
 enum class Mode { kFixedpoint, kFp32, kRaw, kPerElement };
 
+// The per-channel lanes a mode keeps (only what it reads, so the other
+// modes carry nothing).
 template <Mode kMode>
-struct Output {
+struct Lanes4 {
+  Lanes4(const GemmOutput&, size_t, mve_pred16_t) {}
+};
+template <>
+struct Lanes4<Mode::kFixedpoint> {
+  bare::FixedpointLanes fixedpoint;
+  Lanes4(const GemmOutput& o, size_t n0, mve_pred16_t lanes)
+      : fixedpoint(bare::LoadFixedpointLanes(o.multiplier + n0, o.shift + n0,
+                                             lanes)) {}
+};
+template <>
+struct Lanes4<Mode::kFp32> {
+  float32x4_t scale;
+  Lanes4(const GemmOutput& o, size_t n0, mve_pred16_t lanes)
+      : scale(vld1q_z_f32(o.scale + n0, lanes)) {}
+};
+
+template <Mode kMode>
+struct Output : Lanes4<kMode> {
   const GemmOutput& out;
   size_t nc, n0;
   mve_pred16_t lanes;
-  bare::FixedpointLanes fixedpoint;
-  float32x4_t scale;
   Output(const GemmOutput& o, size_t nc_, size_t n0_)
-      : out(o), nc(nc_), n0(n0_),
-        lanes(vctp32q(static_cast<uint32_t>(nc_))) {
-    if (kMode == Mode::kFixedpoint) {
-      fixedpoint = bare::LoadFixedpointLanes(o.multiplier + n0_,
-                                             o.shift + n0_, lanes);
-    }
-    if (kMode == Mode::kFp32) scale = vld1q_z_f32(o.scale + n0_, lanes);
-  }
+      : Lanes4<kMode>(o, n0_, vctp32q(static_cast<uint32_t>(nc_))),
+        out(o),
+        nc(nc_),
+        n0(n0_),
+        lanes(vctp32q(static_cast<uint32_t>(nc_))) {}
 
   void Row(int32x4_t acc, const int32_t* row_offset, size_t row, void* c,
            size_t ldc) const {
     if (row_offset != nullptr) acc = vsubq_n_s32(acc, row_offset[row]);
-    if (kMode == Mode::kFixedpoint) {
+    if constexpr (kMode == Mode::kFixedpoint) {
       const int32x4_t q = bare::RequantizeFixedpoint(
-          acc, fixedpoint, out.zero_point, out.qmin, out.qmax);
+          acc, this->fixedpoint, out.zero_point, out.qmin, out.qmax);
       vstrbq_p_s32(static_cast<int8_t*>(c) + row * ldc, q, lanes);
-    } else if (kMode == Mode::kFp32) {
-      const int32x4_t q = bare::RequantizeFp32(acc, scale, out.zero_point,
+    } else if constexpr (kMode == Mode::kFp32) {
+      const int32x4_t q = bare::RequantizeFp32(acc, this->scale, out.zero_point,
                                                out.qmin, out.qmax);
       vstrbq_p_s32(static_cast<int8_t*>(c) + row * ldc, q, lanes);
-    } else if (kMode == Mode::kRaw) {
+    } else if constexpr (kMode == Mode::kRaw) {
       vstrwq_p_s32(static_cast<int32_t*>(c) + row * ldc, acc, lanes);
     } else {
       int32_t v[4];
@@ -137,8 +152,8 @@ inline void Rows1(const int8_t*& a0, const int8_t*& w, size_t groups,
       "vmladava.s8 %[c03], q0, q1\n\t"
       "le lr, 1b\n"
       "2:\n"
-      : [c00] "+Te"(c00), [c01] "+Te"(c01), [c02] "+Te"(c02),
-        [c03] "+Te"(c03), [a0] "+r"(a0), [w] "+r"(w)
+      : [c00] "+Te"(c00), [c01] "+Te"(c01), [c02] "+Te"(c02), [c03] "+Te"(c03),
+        [a0] "+r"(a0), [w] "+r"(w)
       : [n] "r"(groups)
       : "q0", "q1", "q2", "q3", "lr", "memory");
   c0[0] = c00, c0[1] = c01, c0[2] = c02, c0[3] = c03;
@@ -165,25 +180,27 @@ void Block(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
   const mve_pred16_t tail_lanes = vctp8q(static_cast<uint32_t>(tail));
   const Output<kMode> output(out, nc, n0);
   size_t i = 0;
-  if (kMode == Mode::kFixedpoint && row_offset == nullptr && mr >= 2) {
-    PairArgs args;
-    args.a = static_cast<const int8_t*>(a);
-    args.a_stride = a_stride;
-    args.pairs = mr / 2;
-    args.groups = full;
-    args.block = block;
-    args.c = static_cast<int8_t*>(c);
-    args.ldc = ldc;
-    args.lanes = output.lanes;
-    args.zero_point = out.zero_point;
-    args.tail = tail != 0 ? tail_lanes : 0;
-    vst1q_s32(args.multiplier, output.fixedpoint.multiplier);
-    vst1q_s32(args.left, output.fixedpoint.left);
-    vst1q_s32(args.right, output.fixedpoint.right);
-    vst1q_s32(args.qmin, vdupq_n_s32(out.qmin));
-    vst1q_s32(args.qmax, vdupq_n_s32(out.qmax));
-    lowbit_mve_q8_gemm_2x4c16_pairs(&args);
-    i = mr / 2 * 2;
+  if constexpr (kMode == Mode::kFixedpoint) {
+    if (row_offset == nullptr && mr >= 2) {
+      PairArgs args;
+      args.a = static_cast<const int8_t*>(a);
+      args.a_stride = a_stride;
+      args.pairs = mr / 2;
+      args.groups = full;
+      args.block = block;
+      args.c = static_cast<int8_t*>(c);
+      args.ldc = ldc;
+      args.lanes = output.lanes;
+      args.zero_point = out.zero_point;
+      args.tail = tail != 0 ? tail_lanes : 0;
+      vst1q_s32(args.multiplier, output.fixedpoint.multiplier);
+      vst1q_s32(args.left, output.fixedpoint.left);
+      vst1q_s32(args.right, output.fixedpoint.right);
+      vst1q_s32(args.qmin, vdupq_n_s32(out.qmin));
+      vst1q_s32(args.qmax, vdupq_n_s32(out.qmax));
+      lowbit_mve_q8_gemm_2x4c16_pairs(&args);
+      i = mr / 2 * 2;
+    }
   }
   for (; i + 2 <= mr; i += 2) {
     const int8_t* a0 = static_cast<const int8_t*>(a) + i * a_stride;
@@ -217,8 +234,7 @@ void Run(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
   const size_t c_elem = kMode == Mode::kRaw ? 4 : 1;
   for (size_t n0 = 0; n0 < n; n0 += kNr, packed += block_bytes) {
     Block<kMode>(mr, n - n0 < kNr ? n - n0 : kNr, k, a, a_stride, row_offset,
-                 packed, out, n0, static_cast<uint8_t*>(c) + n0 * c_elem,
-                 ldc);
+                 packed, out, n0, static_cast<uint8_t*>(c) + n0 * c_elem, ldc);
   }
 }
 
@@ -240,10 +256,13 @@ void Ukernel(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
 
 }  // namespace
 
-const McuGemmKernel kQ8Gemm2x4c16Mve = {
-    "lowbit_q8_gemm_ukernel_2x4c16__mve", "mve", kMr,
-    GemmLayout{kNr, kKr, ActFormat::kInt8}, Ukernel, bare::PrepareInt8,
-    /*in_place=*/true};
+const McuGemmKernel kQ8Gemm2x4c16Mve = {"lowbit_q8_gemm_ukernel_2x4c16__mve",
+                                        "mve",
+                                        kMr,
+                                        GemmLayout{kNr, kKr, ActFormat::kInt8},
+                                        Ukernel,
+                                        bare::PrepareInt8,
+                                        /*in_place=*/true};
 
 }  // namespace lowbit
 

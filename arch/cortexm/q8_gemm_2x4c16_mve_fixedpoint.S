@@ -20,10 +20,9 @@
   .thumb
   .text
   .align 2
-// One K group of 16: rows r1 and r3, weights r5.
-.macro group
-  vldrb.8 q0, [r1], #16
-  vldrb.8 q1, [r3], #16
+// The 8 sums of one K group of 16, rows already in q0 and q1, weights at
+// r5 (advanced).
+.macro sums
   vldrb.8 q2, [r5], #16
   vmladava.s8 r0, q0, q2
   vmladava.s8 r8, q1, q2
@@ -36,6 +35,13 @@
   vldrb.8 q3, [r5], #16
   vmladava.s8 r6, q0, q3
   vmladava.s8 lr, q1, q3
+.endm
+
+// One K group of 16: rows r1 and r3, weights r5.
+.macro group
+  vldrb.8 q0, [r1], #16
+  vldrb.8 q1, [r3], #16
+  sums
 .endm
 
   .global lowbit_mve_q8_gemm_2x4c16_pairs
@@ -92,18 +98,7 @@ lowbit_mve_q8_gemm_2x4c16_pairs:
   vpstt
   vldrbt.8 q0, [r1]
   vldrbt.8 q1, [r3]
-  vldrb.8 q2, [r5], #16
-  vmladava.s8 r0, q0, q2
-  vmladava.s8 r8, q1, q2
-  vldrb.8 q3, [r5], #16
-  vmladava.s8 r2, q0, q3
-  vmladava.s8 r10, q1, q3
-  vldrb.8 q2, [r5], #16
-  vmladava.s8 r4, q0, q2
-  vmladava.s8 r12, q1, q2
-  vldrb.8 q3, [r5], #16
-  vmladava.s8 r6, q0, q3
-  vmladava.s8 lr, q1, q3
+  sums
 .Lrequant:
   vmov q0[2], q0[0], r0, r4
   vmov q0[3], q0[1], r2, r6

@@ -71,6 +71,23 @@ void Prepare(lowbit_dtype type, const void* a, size_t lda, int32_t za,
   }
 }
 
+// One K group of four rows: the weight word, its two SXTB16 pairs, the
+// rows' pairs two rows per LDM (r8-r11), 8 SMLAD.
+#define LOWBIT_DSP_GROUP \
+  "ldr %[w02], [%[w]], #4\n\t" \
+  "ldmia %[a]!, {r8, r9, r10, r11}\n\t" \
+  "sxtb16 %[w13], %[w02], ror #8\n\t" \
+  "sxtb16 %[w02], %[w02]\n\t" \
+  "smlad %[c0], %[x0], %[w02], %[c0]\n\t" \
+  "smlad %[c0], %[x1], %[w13], %[c0]\n\t" \
+  "smlad %[c1], %[x2], %[w02], %[c1]\n\t" \
+  "smlad %[c1], %[x3], %[w13], %[c1]\n\t" \
+  "ldmia %[a]!, {r8, r9, r10, r11}\n\t" \
+  "smlad %[c2], %[x0], %[w02], %[c2]\n\t" \
+  "smlad %[c2], %[x1], %[w13], %[c2]\n\t" \
+  "smlad %[c3], %[x2], %[w02], %[c3]\n\t" \
+  "smlad %[c3], %[x3], %[w13], %[c3]\n\t"
+
 // Four rows, `groups` K groups, two per iteration (plus one).
 inline void Rows4(const uint32_t*& a, const uint8_t*& w, size_t groups,
                   int32_t* acc) {
@@ -84,32 +101,8 @@ inline void Rows4(const uint32_t*& a, const uint8_t*& w, size_t groups,
   __asm__ volatile(
       "cbz %[n], 2f\n"
       "1:\n\t"
-      "ldr %[w02], [%[w]], #4\n\t"
-      "ldmia %[a]!, {r8, r9, r10, r11}\n\t"
-      "sxtb16 %[w13], %[w02], ror #8\n\t"
-      "sxtb16 %[w02], %[w02]\n\t"
-      "smlad %[c0], %[x0], %[w02], %[c0]\n\t"
-      "smlad %[c0], %[x1], %[w13], %[c0]\n\t"
-      "smlad %[c1], %[x2], %[w02], %[c1]\n\t"
-      "smlad %[c1], %[x3], %[w13], %[c1]\n\t"
-      "ldmia %[a]!, {r8, r9, r10, r11}\n\t"
-      "smlad %[c2], %[x0], %[w02], %[c2]\n\t"
-      "smlad %[c2], %[x1], %[w13], %[c2]\n\t"
-      "smlad %[c3], %[x2], %[w02], %[c3]\n\t"
-      "smlad %[c3], %[x3], %[w13], %[c3]\n\t"
-      "ldr %[w02], [%[w]], #4\n\t"
-      "ldmia %[a]!, {r8, r9, r10, r11}\n\t"
-      "sxtb16 %[w13], %[w02], ror #8\n\t"
-      "sxtb16 %[w02], %[w02]\n\t"
-      "smlad %[c0], %[x0], %[w02], %[c0]\n\t"
-      "smlad %[c0], %[x1], %[w13], %[c0]\n\t"
-      "smlad %[c1], %[x2], %[w02], %[c1]\n\t"
-      "smlad %[c1], %[x3], %[w13], %[c1]\n\t"
-      "ldmia %[a]!, {r8, r9, r10, r11}\n\t"
-      "smlad %[c2], %[x0], %[w02], %[c2]\n\t"
-      "smlad %[c2], %[x1], %[w13], %[c2]\n\t"
-      "smlad %[c3], %[x2], %[w02], %[c3]\n\t"
-      "smlad %[c3], %[x3], %[w13], %[c3]\n\t"
+      LOWBIT_DSP_GROUP
+      LOWBIT_DSP_GROUP
       "subs %[n], %[n], #1\n\t"
       "bne 1b\n"
       "2:\n"

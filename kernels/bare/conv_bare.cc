@@ -54,26 +54,6 @@ size_t PaddedWidth(const lowbit_conv2d_params& p, size_t in_w) {
   return p.padding_left + in_w + p.padding_right;
 }
 
-// Group g's slice of the whole GEMM (8-bit weights).
-lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
-                              size_t ng) {
-  lowbit_gemm_params s = all;
-  s.n = ng;
-  s.weights = static_cast<const uint8_t*>(all.weights) + g * ng * all.k;
-  if (all.bias != nullptr) s.bias = all.bias + g * ng;
-  if (all.weight_scale_count != 1) {
-    s.weight_scales = all.weight_scales + g * ng;
-    s.weight_scale_count = ng;
-  }
-  if (all.requant_multipliers != nullptr &&
-      all.requant_multiplier_count != 1) {
-    s.requant_multipliers = all.requant_multipliers + g * ng;
-    s.requant_shifts = all.requant_shifts + g * ng;
-    s.requant_multiplier_count = ng;
-  }
-  return s;
-}
-
 void Destroy(lowbit_conv2d* c) {
   if (c == nullptr) return;
   if (c->gemms != nullptr) {
@@ -340,6 +320,29 @@ lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
 
 // One output row of a depthwise convolution: its band of kernel_h padded
 // input rows (kInt8 form, za where the padding is), then the kernel.
+// A depthwise kernel's arguments but for its band (set by the caller).
+McuDwArgs DwArgs(const lowbit_conv2d& c, size_t out_w, void* out,
+                 size_t out_stride) {
+  const lowbit_conv2d_params& p = c.p;
+  McuDwArgs args{};
+  args.in_channels = p.groups;
+  args.multiplier = p.group_output_channels;
+  args.kernel_h = p.kernel_height;
+  args.kernel_w = p.kernel_width;
+  args.stride_w = p.stride_width;
+  args.dilation_w = p.dilation_width;
+  args.out_w = out_w;
+  args.packed = c.dw_packed;
+  args.weights = c.weights;
+  args.fast = c.fast;
+  args.pair_weights = c.pair_weights;
+  args.right_shifts = c.right_shifts;
+  args.out = &c.out;
+  args.c = out;
+  args.c_pixel_stride = out_stride;
+  return args;
+}
+
 // The NHWC band of a depthwise run: kernel_h slots of one padded input row
 // each, reused while the rows repeat (a stride 1 run loads one row per
 // output row). slot_row[s] is the padded row slot s holds (SIZE_MAX: none),
@@ -420,25 +423,10 @@ void DepthwiseRow(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
     band.rows[ky] =
         reinterpret_cast<const int8_t*>(band.slots + slot * band_stride);
   }
-  McuDwArgs args;
+  McuDwArgs args = DwArgs(c, out_w, out_row, out_stride);
   args.band = band.rows[0];
   args.band_rows = band.rows;
   args.band_stride = band_stride;
-  args.in_channels = channels;
-  args.multiplier = p.group_output_channels;
-  args.kernel_h = p.kernel_height;
-  args.kernel_w = p.kernel_width;
-  args.stride_w = p.stride_width;
-  args.dilation_w = p.dilation_width;
-  args.out_w = out_w;
-  args.packed = c.dw_packed;
-  args.weights = c.weights;
-  args.fast = c.fast;
-  args.pair_weights = c.pair_weights;
-  args.right_shifts = c.right_shifts;
-  args.out = &c.out;
-  args.c = out_row;
-  args.c_pixel_stride = out_stride;
   // Planar kernels run here only for the geometries they leave out.
   (c.dw->planar_rows != 0 ? kQ8DwconvScalar : *c.dw).run(args);
 }
@@ -469,24 +457,9 @@ void DepthwisePlanar(const lowbit_conv2d& c, const uint8_t* image,
         in_stride, in_w, p.padding_left, p.padding_right, pad_pixel,
         channels, flip);
   }
-  McuDwArgs args;
+  McuDwArgs args = DwArgs(c, out_w, out_rows, out_stride);
   args.band = reinterpret_cast<const int8_t*>(band);
   args.band_stride = padded_w;
-  args.in_channels = channels;
-  args.multiplier = p.group_output_channels;
-  args.kernel_h = p.kernel_height;
-  args.kernel_w = p.kernel_width;
-  args.stride_w = p.stride_width;
-  args.dilation_w = p.dilation_width;
-  args.out_w = out_w;
-  args.packed = c.dw_packed;
-  args.weights = c.weights;
-  args.fast = c.fast;
-  args.pair_weights = c.pair_weights;
-  args.right_shifts = c.right_shifts;
-  args.out = &c.out;
-  args.c = out_rows;
-  args.c_pixel_stride = out_stride;
   args.band_rows = nullptr;
   args.rows = rows;
   args.plane_stride = plane;

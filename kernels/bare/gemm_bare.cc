@@ -191,6 +191,24 @@ lowbit_status RunGemmBare(lowbit_gemm_t g, size_t m, const void* a,
 
 namespace {
 
+// lowbit_gemm_run's bare-metal form: no thread pool, and a handle that
+// needs a workspace is told which call takes one.
+lowbit_status RunWithoutWorkspace(lowbit_gemm_t gemm, size_t m,
+                                  const void* a, size_t lda, void* c,
+                                  size_t ldc, bool raw, pthreadpool* pool,
+                                  const char* fn) {
+  if (pool != nullptr) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "%s: the bare-metal build has no thread pool", fn);
+  }
+  if (gemm != nullptr && m != 0 && TileWorkspace(*gemm, m) != 0) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: bare metal allocates nothing when it runs: this handle "
+                "needs a workspace (lowbit_gemm_run_workspace)", fn);
+  }
+  return RunGemmBare(gemm, m, a, lda, c, ldc, raw, nullptr, 0, fn);
+}
+
 const McuGemmKernel& BestKernel() {
   size_t count = 0;
   return *McuGemmKernels(&count)[0];
@@ -229,35 +247,16 @@ lowbit_status lowbit_gemm_run_workspace(lowbit_gemm_t gemm, size_t m,
 lowbit_status lowbit_gemm_run(lowbit_gemm_t gemm, size_t m, const void* a,
                               size_t lda, void* c, size_t ldc,
                               struct pthreadpool* threadpool) noexcept {
-  const char* fn = "lowbit_gemm_run";
-  if (threadpool != nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                        "%s: the bare-metal build has no thread pool", fn);
-  }
-  if (gemm != nullptr && m != 0 && lowbit::TileWorkspace(*gemm, m) != 0) {
-    return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
-                        "%s: bare metal allocates nothing when it runs: "
-                        "this handle needs a workspace "
-                        "(lowbit_gemm_run_workspace)", fn);
-  }
-  return lowbit::RunGemmBare(gemm, m, a, lda, c, ldc, false, nullptr, 0, fn);
+  return lowbit::RunWithoutWorkspace(gemm, m, a, lda, c, ldc, false,
+                                     threadpool, "lowbit_gemm_run");
 }
 
 lowbit_status lowbit_gemm_run_int32(lowbit_gemm_t gemm, size_t m,
                                     const void* a, size_t lda, int32_t* c,
                                     size_t ldc,
                                     struct pthreadpool* threadpool) noexcept {
-  const char* fn = "lowbit_gemm_run_int32";
-  if (threadpool != nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                        "%s: the bare-metal build has no thread pool", fn);
-  }
-  if (gemm != nullptr && m != 0 && lowbit::TileWorkspace(*gemm, m) != 0) {
-    return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
-                        "%s: bare metal allocates nothing when it runs: "
-                        "this handle needs a workspace", fn);
-  }
-  return lowbit::RunGemmBare(gemm, m, a, lda, c, ldc, true, nullptr, 0, fn);
+  return lowbit::RunWithoutWorkspace(gemm, m, a, lda, c, ldc, true,
+                                     threadpool, "lowbit_gemm_run_int32");
 }
 
 lowbit_status lowbit_gemm_run_int64(lowbit_gemm_t gemm, size_t m,

@@ -75,44 +75,28 @@ struct lowbit_conv2d {
 namespace lowbit {
 namespace {
 
-// Group g's slice of the whole GEMM. int4 weights count nibbles: a group
-// starting in the middle of a byte is copied into `nibbles`, shifted to
-// start on a byte.
-lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
+// Group g's slice of the whole GEMM (GroupSlice). int4 weights count
+// nibbles: a group starting in the middle of a byte is copied into
+// `nibbles`, shifted to start on a byte.
+lowbit_gemm_params SliceGroup(const lowbit_gemm_params& all, size_t g,
                               size_t ng, std::vector<uint8_t>* nibbles) {
-  lowbit_gemm_params s = all;
-  s.n = ng;
+  lowbit_gemm_params s = GroupSlice(all, g, ng);
+  if (all.weight_type != LOWBIT_DTYPE_INT4) return s;
   const size_t first = g * ng * all.k;  // element
   const auto* w = static_cast<const uint8_t*>(all.weights);
-  if (all.weight_type == LOWBIT_DTYPE_INT16) {
-    s.weights = static_cast<const int16_t*>(all.weights) + first;
-  } else if (all.weight_type != LOWBIT_DTYPE_INT4) {
-    s.weights = w + first;
-  } else if (first % 2 == 0) {
+  if (first % 2 == 0) {
     s.weights = w + first / 2;
-  } else {
-    const size_t count = ng * all.k;
-    nibbles->assign((count + 1) / 2, 0);
-    for (size_t i = 0; i < count; ++i) {
-      const uint8_t v =
-          static_cast<uint8_t>(WeightElement(all.weight_type, w, first + i)) &
-          0xF;
-      (*nibbles)[i / 2] |= static_cast<uint8_t>(i % 2 == 0 ? v : v << 4);
-    }
-    s.weights = nibbles->data();
+    return s;
   }
-  if (all.bias != nullptr) s.bias = all.bias + g * ng;
-  if (all.bias64 != nullptr) s.bias64 = all.bias64 + g * ng;
-  if (all.weight_scales != nullptr && all.weight_scale_count != 1) {
-    s.weight_scales = all.weight_scales + g * ng;
-    s.weight_scale_count = ng;
+  const size_t count = ng * all.k;
+  nibbles->assign((count + 1) / 2, 0);
+  for (size_t i = 0; i < count; ++i) {
+    const uint8_t v =
+        static_cast<uint8_t>(WeightElement(all.weight_type, w, first + i)) &
+        0xF;
+    (*nibbles)[i / 2] |= static_cast<uint8_t>(i % 2 == 0 ? v : v << 4);
   }
-  if (all.requant_multipliers != nullptr &&
-      all.requant_multiplier_count != 1) {
-    s.requant_multipliers = all.requant_multipliers + g * ng;
-    s.requant_shifts = all.requant_shifts + g * ng;
-    s.requant_multiplier_count = ng;
-  }
+  s.weights = nibbles->data();
   return s;
 }
 
@@ -1274,7 +1258,7 @@ lowbit_status PackConv2d(const lowbit_conv2d_params* params,
   std::vector<uint8_t> nibbles;
   for (size_t g = 0; g < p.groups; ++g) {
     const lowbit_gemm_params slice =
-        GroupSlice(all, g, p.group_output_channels, &nibbles);
+        SliceGroup(all, g, p.group_output_channels, &nibbles);
     lowbit_gemm_t gemm = nullptr;
     status = PackGemm(&slice, kernel, &gemm, fn, prefer_narrow);
     if (status != LOWBIT_OK) return status;

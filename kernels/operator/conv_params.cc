@@ -81,6 +81,31 @@ lowbit_gemm_params AsGemm(const lowbit_conv2d_params& p, size_t n, size_t k) {
   return g;
 }
 
+lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
+                              size_t ng) {
+  lowbit_gemm_params s = all;
+  s.n = ng;
+  const size_t first = g * ng * all.k;  // element
+  if (all.weight_type == LOWBIT_DTYPE_INT16) {
+    s.weights = static_cast<const int16_t*>(all.weights) + first;
+  } else if (all.weight_type != LOWBIT_DTYPE_INT4) {
+    s.weights = static_cast<const uint8_t*>(all.weights) + first;
+  }
+  if (all.bias != nullptr) s.bias = all.bias + g * ng;
+  if (all.bias64 != nullptr) s.bias64 = all.bias64 + g * ng;
+  if (all.weight_scales != nullptr && all.weight_scale_count != 1) {
+    s.weight_scales = all.weight_scales + g * ng;
+    s.weight_scale_count = ng;
+  }
+  if (all.requant_multipliers != nullptr &&
+      all.requant_multiplier_count != 1) {
+    s.requant_multipliers = all.requant_multipliers + g * ng;
+    s.requant_shifts = all.requant_shifts + g * ng;
+    s.requant_multiplier_count = ng;
+  }
+  return s;
+}
+
 lowbit_status ConvOutputSizes(const lowbit_conv2d_params& p, size_t in_h,
                               size_t in_w, size_t* out_h, size_t* out_w,
                               const char* fn) {

@@ -22,6 +22,12 @@ lowbit_status ValidateGeometry(const lowbit_conv2d_params& p, size_t* k,
 // k = kernel_h * kernel_w * Cg.
 lowbit_gemm_params AsGemm(const lowbit_conv2d_params& p, size_t n, size_t k);
 
+// Group g's slice of the whole GEMM: its ng channels' weights (8- and
+// 16-bit weights; the caller slices INT4 ones, which count nibbles), bias,
+// scales and multipliers.
+lowbit_gemm_params GroupSlice(const lowbit_gemm_params& all, size_t g,
+                              size_t ng);
+
 // Output height and width of an in_h x in_w input; fails when the input
 // is empty, too large or gives no output pixel.
 lowbit_status ConvOutputSizes(const lowbit_conv2d_params& p, size_t in_h,
