@@ -12,6 +12,7 @@ set(LOWBIT_FREESTANDING_SOURCES
   kernels/reference/requant.cc
   kernels/reference/gemm.cc
   kernels/reference/conv.cc
+  kernels/reference/gemm16.cc
   kernels/gemm/pack.cc
   kernels/operator/gemm_params.cc
   kernels/operator/conv_params.cc
@@ -24,8 +25,10 @@ set(LOWBIT_BARE_SOURCES
   kernels/bare/mcu_kernel.cc
   kernels/bare/prepare.cc
   kernels/bare/q8_gemm_2x2c4_scalar.cc
+  kernels/bare/q16_gemm_2x2c8_scalar.cc
   arch/cortexm/q8_gemm_4x1c4_armsimd32.cc
   arch/cortexm/q8_gemm_2x4c16_mve.cc
+  arch/cortexm/q16_gemm_2x2c8_mve.cc
   arch/cortexm/q8_dwconv_mve.cc
   arch/cortexm/q8_dwconv_armsimd32.cc
   arch/cortexm/q8_dwconv3x3_armsimd32.S
@@ -72,7 +75,7 @@ endfunction()
 if(LOWBIT_BUILD_TESTS)
   enable_testing()
   lowbit_bare_image(lowbit_bare_gemm_test tests/bare/gemm_test.cc
-    tests/bare/conv_test.cc)
+    tests/bare/conv_test.cc tests/bare/gemm16_test.cc)
   add_test(NAME bare_gemm COMMAND lowbit_bare_gemm_test)
   set_tests_properties(bare_gemm PROPERTIES TIMEOUT 600)
 endif()

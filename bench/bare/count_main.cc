@@ -103,6 +103,53 @@ void CountGemm(const char* shape, size_t m, size_t k, size_t n,
   lowbit_gemm_destroy(gemm);
 }
 
+// A GEMM with INT16 activations and int8 weights (TFLite's 16x8).
+void CountGemm16(const char* shape, size_t m, size_t k, size_t n,
+                 double per_tick) {
+  int16_t* a = reinterpret_cast<int16_t*>(g_a);
+  for (size_t i = 0; i < m * k; ++i) {
+    a[i] = static_cast<int16_t>(static_cast<int32_t>(i * 2654435761u) >> 16);
+  }
+  Fill(g_w, n * k, 2);
+  for (size_t i = 0; i < n; ++i) {
+    g_multipliers[i] = 1300000000 + static_cast<int32_t>(i * 1000);
+    g_shifts[i] = -12 + static_cast<int32_t>(i % 3);
+  }
+  lowbit_gemm_params p;
+  lowbit_gemm_params_init(&p);
+  p.n = n;
+  p.k = k;
+  p.input_type = LOWBIT_DTYPE_INT16;
+  p.output_type = LOWBIT_DTYPE_INT16;
+  p.requant = LOWBIT_REQUANT_FIXEDPOINT;
+  p.weights = g_w;
+  p.weight_stride = k;
+  p.bias = g_bias;
+  p.output_min = -32768;
+  p.output_max = 32767;
+  p.requant_multipliers = g_multipliers;
+  p.requant_shifts = g_shifts;
+  p.requant_multiplier_count = n;
+  lowbit_gemm_t gemm = nullptr;
+  if (lowbit_gemm_pack(&p, &gemm) != LOWBIT_OK) {
+    std::printf("%s: pack failed: %s\n", shape, lowbit_last_error());
+    return;
+  }
+  uint64_t ticks[2];
+  for (uint64_t& t : ticks) {
+    const uint64_t t0 = systick_ticks();
+    lowbit_gemm_run_workspace(gemm, m, a, k, g_c, n, nullptr, 0);
+    t = systick_ticks() - t0;
+  }
+  const double macs = static_cast<double>(m) * n * k;
+  const double instructions = static_cast<double>(ticks[1]) * per_tick;
+  std::printf("| %-26s | %-40s | %9.0f | %11.0f | %6.3f |%s\n", shape,
+              lowbit_gemm_kernel_name(gemm), macs, instructions,
+              instructions / macs,
+              Same(ticks[0], ticks[1]) ? "" : " (runs differ)");
+  lowbit_gemm_destroy(gemm);
+}
+
 // One convolution (NHWC, batch 1), the same semantics as CountGemm.
 void CountConv(const char* shape, size_t h, size_t w, size_t c, size_t kernel,
                size_t stride, size_t pad, size_t groups, size_t out_c,
@@ -177,6 +224,7 @@ int main() {
   CountGemm("GEMM 16x256x64", 16, 256, 64, per_tick);
   CountGemm("GEMM 4x256x64", 4, 256, 64, per_tick);
   CountGemm("FC 1x1024 -> 256", 1, 1024, 256, per_tick);
+  CountGemm16("GEMM 16x8 16x256x64", 16, 256, 64, per_tick);
   CountConv("conv 14x14x64 3x3 p1 -> 64", 14, 14, 64, 3, 1, 1, 1, 64,
             per_tick);
   CountConv("conv 14x14x64 1x1 -> 64", 14, 14, 64, 1, 1, 0, 1, 64, per_tick);

@@ -25,6 +25,11 @@ struct lowbit_gemm {
   lowbit::GemmOutput out;
   const uint8_t* packed;
   size_t held_bytes;  // packed weights and requantization arrays
+  // INT16 activations: the 16-bit kernel (kernel is null), the weights'
+  // element bytes, the int16 output stage.
+  const lowbit::McuGemm16Kernel* kernel16;
+  size_t weight_bytes;
+  lowbit::Gemm16Output out16;
 };
 
 namespace lowbit {
@@ -34,6 +39,7 @@ size_t Align8(size_t x) { return (x + 7) & ~size_t{7}; }
 
 // Whether runs read the caller's rows where they are (nothing prepared).
 bool InPlace(const lowbit_gemm& g) {
+  if (g.kernel16 != nullptr) return true;  // int16 rows are read in place
   return g.kernel->in_place && g.input_type == LOWBIT_DTYPE_INT8 &&
          g.weight_offset == 0;
 }
@@ -51,6 +57,65 @@ size_t TileWorkspace(const lowbit_gemm& g, size_t m) {
 
 }  // namespace
 
+lowbit_status PackGemm16Bare(const lowbit_gemm_params& p,
+                             const McuGemm16Kernel& kernel,
+                             lowbit_gemm_t* gemm, const char* fn) {
+  lowbit_status status = ValidateGemm16(p, fn);
+  if (status != LOWBIT_OK) return status;
+  const size_t nr = kernel.nr, kr = kernel.kr;
+  const size_t elem = p.weight_type == LOWBIT_DTYPE_INT16 ? 2 : 1;
+  const size_t blocks = (p.n + nr - 1) / nr, groups = (p.k + kr - 1) / kr;
+  size_t block_bytes = 0, packed_bytes = 0, total = 0;
+  if (!MulOk(groups, nr * kr * elem, &block_bytes) ||
+      !AddOk(block_bytes, nr * 8, &block_bytes) ||
+      !MulOk(blocks, block_bytes, &packed_bytes) ||
+      !AddOk(Align8(sizeof(lowbit_gemm)) + Align8(p.n * 8), packed_bytes,
+             &total)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: packed weights overflow size_t", fn);
+  }
+  uint8_t* memory = static_cast<uint8_t*>(std::calloc(1, total));
+  if (memory == nullptr) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate %zu bytes of packed weights", fn, total);
+  }
+  lowbit_gemm* g = new (memory) lowbit_gemm{};
+  int32_t* multiplier =
+      reinterpret_cast<int32_t*>(memory + Align8(sizeof(lowbit_gemm)));
+  int32_t* shift = multiplier + p.n;
+  status = ComputeRequant(p, nullptr, multiplier, shift, fn);
+  if (status != LOWBIT_OK) {
+    std::free(memory);
+    return status;
+  }
+  uint8_t* packed = memory + Align8(sizeof(lowbit_gemm)) + Align8(p.n * 8);
+  for (size_t n = 0; n < p.n; ++n) {
+    uint8_t* block = packed + (n / nr) * block_bytes;
+    const int64_t bias = p.bias64 != nullptr ? p.bias64[n]
+                         : p.bias != nullptr ? p.bias[n]
+                                             : 0;
+    std::memcpy(block + (n % nr) * 8, &bias, 8);
+    for (size_t k = 0; k < p.k; ++k) {
+      const size_t at = ((k / kr) * nr + n % nr) * kr + k % kr;
+      std::memcpy(block + nr * 8 + at * elem,
+                  static_cast<const uint8_t*>(p.weights) +
+                      (n * p.weight_stride + k) * elem,
+                  elem);
+    }
+  }
+  g->n = p.n;
+  g->k = p.k;
+  g->input_type = p.input_type;
+  g->kernel16 = &kernel;
+  g->weight_bytes = elem;
+  g->out16 = Gemm16Output{false, multiplier, shift, p.output_min,
+                          p.output_max};
+  g->packed = packed;
+  g->held_bytes = Align8(p.n * 8) + packed_bytes;
+  *gemm = g;
+  return Succeed();
+}
+
 lowbit_status PackGemmBare(const lowbit_gemm_params* params,
                            const McuGemmKernel& kernel, lowbit_gemm_t* gemm,
                            const char* fn) {
@@ -63,12 +128,14 @@ lowbit_status PackGemmBare(const lowbit_gemm_params* params,
   lowbit_gemm_params p;
   lowbit_status status = ReadVersioned(params, kGemmParamsMinSize, &p, fn);
   if (status != LOWBIT_OK) return status;
-  if (p.input_type == LOWBIT_DTYPE_INT16 ||
-      p.weight_type == LOWBIT_DTYPE_INT4) {
+  if (p.input_type == LOWBIT_DTYPE_INT16) {
+    size_t count = 0;
+    return PackGemm16Bare(p, *McuGemm16Kernels(&count)[0], gemm, fn);
+  }  // (ValidateGemm16 covers the 16-bit contract)
+  if (p.weight_type == LOWBIT_DTYPE_INT4) {
     return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "%s: the bare-metal build runs 8-bit activations with 8-bit "
-                "weights (INT16 activations and INT4 weights: hosted only "
-                "in 0.7)", fn);
+                "%s: the bare-metal build runs 8-bit weights (INT4 weights: "
+                "hosted only in 0.7)", fn);
   }
   status = ValidateGemmParams(p, fn);
   if (status != LOWBIT_OK) return status;
@@ -144,8 +211,9 @@ lowbit_status RunGemmBare(lowbit_gemm_t g, size_t m, const void* a,
     return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
                 a == nullptr ? "a" : "c");
   }
-  const size_t c_elem = raw ? sizeof(int32_t) : 1;
-  if (!SpanOk(m, g->k, lda, 1) || !SpanOk(m, g->n, ldc, c_elem)) {
+  const bool wide = g->kernel16 != nullptr;  // raw: int64 for INT16 rows
+  const size_t c_elem = wide ? (raw ? 8 : 2) : (raw ? 4 : 1);
+  if (!SpanOk(m, g->k, lda, wide ? 2 : 1) || !SpanOk(m, g->n, ldc, c_elem)) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE,
                 "%s: m = %zu makes a buffer overflow size_t", fn, m);
   }
@@ -159,6 +227,13 @@ lowbit_status RunGemmBare(lowbit_gemm_t g, size_t m, const void* a,
   if (reinterpret_cast<uintptr_t>(workspace) % 8 != 0) {
     return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
                 "%s: the workspace is not 8-byte aligned", fn);
+  }
+  if (wide) {
+    Gemm16Output out = g->out16;
+    out.raw = raw;
+    g->kernel16->ukernel(m, g->n, g->k, static_cast<const int16_t*>(a), lda,
+                         g->packed, g->weight_bytes, out, c, ldc);
+    return Succeed();
   }
   const McuGemmKernel& kernel = *g->kernel;
   const GemmLayout& layout = kernel.layout;
@@ -200,6 +275,11 @@ lowbit_status RunWithoutWorkspace(lowbit_gemm_t gemm, size_t m,
   if (pool != nullptr) {
     return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
                 "%s: the bare-metal build has no thread pool", fn);
+  }
+  if (gemm != nullptr && raw && gemm->kernel16 != nullptr) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: the handle has INT16 activations, whose accumulators "
+                "are int64 (lowbit_gemm_run_int64)", fn);
   }
   if (gemm != nullptr && m != 0 && TileWorkspace(*gemm, m) != 0) {
     return Fail(LOWBIT_ERROR_UNSUPPORTED,
@@ -263,11 +343,17 @@ lowbit_status lowbit_gemm_run_int64(lowbit_gemm_t gemm, size_t m,
                                     const void* a, size_t lda, int64_t* c,
                                     size_t ldc,
                                     struct pthreadpool* threadpool) noexcept {
-  (void)gemm, (void)m, (void)a, (void)lda, (void)c, (void)ldc;
-  (void)threadpool;
-  return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
-                      "lowbit_gemm_run_int64: INT16 activations are hosted "
-                      "only in 0.7");
+  const char* fn = "lowbit_gemm_run_int64";
+  if (threadpool != nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                        "%s: the bare-metal build has no thread pool", fn);
+  }
+  if (gemm != nullptr && gemm->kernel16 == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
+                        "%s: the handle has 8-bit activations, whose "
+                        "accumulators are int32 (lowbit_gemm_run_int32)", fn);
+  }
+  return lowbit::RunGemmBare(gemm, m, a, lda, c, ldc, true, nullptr, 0, fn);
 }
 
 const char* lowbit_info(void) noexcept {
@@ -288,7 +374,8 @@ const char* lowbit_info(void) noexcept {
 }
 
 const char* lowbit_gemm_kernel_name(lowbit_gemm_t gemm) noexcept {
-  return gemm != nullptr ? gemm->kernel->name : "";
+  if (gemm == nullptr) return "";
+  return gemm->kernel16 != nullptr ? gemm->kernel16->name : gemm->kernel->name;
 }
 
 size_t lowbit_gemm_packed_size(lowbit_gemm_t gemm) noexcept {

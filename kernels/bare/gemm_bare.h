@@ -13,7 +13,12 @@ namespace lowbit {
 lowbit_status PackGemmBare(const lowbit_gemm_params* params,
                            const McuGemmKernel& kernel, lowbit_gemm_t* gemm,
                            const char* fn);
-// raw: int32 accumulators (lowbit_gemm_run_int32) instead of requantized.
+// INT16 activations on a given 16-bit kernel (p complete and current).
+lowbit_status PackGemm16Bare(const lowbit_gemm_params& p,
+                             const McuGemm16Kernel& kernel,
+                             lowbit_gemm_t* gemm, const char* fn);
+// raw: int32 accumulators (lowbit_gemm_run_int32; int64 for INT16
+// activations, lowbit_gemm_run_int64) instead of requantized.
 lowbit_status RunGemmBare(lowbit_gemm_t gemm, size_t m, const void* a,
                           size_t lda, void* c, size_t ldc, bool raw,
                           void* workspace, size_t workspace_bytes,

@@ -16,6 +16,17 @@ const McuGemmKernel* const* McuGemmKernels(size_t* count) {
   return kKernels;
 }
 
+const McuGemm16Kernel* const* McuGemm16Kernels(size_t* count) {
+  static const McuGemm16Kernel* const kKernels[] = {
+#if defined(__ARM_FEATURE_MVE)
+      &kQ16Gemm2x2c8Mve,
+#endif
+      &kQ16Gemm2x2c8Scalar,
+  };
+  *count = sizeof(kKernels) / sizeof(kKernels[0]);
+  return kKernels;
+}
+
 const McuDwKernel* const* McuDwKernels(size_t* count) {
   static const McuDwKernel* const kKernels[] = {
 #if defined(__ARM_FEATURE_MVE)

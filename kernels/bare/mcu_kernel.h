@@ -42,6 +42,36 @@ struct McuGemmKernel {
   bool in_place = false;
 };
 
+// GEMM with INT16 activations (lowbit.h: TFLite's 16x8 and int16 x
+// int16), rows read in place: rows [0, mr) x channels [0, n) from blocks
+// of NR channels, each NR int64 bias values then the weights (the user's
+// INT8 or INT16 elements, `weight_bytes` each) as [k / KR][NR][KR], zeros
+// past N and K. out: the int16 output stage (multiplier and shift per
+// channel, TFLite's int64 requantization), or raw int64 (c int64_t).
+struct Gemm16Output {
+  bool raw;
+  const int32_t* multiplier;
+  const int32_t* shift;
+  int32_t qmin, qmax;
+};
+using McuGemm16Fn = void (*)(size_t mr, size_t n, size_t k,
+                             const int16_t* a, size_t a_stride,
+                             const uint8_t* packed, size_t weight_bytes,
+                             const Gemm16Output& out, void* c, size_t ldc);
+
+struct McuGemm16Kernel {
+  const char* name;  // lowbit_q16_gemm_ukernel_<MR>x<NR>c<KR>__<isa>
+  const char* isa;
+  size_t mr, nr, kr;
+  McuGemm16Fn ukernel;
+};
+
+const McuGemm16Kernel* const* McuGemm16Kernels(size_t* count);
+extern const McuGemm16Kernel kQ16Gemm2x2c8Scalar;
+#if defined(__ARM_FEATURE_MVE)
+extern const McuGemm16Kernel kQ16Gemm2x2c8Mve;
+#endif
+
 // The depthwise weights' forms, per output channel o, in (ky, kx) order:
 //   kInt16:  W - zw as int16, kernel_h * kernel_w per channel;
 //   kTaps16: int8 W (symmetric int8 weights), 16 bytes per channel, zeros

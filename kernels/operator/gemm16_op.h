@@ -9,6 +9,7 @@
 #include "kernels/gemm/ukernel.h"
 #include "kernels/gemm16/epilogue16.h"
 #include "kernels/operator/aligned_vector.h"
+#include "kernels/operator/gemm_params.h"
 #include "lowbit/lowbit.h"
 
 struct pthreadpool;
@@ -23,8 +24,6 @@ lowbit_status PackGemm16(const lowbit_gemm_params& p, const GemmKernel& kernel,
                          Gemm16** out, const char* fn);
 void DestroyGemm16(Gemm16* g);
 
-// The checks PackGemm16 makes (lowbit.h's contract for INT16 activations).
-lowbit_status ValidateGemm16(const lowbit_gemm_params& p, const char* fn);
 
 // Gemm16Pairs's arrays for `count` channels (rounded up to whole pairs; a
 // missing odd channel gets neutral constants).

@@ -208,6 +208,95 @@ lowbit_status ValidateParams(const lowbit_gemm_params* p, const char* fn) {
 
 }  // namespace
 
+namespace {
+
+// TFLite's assumption on the int64 accumulator, which keeps acc * rm
+// (rm <= 2^15) and its rounding inside int64.
+constexpr int64_t kAccLimit = int64_t{1} << 47;
+
+}  // namespace
+
+lowbit_status ValidateGemm16(const lowbit_gemm_params& p, const char* fn) {
+  if (p.weights == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: weights is NULL", fn);
+  }
+  constexpr size_t kMaxDim = size_t{1} << 30;
+  if (p.n == 0 || p.k == 0 || p.n > kMaxDim || p.k > kMaxDim) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: n = %zu and k = %zu must be in [1, 2^30]", fn, p.n, p.k);
+  }
+  if (p.weight_stride < p.k) {
+    return Fail(LOWBIT_ERROR_INVALID_STRIDE, "%s: weight_stride %zu < k %zu",
+                fn, p.weight_stride, p.k);
+  }
+  const size_t welem = p.weight_type == LOWBIT_DTYPE_INT16 ? 2 : 1;
+  if (!SpanOk(p.n, p.k, p.weight_stride, welem)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE,
+                "%s: weights span overflows size_t", fn);
+  }
+  if ((p.weight_type != LOWBIT_DTYPE_INT8 &&
+       p.weight_type != LOWBIT_DTYPE_INT16) ||
+      p.output_type != LOWBIT_DTYPE_INT16) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: INT16 activations take INT8 or INT16 weights and give "
+                "INT16 output (weight type %d, output type %d)",
+                fn, static_cast<int>(p.weight_type),
+                static_cast<int>(p.output_type));
+  }
+  if (p.requant != LOWBIT_REQUANT_FIXEDPOINT) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: INT16 activations requantize in "
+                "LOWBIT_REQUANT_FIXEDPOINT only (TFLite's int64 form), not "
+                "mode %d",
+                fn, static_cast<int>(p.requant));
+  }
+  const lowbit_status scales = ValidateRequantParams(p, fn);
+  if (scales != LOWBIT_OK) return scales;
+  if (p.input_zero_point != 0 || p.weight_zero_point != 0 ||
+      p.output_zero_point != 0) {
+    return Fail(LOWBIT_ERROR_INVALID_ZERO_POINT,
+                "%s: INT16 activations are symmetric: input, weight and "
+                "output zero points must be 0 (%d, %d, %d)",
+                fn, static_cast<int>(p.input_zero_point),
+                static_cast<int>(p.weight_zero_point),
+                static_cast<int>(p.output_zero_point));
+  }
+  if (p.output_min > p.output_max || p.output_min < -32768 ||
+      p.output_max > 32767) {
+    return Fail(LOWBIT_ERROR_INVALID_RANGE,
+                "%s: output clamp [%d, %d] is empty or outside "
+                "[-32768, 32767]",
+                fn, static_cast<int>(p.output_min),
+                static_cast<int>(p.output_max));
+  }
+  if (p.bias != nullptr && p.bias64 != nullptr) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "%s: bias and bias64 are both set", fn);
+  }
+  // |bias| + max|A| * sum |W| < 2^47 for every channel.
+  for (size_t n = 0; n < p.n; ++n) {
+    const int64_t b = p.bias64 != nullptr ? p.bias64[n]
+                      : p.bias != nullptr ? p.bias[n]
+                                          : 0;
+    int64_t bound = b == std::numeric_limits<int64_t>::min()
+                        ? kAccLimit
+                        : (b < 0 ? -b : b);
+    for (size_t k = 0; k < p.k && bound < kAccLimit; ++k) {
+      const int64_t w =
+          WeightElement(p.weight_type, p.weights, n * p.weight_stride + k);
+      bound += 32768 * (w < 0 ? -w : w);
+    }
+    if (bound >= kAccLimit) {
+      return Fail(LOWBIT_ERROR_K_TOO_LARGE,
+                  "%s: channel %zu can accumulate beyond 2^47 with K = %zu "
+                  "(|bias| + 32768 * sum|W| >= 2^47, TFLite's bound for the "
+                  "int64 requantization); split K",
+                  fn, n, p.k);
+    }
+  }
+  return LOWBIT_OK;
+}
+
 lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
                                  const char* fn) {
   return ValidateParams(&params, fn);

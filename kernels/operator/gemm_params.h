@@ -26,6 +26,11 @@ inline bool CallerMultipliers(const lowbit_gemm_params& p) {
 lowbit_status ValidateGemmParams(const lowbit_gemm_params& params,
                                  const char* fn);
 
+// Every check of INT16 activations (16x8, int16 x int16): types, the
+// fixed-point mode, zero points 0, the int16 clamp, bias or bias64, and
+// |bias| + 32768 * sum|W| < 2^47 per channel (TFLite's bound).
+lowbit_status ValidateGemm16(const lowbit_gemm_params& p, const char* fn);
+
 // The scales, or the caller's multipliers and shifts, of p.
 lowbit_status ValidateRequantParams(const lowbit_gemm_params& params,
                                     const char* fn);

@@ -1,7 +1,9 @@
 #include "kernels/reference/gemm16.h"
 
 #include <algorithm>
+#if !defined(LOWBIT_BARE_METAL)
 #include <vector>
+#endif
 
 #include "kernels/reference/gemm.h"
 #include "kernels/reference/requant.h"
@@ -37,12 +39,15 @@ void Gemm16Accumulators(const lowbit_gemm_params& p, size_t m,
   }
 }
 
+#if !defined(LOWBIT_BARE_METAL)  // allocates: hosted builds only
 void Gemm16(const lowbit_gemm_params& p, size_t m, const int16_t* a,
             size_t lda, int16_t* c, size_t ldc) {
   std::vector<int64_t> acc(m * p.n);
   Gemm16Accumulators(p, m, a, lda, acc.data(), p.n);
   Requantize16(p, m, acc.data(), p.n, c, ldc);
 }
+
+#endif
 
 void Requantize16(const lowbit_gemm_params& p, size_t m, const int64_t* acc,
                   size_t acc_stride, int16_t* c, size_t ldc) {

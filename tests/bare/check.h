@@ -38,6 +38,7 @@ class Rng {
 
 // The sweeps of each operation (tests/bare/*_test.cc).
 void ConvTests();
+void Gemm16Tests();
 
 }  // namespace lowbit_test
 

@@ -291,9 +291,7 @@ void BadInput() {
   bad.weight_stride = 3;
   LOWBIT_CHECK(lowbit_gemm_pack(&bad, &g) == LOWBIT_ERROR_INVALID_STRIDE);
   bad = p;
-  bad.input_type = LOWBIT_DTYPE_INT16;
-  bad.output_type = LOWBIT_DTYPE_INT16;
-  bad.requant = LOWBIT_REQUANT_FIXEDPOINT;
+  bad.weight_type = LOWBIT_DTYPE_INT4;
   LOWBIT_CHECK(lowbit_gemm_pack(&bad, &g) == LOWBIT_ERROR_UNSUPPORTED);
   LOWBIT_CHECK(g == nullptr);
 
@@ -375,6 +373,7 @@ int main() {
   for (size_t i = 0; i < count; ++i) Sweep(*kernels[i]);
   BadInput();
   ConvTests();
+  Gemm16Tests();
   std::printf("%u checks, %u failed\n", Results().checks, Results().failures);
   return Results().failures == 0 ? 0 : 1;
 }
