@@ -29,6 +29,7 @@ set(LOWBIT_BARE_SOURCES
   arch/cortexm/q8_gemm_4x1c4_armsimd32.cc
   arch/cortexm/q8_gemm_2x4c16_mve.cc
   arch/cortexm/q16_gemm_2x2c8_mve.cc
+  arch/cortexm/q16_gemm_1x2c4_armsimd32.cc
   arch/cortexm/q8_dwconv_mve.cc
   arch/cortexm/q8_dwconv_armsimd32.cc
   arch/cortexm/q8_dwconv3x3_armsimd32.S

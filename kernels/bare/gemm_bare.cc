@@ -96,7 +96,11 @@ lowbit_status PackGemm16Bare(const lowbit_gemm_params& p,
                                              : 0;
     std::memcpy(block + (n % nr) * 8, &bias, 8);
     for (size_t k = 0; k < p.k; ++k) {
-      const size_t at = ((k / kr) * nr + n % nr) * kr + k % kr;
+      // SXTB16 kernels take int8 groups of 4 as w0 w2 w1 w3.
+      static const size_t kPermuted[4] = {0, 2, 1, 3};
+      const size_t t = kernel.pairs_permuted && elem == 1 ? kPermuted[k % kr]
+                                                          : k % kr;
+      const size_t at = ((k / kr) * nr + n % nr) * kr + t;
       std::memcpy(block + nr * 8 + at * elem,
                   static_cast<const uint8_t*>(p.weights) +
                       (n * p.weight_stride + k) * elem,

@@ -21,6 +21,9 @@ const McuGemm16Kernel* const* McuGemm16Kernels(size_t* count) {
 #if defined(__ARM_FEATURE_MVE)
       &kQ16Gemm2x2c8Mve,
 #endif
+#if defined(__ARM_FEATURE_DSP)
+      &kQ16Gemm1x2c4Armsimd32,
+#endif
       &kQ16Gemm2x2c8Scalar,
   };
   *count = sizeof(kKernels) / sizeof(kKernels[0]);

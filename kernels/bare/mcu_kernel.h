@@ -64,12 +64,18 @@ struct McuGemm16Kernel {
   const char* isa;
   size_t mr, nr, kr;
   McuGemm16Fn ukernel;
+  // int8 weights packed per K group of 4 as w0 w2 w1 w3 (SXTB16's pairs
+  // (w0, w1), (w2, w3)), KR = 4.
+  bool pairs_permuted = false;
 };
 
 const McuGemm16Kernel* const* McuGemm16Kernels(size_t* count);
 extern const McuGemm16Kernel kQ16Gemm2x2c8Scalar;
 #if defined(__ARM_FEATURE_MVE)
 extern const McuGemm16Kernel kQ16Gemm2x2c8Mve;
+#endif
+#if defined(__ARM_FEATURE_DSP)
+extern const McuGemm16Kernel kQ16Gemm1x2c4Armsimd32;
 #endif
 
 // The depthwise weights' forms, per output channel o, in (ky, kx) order:
