@@ -18,6 +18,7 @@
 #include "kernels/operator/error.h"
 #include "kernels/operator/gemm_params.h"
 #include "kernels/operator/versioned.h"
+#include "kernels/reference/gemm16.h"
 
 namespace {
 constexpr size_t kTilePixels = 8;  // output pixels per gathered tile
@@ -37,6 +38,13 @@ struct lowbit_conv2d {
   bool right_shifts;           // McuDwArgs::right_shifts
   lowbit::GemmOutput out;
   void* dw_block;  // the allocation holding dw_packed and out's arrays
+  // INT16 activations, depthwise: per output channel the int64 bias, the
+  // int16 weights (W), TFLite's multiplier and shift (Dw16Row).
+  bool wide;
+  const int64_t* dw16_bias;
+  const int16_t* dw16_weights;
+  const int32_t* dw16_multiplier;
+  const int32_t* dw16_shift;
 };
 
 namespace lowbit {
@@ -190,6 +198,45 @@ lowbit_status PackDepthwise(const lowbit_gemm_params& all,
   return LOWBIT_OK;
 }
 
+// INT16 depthwise: int64 bias, int16 weights, multipliers and shifts.
+lowbit_status PackDepthwise16(const lowbit_gemm_params& all, lowbit_conv2d* c,
+                              const char* fn) {
+  const size_t channels = all.n, taps = all.k;
+  const size_t bytes = channels * 8 + Align8(channels * taps * 2) +
+                       channels * 8;
+  uint8_t* memory = static_cast<uint8_t*>(std::calloc(1, bytes));
+  if (memory == nullptr) {
+    return Fail(LOWBIT_ERROR_OUT_OF_MEMORY,
+                "%s: cannot allocate the packed weights", fn);
+  }
+  int64_t* bias = reinterpret_cast<int64_t*>(memory);
+  int16_t* weights = reinterpret_cast<int16_t*>(memory + channels * 8);
+  int32_t* multiplier = reinterpret_cast<int32_t*>(
+      memory + channels * 8 + Align8(channels * taps * 2));
+  int32_t* shift = multiplier + channels;
+  const lowbit_status s = ComputeRequant(all, nullptr, multiplier, shift, fn);
+  if (s != LOWBIT_OK) {
+    std::free(memory);
+    return s;
+  }
+  for (size_t o = 0; o < channels; ++o) {
+    bias[o] = all.bias64 != nullptr ? all.bias64[o]
+              : all.bias != nullptr ? all.bias[o]
+                                    : 0;
+    for (size_t t = 0; t < taps; ++t) {
+      weights[o * taps + t] = static_cast<int16_t>(
+          WeightElement(all.weight_type, all.weights, o * taps + t));
+    }
+  }
+  c->dw_block = memory;
+  c->dw16_bias = bias;
+  c->dw16_weights = weights;
+  c->dw16_multiplier = multiplier;
+  c->dw16_shift = shift;
+  c->gemms = nullptr;
+  return LOWBIT_OK;
+}
+
 const McuDwKernel& BestDwKernel() {
   size_t count = 0;
   return *McuDwKernels(&count)[0];
@@ -209,15 +256,14 @@ lowbit_status Pack(const lowbit_conv2d_params* params, lowbit_conv2d_t* conv,
   size_t k = 0, n = 0;
   status = ValidateGeometry(p, &k, &n, fn);
   if (status != LOWBIT_OK) return status;
-  if (p.input_type == LOWBIT_DTYPE_INT16 ||
-      p.weight_type == LOWBIT_DTYPE_INT4) {
+  if (p.weight_type == LOWBIT_DTYPE_INT4) {
     return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "%s: the bare-metal build runs 8-bit activations with 8-bit "
-                "weights (INT16 activations and INT4 weights: hosted only "
-                "in 0.7)", fn);
+                "%s: the bare-metal build runs 8- and 16-bit weights (INT4 "
+                "weights: hosted only in 0.7)", fn);
   }
+  const bool wide = p.input_type == LOWBIT_DTYPE_INT16;
   const lowbit_gemm_params all = AsGemm(p, n, k);
-  status = ValidateGemmParams(all, fn);
+  status = wide ? ValidateGemm16(all, fn) : ValidateGemmParams(all, fn);
   if (status != LOWBIT_OK) return status;
   const bool depthwise = p.groups > 1 && p.group_input_channels == 1;
   size_t bytes = Align8(sizeof(lowbit_conv2d));
@@ -235,6 +281,16 @@ lowbit_status Pack(const lowbit_conv2d_params* params, lowbit_conv2d_t* conv,
   c->p.requant_shifts = nullptr;
   c->k = k;
   c->n = n;
+  c->wide = wide;
+  if (depthwise && wide) {
+    status = PackDepthwise16(all, c, fn);
+    if (status != LOWBIT_OK) {
+      std::free(memory);
+      return status;
+    }
+    *conv = c;
+    return Succeed();
+  }
   if (depthwise) {
     c->dw = &BestDwKernel();
     status = PackDepthwise(all, c, fn);
@@ -245,6 +301,7 @@ lowbit_status Pack(const lowbit_conv2d_params* params, lowbit_conv2d_t* conv,
     *conv = c;
     return Succeed();
   }
+  c->p.bias64 = nullptr;
   c->gemms = reinterpret_cast<lowbit_gemm_t*>(memory +
                                               Align8(sizeof(lowbit_conv2d)));
   for (size_t g = 0; g < p.groups; ++g) {
@@ -284,6 +341,10 @@ lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
   lowbit_status s = ConvOutputSizes(c.p, in_h, in_w, &out_h, &out_w, fn);
   if (s != LOWBIT_OK) return s;
   const lowbit_conv2d_params& p = c.p;
+  if (c.dw16_bias != nullptr) {  // reads the input where it is
+    *bytes = 0;
+    return LOWBIT_OK;
+  }
   if (c.dw != nullptr) {
     size_t band = 0;
     const size_t rows = Planar(c, in_w)
@@ -314,7 +375,7 @@ lowbit_status WorkspaceSize(const lowbit_conv2d& c, size_t batch,
     return s;
   }
   s = lowbit_gemm_workspace_size(c.gemms[0], kTilePixels, &gemm_bytes);
-  *bytes = Align8(kTilePixels * c.k) + gemm_bytes;
+  *bytes = Align8(kTilePixels * c.k * (c.wide ? 2 : 1)) + gemm_bytes;
   return s;
 }
 
@@ -474,13 +535,15 @@ void DepthwisePlanar(const lowbit_conv2d& c, const uint8_t* image,
 // patch (K = kernel_h * kernel_w * Cg raw input bytes, za in the padding).
 void GatherPatches(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
                    size_t in_w, size_t in_stride, size_t out_w, size_t first,
-                   size_t count, size_t g, uint8_t* rows) {
+                   size_t count, size_t g, uint8_t* rows, size_t elem) {
   const lowbit_conv2d_params& p = c.p;
-  const size_t cg = p.group_input_channels;
+  const size_t cg = p.group_input_channels * elem;  // bytes
+  // za for 8-bit activations; 16-bit ones are symmetric (0).
   const uint8_t za = static_cast<uint8_t>(p.input_zero_point);
+  in_stride *= elem;
   for (size_t i = 0; i < count; ++i) {
     const size_t oy = (first + i) / out_w, ox = (first + i) % out_w;
-    uint8_t* dst = rows + i * c.k;
+    uint8_t* dst = rows + i * c.k * elem;
     for (size_t ky = 0; ky < p.kernel_height; ++ky) {
       const size_t iy = oy * p.stride_height + ky * p.dilation_height;
       const bool row_in = iy >= p.padding_top && iy < p.padding_top + in_h;
@@ -494,6 +557,41 @@ void GatherPatches(const lowbit_conv2d& c, const uint8_t* image, size_t in_h,
                         image + ((iy - p.padding_top) * in_w +
                                  (ix - p.padding_left)) * in_stride + g * cg,
                         cg, 0);
+      }
+    }
+  }
+}
+
+// INT16 depthwise convolution of one image, in C: taps in the padding
+// read 0; TFLite's int64 requantization.
+void Depthwise16(const lowbit_conv2d& c, const int16_t* image, size_t in_h,
+                 size_t in_w, size_t in_stride, size_t out_h, size_t out_w,
+                 int16_t* out, size_t out_stride) {
+  const lowbit_conv2d_params& p = c.p;
+  const size_t m = p.group_output_channels, channels = c.n;
+  const size_t taps = p.kernel_height * p.kernel_width;
+  for (size_t oy = 0; oy < out_h; ++oy) {
+    for (size_t ox = 0; ox < out_w; ++ox) {
+      for (size_t o = 0; o < channels; ++o) {
+        int64_t acc = c.dw16_bias[o];
+        const int16_t* w = c.dw16_weights + o * taps;
+        for (size_t ky = 0; ky < p.kernel_height; ++ky) {
+          const size_t iy = oy * p.stride_height + ky * p.dilation_height;
+          if (iy < p.padding_top || iy >= p.padding_top + in_h) continue;
+          for (size_t kx = 0; kx < p.kernel_width; ++kx) {
+            const size_t ix = ox * p.stride_width + kx * p.dilation_width;
+            if (ix < p.padding_left || ix >= p.padding_left + in_w) continue;
+            const int16_t x =
+                image[((iy - p.padding_top) * in_w + (ix - p.padding_left)) *
+                          in_stride +
+                      o / m];
+            acc += int64_t{x} * w[ky * p.kernel_width + kx];
+          }
+        }
+        out[(oy * out_w + ox) * out_stride + o] =
+            static_cast<int16_t>(ref::RequantizeInt64(
+                acc, c.dw16_multiplier[o], c.dw16_shift[o], p.output_min,
+                p.output_max));
       }
     }
   }
@@ -526,9 +624,9 @@ lowbit_status Run(const lowbit_conv2d* c, size_t batch, size_t in_h,
   ConvOutputSizes(p, in_h, in_w, &out_h, &out_w, fn);
   size_t pixels_in = 0, pixels_out = 0;
   if (!MulOk(batch * in_h, in_w, &pixels_in) ||
-      !SpanOk(pixels_in, in_channels, input_stride, 1) ||
+      !SpanOk(pixels_in, in_channels, input_stride, c->wide ? 2 : 1) ||
       !MulOk(batch * out_h, out_w, &pixels_out) ||
-      !SpanOk(pixels_out, c->n, output_stride, 1)) {
+      !SpanOk(pixels_out, c->n, output_stride, c->wide ? 2 : 1)) {
     return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: the tensors overflow", fn);
   }
   if (workspace_bytes < need || (need != 0 && workspace == nullptr) ||
@@ -541,8 +639,18 @@ lowbit_status Run(const lowbit_conv2d* c, size_t batch, size_t in_h,
   const uint8_t* in = static_cast<const uint8_t*>(input);
   uint8_t* out = static_cast<uint8_t*>(output);
   uint8_t* ws = static_cast<uint8_t*>(workspace);
-  const size_t image_in = in_h * in_w * input_stride;
-  const size_t image_out = out_h * out_w * output_stride;
+  const size_t elem = c->wide ? 2 : 1;  // bytes per activation, in and out
+  const size_t image_in = in_h * in_w * input_stride * elem;
+  const size_t image_out = out_h * out_w * output_stride * elem;
+  if (c->dw16_bias != nullptr) {
+    for (size_t b = 0; b < batch; ++b) {
+      Depthwise16(*c, reinterpret_cast<const int16_t*>(in + b * image_in),
+                  in_h, in_w, input_stride, out_h, out_w,
+                  reinterpret_cast<int16_t*>(out + b * image_out),
+                  output_stride);
+    }
+    return Succeed();
+  }
   if (c->dw != nullptr && Planar(*c, in_w)) {
     const size_t step = c->dw->planar_rows;
     for (size_t b = 0; b < batch; ++b) {
@@ -572,15 +680,16 @@ lowbit_status Run(const lowbit_conv2d* c, size_t batch, size_t in_h,
   const size_t ng = p.group_output_channels, cg = p.group_input_channels;
   if (PointwiseInPlace(p)) {
     for (size_t g = 0; g < p.groups; ++g) {
-      s = RunGemmBare(c->gemms[g], pixels_out, in + g * cg, input_stride,
-                      out + g * ng, output_stride, false, ws, need, fn);
+      s = RunGemmBare(c->gemms[g], pixels_out, in + g * cg * elem,
+                      input_stride, out + g * ng * elem, output_stride, false,
+                      ws, need, fn);
       if (s != LOWBIT_OK) return s;
     }
     return Succeed();
   }
   uint8_t* rows = ws;
-  uint8_t* gemm_ws = ws + Align8(kTilePixels * c->k);
-  const size_t gemm_bytes = need - Align8(kTilePixels * c->k);
+  uint8_t* gemm_ws = ws + Align8(kTilePixels * c->k * elem);
+  const size_t gemm_bytes = need - Align8(kTilePixels * c->k * elem);
   const size_t per_image = out_h * out_w;
   for (size_t b = 0; b < batch; ++b) {
     for (size_t first = 0; first < per_image; first += kTilePixels) {
@@ -588,10 +697,11 @@ lowbit_status Run(const lowbit_conv2d* c, size_t batch, size_t in_h,
           per_image - first < kTilePixels ? per_image - first : kTilePixels;
       for (size_t g = 0; g < p.groups; ++g) {
         GatherPatches(*c, in + b * image_in, in_h, in_w, input_stride, out_w,
-                      first, count, g, rows);
-        s = RunGemmBare(c->gemms[g], count, rows, c->k,
-                        out + b * image_out + first * output_stride + g * ng,
-                        output_stride, false, gemm_ws, gemm_bytes, fn);
+                      first, count, g, rows, elem);
+        s = RunGemmBare(
+            c->gemms[g], count, rows, c->k,
+            out + b * image_out + (first * output_stride + g * ng) * elem,
+            output_stride, false, gemm_ws, gemm_bytes, fn);
         if (s != LOWBIT_OK) return s;
       }
     }
@@ -674,6 +784,7 @@ lowbit_status lowbit_conv2d_run(lowbit_conv2d_t conv, size_t batch,
 const char* lowbit_conv2d_kernel_name(lowbit_conv2d_t conv) noexcept {
   if (conv == nullptr) return "";
   if (conv->dw != nullptr) return conv->dw->name;
+  if (conv->dw16_bias != nullptr) return "lowbit_q16_dwconv_ukernel__scalar";
   return lowbit_gemm_kernel_name(conv->gemms[0]);
 }
 

@@ -39,6 +39,7 @@ class Rng {
 // The sweeps of each operation (tests/bare/*_test.cc).
 void ConvTests();
 void Gemm16Tests();
+void Conv16Tests();
 
 }  // namespace lowbit_test
 

@@ -7,6 +7,7 @@
 
 #include "kernels/reference/conv.h"
 #include "kernels/reference/gemm.h"
+#include "kernels/reference/gemm16.h"
 #include "lowbit/lowbit.h"
 #include "tests/bare/check.h"
 
@@ -234,6 +235,149 @@ void ConvTests() {
   }
   BadInput();
   std::printf("convolution: %u checks\n", Results().checks - before);
+}
+
+}  // namespace lowbit_test
+
+namespace lowbit_test {
+namespace {
+
+alignas(8) int16_t g_in16[4096];
+alignas(8) int16_t g_out16[4096 + 8];
+alignas(8) int16_t g_want16[4096];
+alignas(8) int64_t g_acc64[4096];
+int64_t g_bias64[128];
+
+// An INT16 convolution (16x8 or int16 x int16) through the C API against
+// the reference.
+void RunConv16(const Shape& s, lowbit_dtype weights, int bias, bool caller,
+               int extreme, uint32_t seed) {
+  const size_t cin = s.groups * s.cg, cout = s.groups * s.ng;
+  const size_t in_stride = cin + 1, out_stride = cout + 2;
+  const size_t k = s.kh * s.kw * s.cg;
+  const size_t welem = weights == LOWBIT_DTYPE_INT16 ? 2 : 1;
+  const int32_t wlo = welem == 2 ? -32768 : -128, whi = welem == 2 ? 32767 : 127;
+  Rng rng(seed);
+  for (size_t i = 0; i < s.h * s.w * in_stride; ++i) {
+    g_in16[i] = static_cast<int16_t>(extreme == 1   ? -32768
+                                     : extreme == 2 ? 32767
+                                                    : rng.Uniform(-32768, 32767));
+  }
+  for (size_t i = 0; i < cout * k; ++i) {
+    const int32_t w = extreme != 0 ? (i % 2 ? wlo : whi) : rng.Uniform(wlo, whi);
+    if (welem == 2) {
+      const int16_t v = static_cast<int16_t>(w);
+      std::memcpy(g_w + 2 * i, &v, 2);
+    } else {
+      g_w[i] = static_cast<uint8_t>(w);
+    }
+  }
+  for (size_t o = 0; o < cout; ++o) {
+    g_bias[o] = rng.Uniform(-100000, 100000);
+    g_bias64[o] = int64_t{rng.Uniform(-(1 << 30), 1 << 30)} * 64;
+    g_scales[o] = static_cast<float>(rng.Uniform(1, 1000)) * 1e-6f;
+    g_mult[o] = rng.Uniform(1 << 30, 0x7FFFFFFF);
+    g_shift[o] = rng.Uniform(-20, -1);
+  }
+  lowbit_conv2d_params p;
+  lowbit_conv2d_params_init(&p);
+  p.kernel_height = s.kh;
+  p.kernel_width = s.kw;
+  p.stride_height = s.sh;
+  p.stride_width = s.sw;
+  p.dilation_height = s.dh;
+  p.dilation_width = s.dw;
+  p.padding_top = s.pt;
+  p.padding_left = s.pl;
+  p.padding_bottom = s.pb;
+  p.padding_right = s.pr;
+  p.groups = s.groups;
+  p.group_input_channels = s.cg;
+  p.group_output_channels = s.ng;
+  p.input_type = LOWBIT_DTYPE_INT16;
+  p.weight_type = weights;
+  p.output_type = LOWBIT_DTYPE_INT16;
+  p.requant = LOWBIT_REQUANT_FIXEDPOINT;
+  p.weights = g_w;
+  if (bias == 1) p.bias = g_bias;
+  if (bias == 2) p.bias64 = g_bias64;
+  p.input_scale = 0.5f;
+  p.weight_scales = g_scales;
+  p.weight_scale_count = cout;
+  p.output_scale = 0.25f;
+  p.output_min = seed % 3 == 0 ? -2000 : -32768;
+  p.output_max = seed % 3 == 0 ? 3000 : 32767;
+  if (caller) {
+    p.requant_multipliers = g_mult;
+    p.requant_shifts = g_shift;
+    p.requant_multiplier_count = cout;
+  }
+  lowbit_conv2d_t conv = nullptr;
+  if (!LOWBIT_CHECK(lowbit_conv2d_pack(&p, &conv) == LOWBIT_OK)) {
+    std::printf("  pack16: %s\n", lowbit_last_error());
+    return;
+  }
+  size_t need = 0;
+  LOWBIT_CHECK(lowbit_conv2d_workspace_size(conv, 1, s.h, s.w, &need) ==
+               LOWBIT_OK);
+  const size_t pixels = lowbit::ref::Pixels(p, 1, s.h, s.w);
+  if (!LOWBIT_CHECK(need <= sizeof(g_ws) && pixels * out_stride <= 4096)) {
+    lowbit_conv2d_destroy(conv);
+    return;
+  }
+  std::memset(g_out16, 0xA5, sizeof(g_out16));
+  LOWBIT_CHECK(lowbit_conv2d_run_workspace(conv, 1, s.h, s.w, g_in16,
+                                           in_stride, g_out16, out_stride,
+                                           g_ws, need) == LOWBIT_OK);
+  const char* kernel = lowbit_conv2d_kernel_name(conv);
+  lowbit_conv2d_destroy(conv);
+  lowbit::ref::Conv2d16Accumulators(p, 1, s.h, s.w, g_in16, in_stride,
+                                    g_acc64, cout);
+  std::memset(g_want16, 0xA5, sizeof(g_want16));
+  lowbit::ref::Requantize16(lowbit::ref::RequantView(p, cout), pixels,
+                            g_acc64, cout, g_want16, out_stride);
+  for (size_t i = 0; i < pixels * out_stride + 8; ++i) {
+    const int16_t want = i < pixels * out_stride ? g_want16[i]
+                                                 : static_cast<int16_t>(0xA5A5);
+    if (g_out16[i] != want) {
+      char what[160];
+      std::snprintf(what, sizeof(what),
+                    "%s: int16 %ux%u k%ux%u g%u cg%u ng%u element %u: want %d "
+                    "got %d", kernel, unsigned(s.h), unsigned(s.w),
+                    unsigned(s.kh), unsigned(s.kw), unsigned(s.groups),
+                    unsigned(s.cg), unsigned(s.ng), unsigned(i), int(want),
+                    int(g_out16[i]));
+      Check(false, __FILE__, __LINE__, what);
+      return;
+    }
+  }
+  Check(true, __FILE__, __LINE__, "");
+}
+
+}  // namespace
+
+void Conv16Tests() {
+  const unsigned before = Results().checks;
+  const Shape shapes[] = {
+      {5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 5},
+      {7, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 9, 4},
+      {5, 5, 3, 2, 1, 2, 2, 1, 0, 1, 2, 0, 2, 3, 2},
+      {4, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 11, 7},
+      {6, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 9, 1, 1},
+      {7, 6, 3, 3, 2, 2, 1, 2, 1, 2, 1, 1, 4, 1, 2},
+  };
+  const lowbit_dtype wtypes[] = {LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_INT16};
+  uint32_t seed = 7;
+  for (const Shape& s : shapes) {
+    for (lowbit_dtype wt : wtypes) {
+      for (int variant = 0; variant < 3; ++variant) {
+        RunConv16(s, wt, variant, variant == 1, 0, seed++);
+      }
+      RunConv16(s, wt, 2, true, 1, seed++);
+      RunConv16(s, wt, 0, false, 2, seed++);
+    }
+  }
+  std::printf("convolution, INT16: %u checks\n", Results().checks - before);
 }
 
 }  // namespace lowbit_test

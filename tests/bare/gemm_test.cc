@@ -374,6 +374,7 @@ int main() {
   BadInput();
   ConvTests();
   Gemm16Tests();
+  Conv16Tests();
   std::printf("%u checks, %u failed\n", Results().checks, Results().failures);
   return Results().failures == 0 ? 0 : 1;
 }
