@@ -117,20 +117,58 @@ struct Output : Lanes4<kMode> {
   }
 };
 
-// Two rows from C (the modes the assembly leaves out): GCC moves the
-// accumulators between registers to meet the even-register rule.
+// One K group's weight vectors of the 4 channels: 8-bit ones as packed;
+// int4 ones (nibble span 16) as two runs of 16 bytes, channel 2r in the
+// low nibbles and 2r + 1 in the high ones of run r, sign-extended by
+// shifts.
+template <bool kInt4>
+inline void GroupWeights(const int8_t* w, int8x16_t* v) {
+  if constexpr (kInt4) {
+    for (size_t r = 0; r < 2; ++r) {
+      const int8x16_t x = vld1q_s8(w + 16 * r);
+      v[2 * r] = vshrq_n_s8(vshlq_n_s8(x, 4), 4);
+      v[2 * r + 1] = vshrq_n_s8(x, 4);
+    }
+  } else {
+    for (size_t j = 0; j < kNr; ++j) v[j] = vld1q_s8(w + j * kKr);
+  }
+}
+
+template <bool kInt4>
+constexpr size_t GroupBytes() {
+  return kInt4 ? kNr * kKr / 2 : kNr * kKr;
+}
+
+// Two rows from C (the modes the assembly leaves out, and int4 weights):
+// GCC moves the accumulators between registers to meet the even-register
+// rule.
+template <bool kInt4>
 inline void Rows2(const int8_t*& a0, const int8_t*& a1, const int8_t*& w,
                   size_t groups, int32_t* c0, int32_t* c1) {
   for (size_t g = 0; g < groups; ++g) {
     const int8x16_t x0 = vld1q_s8(a0), x1 = vld1q_s8(a1);
     a0 += kKr;
     a1 += kKr;
+    int8x16_t wv[kNr];
+    GroupWeights<kInt4>(w, wv);
     for (size_t j = 0; j < kNr; ++j) {
-      const int8x16_t wv = vld1q_s8(w + j * kKr);
-      c0[j] = vmladavaq_s8(c0[j], x0, wv);
-      c1[j] = vmladavaq_s8(c1[j], x1, wv);
+      c0[j] = vmladavaq_s8(c0[j], x0, wv[j]);
+      c1[j] = vmladavaq_s8(c1[j], x1, wv[j]);
     }
-    w += kNr * kKr;
+    w += GroupBytes<kInt4>();
+  }
+}
+
+// One row of int4 weights (Rows1's loop is for 8-bit ones).
+inline void Rows1Int4(const int8_t*& a0, const int8_t*& w, size_t groups,
+                      int32_t* c0) {
+  for (size_t g = 0; g < groups; ++g) {
+    const int8x16_t x0 = vld1q_s8(a0);
+    a0 += kKr;
+    int8x16_t wv[kNr];
+    GroupWeights<true>(w, wv);
+    for (size_t j = 0; j < kNr; ++j) c0[j] = vmladavaq_s8(c0[j], x0, wv[j]);
+    w += GroupBytes<true>();
   }
 }
 
@@ -161,15 +199,16 @@ inline void Rows1(const int8_t*& a0, const int8_t*& w, size_t groups,
 
 // The last partial group: rows under the tail predicate, whole (zero
 // padded) weights.
+template <bool kInt4>
 inline void Tail(const int8_t* a, const int8_t* w, mve_pred16_t p,
                  int32_t* acc) {
   const int8x16_t x = vld1q_z_s8(a, p);
-  for (size_t j = 0; j < kNr; ++j) {
-    acc[j] = vmladavaq_s8(acc[j], x, vld1q_s8(w + j * kKr));
-  }
+  int8x16_t wv[kNr];
+  GroupWeights<kInt4>(w, wv);
+  for (size_t j = 0; j < kNr; ++j) acc[j] = vmladavaq_s8(acc[j], x, wv[j]);
 }
 
-template <Mode kMode>
+template <Mode kMode, bool kInt4>
 void Block(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
            const int32_t* row_offset, const uint8_t* block,
            const GemmOutput& out, size_t n0, void* c, size_t ldc) {
@@ -180,7 +219,7 @@ void Block(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
   const mve_pred16_t tail_lanes = vctp8q(static_cast<uint32_t>(tail));
   const Output<kMode> output(out, nc, n0);
   size_t i = 0;
-  if constexpr (kMode == Mode::kFixedpoint) {
+  if constexpr (kMode == Mode::kFixedpoint && !kInt4) {
     if (row_offset == nullptr && mr >= 2) {
       PairArgs args;
       args.a = static_cast<const int8_t*>(a);
@@ -208,10 +247,10 @@ void Block(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
     const int8_t* w = w0;
     int32_t c0[kNr] = {bias[0], bias[1], bias[2], bias[3]};
     int32_t c1[kNr] = {bias[0], bias[1], bias[2], bias[3]};
-    Rows2(a0, a1, w, full, c0, c1);
+    Rows2<kInt4>(a0, a1, w, full, c0, c1);
     if (tail != 0) {
-      Tail(a0, w, tail_lanes, c0);
-      Tail(a1, w, tail_lanes, c1);
+      Tail<kInt4>(a0, w, tail_lanes, c0);
+      Tail<kInt4>(a1, w, tail_lanes, c1);
     }
     output.Row(Lanes(c0), row_offset, i, c, ldc);
     output.Row(Lanes(c1), row_offset, i + 1, c, ldc);
@@ -220,49 +259,69 @@ void Block(size_t mr, size_t nc, size_t k, const void* a, size_t a_stride,
     const int8_t* a0 = static_cast<const int8_t*>(a) + i * a_stride;
     const int8_t* w = w0;
     int32_t c0[kNr] = {bias[0], bias[1], bias[2], bias[3]};
-    Rows1(a0, w, full, c0);
-    if (tail != 0) Tail(a0, w, tail_lanes, c0);
+    if constexpr (kInt4) {
+      Rows1Int4(a0, w, full, c0);
+    } else {
+      Rows1(a0, w, full, c0);
+    }
+    if (tail != 0) Tail<kInt4>(a0, w, tail_lanes, c0);
     output.Row(Lanes(c0), row_offset, i, c, ldc);
   }
 }
 
-template <Mode kMode>
+template <Mode kMode, bool kInt4>
 void Run(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
          const int32_t* row_offset, const uint8_t* packed,
          const GemmOutput& out, void* c, size_t ldc) {
-  const size_t block_bytes = GemmLayout{kNr, kKr}.BlockBytes(k);
+  const size_t block_bytes =
+      GemmLayout{kNr, kKr, ActFormat::kInt8, kInt4 ? size_t{16} : 0}.BlockBytes(
+          k);
   const size_t c_elem = kMode == Mode::kRaw ? 4 : 1;
   for (size_t n0 = 0; n0 < n; n0 += kNr, packed += block_bytes) {
-    Block<kMode>(mr, n - n0 < kNr ? n - n0 : kNr, k, a, a_stride, row_offset,
-                 packed, out, n0, static_cast<uint8_t*>(c) + n0 * c_elem, ldc);
+    Block<kMode, kInt4>(mr, n - n0 < kNr ? n - n0 : kNr, k, a, a_stride,
+                        row_offset, packed, out, n0,
+                        static_cast<uint8_t*>(c) + n0 * c_elem, ldc);
   }
 }
 
+template <bool kInt4>
 void Ukernel(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
              const int32_t* row_offset, const uint8_t* packed,
              const GemmOutput& out, void* c, size_t ldc) {
   if (out.requant == LOWBIT_REQUANT_FIXEDPOINT) {
-    Run<Mode::kFixedpoint>(mr, n, k, a, a_stride, row_offset, packed, out, c,
-                           ldc);
+    Run<Mode::kFixedpoint, kInt4>(mr, n, k, a, a_stride, row_offset, packed,
+                                  out, c, ldc);
   } else if (out.requant == LOWBIT_REQUANT_FP32) {
-    Run<Mode::kFp32>(mr, n, k, a, a_stride, row_offset, packed, out, c, ldc);
+    Run<Mode::kFp32, kInt4>(mr, n, k, a, a_stride, row_offset, packed, out, c,
+                            ldc);
   } else if (out.requant == kRawInt32) {
-    Run<Mode::kRaw>(mr, n, k, a, a_stride, row_offset, packed, out, c, ldc);
-  } else {
-    Run<Mode::kPerElement>(mr, n, k, a, a_stride, row_offset, packed, out, c,
+    Run<Mode::kRaw, kInt4>(mr, n, k, a, a_stride, row_offset, packed, out, c,
                            ldc);
+  } else {
+    Run<Mode::kPerElement, kInt4>(mr, n, k, a, a_stride, row_offset, packed,
+                                  out, c, ldc);
   }
 }
 
 }  // namespace
 
+const McuGemmKernel kQ8Qc4wGemm2x4c16Mve = {
+    "lowbit_q8_qc4w_gemm_ukernel_2x4c16__mve",
+    "mve",
+    kMr,
+    GemmLayout{kNr, kKr, ActFormat::kInt8, 16},
+    Ukernel<true>,
+    bare::PrepareInt8,
+    /*in_place=*/true};
+
 const McuGemmKernel kQ8Gemm2x4c16Mve = {"lowbit_q8_gemm_ukernel_2x4c16__mve",
                                         "mve",
                                         kMr,
                                         GemmLayout{kNr, kKr, ActFormat::kInt8},
-                                        Ukernel,
+                                        Ukernel<false>,
                                         bare::PrepareInt8,
-                                        /*in_place=*/true};
+                                        /*in_place=*/true,
+                                        &kQ8Qc4wGemm2x4c16Mve};
 
 }  // namespace lowbit
 

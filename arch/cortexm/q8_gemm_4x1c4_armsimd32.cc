@@ -206,7 +206,9 @@ void Ukernel(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
 
 const McuGemmKernel kQ8Gemm4x1c4Armsimd32 = {
     "lowbit_q8_gemm_ukernel_4x1c4__armsimd32", "armsimd32", kMr,
-    GemmLayout{1, kKr, ActFormat::kInt16}, Ukernel, Prepare};
+    GemmLayout{1, kKr, ActFormat::kInt16}, Ukernel, Prepare, false,
+    // No SXTB16 form for nibbles yet: int4 weights run the C kernel.
+    &kQ8Qc4wGemm2x2c4Scalar};
 
 }  // namespace lowbit
 

@@ -256,11 +256,6 @@ lowbit_status Pack(const lowbit_conv2d_params* params, lowbit_conv2d_t* conv,
   size_t k = 0, n = 0;
   status = ValidateGeometry(p, &k, &n, fn);
   if (status != LOWBIT_OK) return status;
-  if (p.weight_type == LOWBIT_DTYPE_INT4) {
-    return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "%s: the bare-metal build runs 8- and 16-bit weights (INT4 "
-                "weights: hosted only in 0.7)", fn);
-  }
   const bool wide = p.input_type == LOWBIT_DTYPE_INT16;
   const lowbit_gemm_params all = AsGemm(p, n, k);
   status = wide ? ValidateGemm16(all, fn) : ValidateGemmParams(all, fn);
@@ -305,9 +300,32 @@ lowbit_status Pack(const lowbit_conv2d_params* params, lowbit_conv2d_t* conv,
   c->gemms = reinterpret_cast<lowbit_gemm_t*>(memory +
                                               Align8(sizeof(lowbit_conv2d)));
   for (size_t g = 0; g < p.groups; ++g) {
-    const lowbit_gemm_params slice =
-        GroupSlice(all, g, p.group_output_channels);
+    lowbit_gemm_params slice = GroupSlice(all, g, p.group_output_channels);
+    // INT4 weights count nibbles: a group starting in the middle of a byte
+    // is copied, shifted onto a byte, for its packing.
+    uint8_t* nibbles = nullptr;
+    if (all.weight_type == LOWBIT_DTYPE_INT4) {
+      const size_t first = g * p.group_output_channels * k;
+      const auto* w = static_cast<const uint8_t*>(all.weights);
+      if (first % 2 == 0) {
+        slice.weights = w + first / 2;
+      } else {
+        const size_t count = p.group_output_channels * k;
+        nibbles = static_cast<uint8_t*>(std::calloc(1, (count + 1) / 2));
+        if (nibbles == nullptr) {
+          Destroy(c);
+          return Fail(LOWBIT_ERROR_OUT_OF_MEMORY, "%s: cannot allocate", fn);
+        }
+        for (size_t i = 0; i < count; ++i) {
+          const uint8_t v = static_cast<uint8_t>(
+              WeightElement(LOWBIT_DTYPE_INT4, w, first + i) & 0xF);
+          nibbles[i / 2] |= static_cast<uint8_t>(i % 2 == 0 ? v : v << 4);
+        }
+        slice.weights = nibbles;
+      }
+    }
     status = lowbit_gemm_pack(&slice, &c->gemms[g]);
+    std::free(nibbles);
     if (status != LOWBIT_OK) {
       Destroy(c);
       return status;

@@ -136,14 +136,19 @@ lowbit_status PackGemmBare(const lowbit_gemm_params* params,
     size_t count = 0;
     return PackGemm16Bare(p, *McuGemm16Kernels(&count)[0], gemm, fn);
   }  // (ValidateGemm16 covers the 16-bit contract)
-  if (p.weight_type == LOWBIT_DTYPE_INT4) {
-    return Fail(LOWBIT_ERROR_UNSUPPORTED,
-                "%s: the bare-metal build runs 8-bit weights (INT4 weights: "
-                "hosted only in 0.7)", fn);
-  }
   status = ValidateGemmParams(p, fn);
   if (status != LOWBIT_OK) return status;
-  const GemmLayout& layout = kernel.layout;
+  // INT4 weights run the family's int4 form (its own nibble layout).
+  const bool int4 = p.weight_type == LOWBIT_DTYPE_INT4;
+  const McuGemmKernel& chosen =
+      int4 && kernel.int4 != nullptr ? *kernel.int4 : kernel;
+  if (int4 != (chosen.layout.nibble_span != 0)) {
+    return Fail(LOWBIT_ERROR_UNSUPPORTED,
+                "%s: kernel %s reads %s weights, not weight type %d", fn,
+                chosen.name, chosen.layout.nibble_span != 0 ? "int4" : "8-bit",
+                static_cast<int>(p.weight_type));
+  }
+  const GemmLayout& layout = chosen.layout;
   const size_t padded = layout.Blocks(p.n) * layout.nr;
   const bool fp32 = p.requant == LOWBIT_REQUANT_FP32;
   const size_t param_bytes = padded * (fp32 ? 4 : 8);
@@ -188,7 +193,7 @@ lowbit_status PackGemmBare(const lowbit_gemm_params* params,
   g->input_zero_point = p.input_zero_point;
   g->weight_offset =
       p.weight_type == LOWBIT_DTYPE_UINT8 ? p.weight_zero_point - 128 : 0;
-  g->kernel = &kernel;
+  g->kernel = &chosen;
   g->out = GemmOutput{p.requant, p.output_type, fp32 ? scale : nullptr,
                       fp32 ? nullptr : multiplier, fp32 ? nullptr : shift,
                       p.output_zero_point, p.output_min, p.output_max};

@@ -16,6 +16,17 @@ const McuGemmKernel* const* McuGemmKernels(size_t* count) {
   return kKernels;
 }
 
+const McuGemmKernel* const* McuInt4GemmKernels(size_t* count) {
+  static const McuGemmKernel* const kKernels[] = {
+#if defined(__ARM_FEATURE_MVE)
+      &kQ8Qc4wGemm2x4c16Mve,
+#endif
+      &kQ8Qc4wGemm2x2c4Scalar,
+  };
+  *count = sizeof(kKernels) / sizeof(kKernels[0]);
+  return kKernels;
+}
+
 const McuGemm16Kernel* const* McuGemm16Kernels(size_t* count) {
   static const McuGemm16Kernel* const kKernels[] = {
 #if defined(__ARM_FEATURE_MVE)

@@ -40,6 +40,9 @@ struct McuGemmKernel {
   // tail predication): with symmetric weights nothing is prepared, and a
   // run needs no workspace.
   bool in_place = false;
+  // The same family reading INT4 weights (a layout with a nibble span,
+  // layout.h), which packing takes for them; null on the int4 forms.
+  const McuGemmKernel* int4 = nullptr;
 };
 
 // GEMM with INT16 activations (lowbit.h: TFLite's 16x8 and int16 x
@@ -160,7 +163,11 @@ const McuGemmKernel* const* McuGemmKernels(size_t* count);
 
 const McuDwKernel* const* McuDwKernels(size_t* count);
 
+// The int4 forms, for the int4 sweep.
+const McuGemmKernel* const* McuInt4GemmKernels(size_t* count);
+
 extern const McuGemmKernel kQ8Gemm2x2c4Scalar;
+extern const McuGemmKernel kQ8Qc4wGemm2x2c4Scalar;
 extern const McuDwKernel kQ8DwconvScalar;
 #if defined(__ARM_FEATURE_MVE)
 extern const McuDwKernel kQ8DwconvMve;
@@ -173,6 +180,7 @@ extern const McuGemmKernel kQ8Gemm4x1c4Armsimd32;
 #endif
 #if defined(__ARM_FEATURE_MVE)
 extern const McuGemmKernel kQ8Gemm2x4c16Mve;
+extern const McuGemmKernel kQ8Qc4wGemm2x4c16Mve;
 #endif
 
 }  // namespace lowbit

@@ -39,8 +39,12 @@ struct Types {
   bool relu = false;  // clamp [zo, max - 20] instead of the whole type
 };
 
-int32_t Lo(lowbit_dtype t) { return t == LOWBIT_DTYPE_UINT8 ? 0 : -128; }
-int32_t Hi(lowbit_dtype t) { return t == LOWBIT_DTYPE_UINT8 ? 255 : 127; }
+int32_t Lo(lowbit_dtype t) {
+  return t == LOWBIT_DTYPE_UINT8 ? 0 : t == LOWBIT_DTYPE_INT4 ? -8 : -128;
+}
+int32_t Hi(lowbit_dtype t) {
+  return t == LOWBIT_DTYPE_UINT8 ? 255 : t == LOWBIT_DTYPE_INT4 ? 7 : 127;
+}
 
 void RunConv(const Shape& s, const Types& t, size_t extra_in, size_t extra_out,
              uint32_t seed) {
@@ -53,9 +57,15 @@ void RunConv(const Shape& s, const Types& t, size_t extra_in, size_t extra_out,
                                    : t.extreme == 2 ? Hi(t.in)
                                                     : rng.Uniform(Lo(t.in), Hi(t.in)));
   }
+  if (t.w == LOWBIT_DTYPE_INT4) std::memset(g_w, 0, (cout * k + 1) / 2);
   for (size_t i = 0; i < cout * k; ++i) {
-    g_w[i] = static_cast<uint8_t>(t.extreme != 0 ? (i % 2 ? Lo(t.w) : Hi(t.w))
-                                                 : rng.Uniform(Lo(t.w), Hi(t.w)));
+    const int32_t v = t.extreme != 0 ? (i % 2 ? Lo(t.w) : Hi(t.w))
+                                     : rng.Uniform(Lo(t.w), Hi(t.w));
+    if (t.w == LOWBIT_DTYPE_INT4) {  // nibble i, low first
+      g_w[i / 2] |= static_cast<uint8_t>(i % 2 == 0 ? v & 0xF : (v & 0xF) << 4);
+    } else {
+      g_w[i] = static_cast<uint8_t>(v);
+    }
   }
   for (size_t o = 0; o < cout; ++o) {
     g_bias[o] = rng.Uniform(-5000, 5000);
@@ -230,6 +240,14 @@ void ConvTests() {
         RunConv(s, t, variant, variant % 3, seed++);
         t.extreme = 1 + variant % 2;
         RunConv(s, t, 0, 1, seed++);
+        if (variant < 2) {  // int4 weights (symmetric), both activation types
+          t.w = LOWBIT_DTYPE_INT4;
+          t.zw = 0;
+          t.extreme = 0;
+          RunConv(s, t, 1, 0, seed++);
+          t.extreme = 2 - variant;
+          RunConv(s, t, 0, 0, seed++);
+        }
       }
     }
   }

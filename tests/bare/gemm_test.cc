@@ -51,8 +51,12 @@ struct Case {
   int32_t tie_shift = 0;
 };
 
-int32_t Lo(lowbit_dtype t) { return t == LOWBIT_DTYPE_UINT8 ? 0 : -128; }
-int32_t Hi(lowbit_dtype t) { return t == LOWBIT_DTYPE_UINT8 ? 255 : 127; }
+int32_t Lo(lowbit_dtype t) {
+  return t == LOWBIT_DTYPE_UINT8 ? 0 : t == LOWBIT_DTYPE_INT4 ? -8 : -128;
+}
+int32_t Hi(lowbit_dtype t) {
+  return t == LOWBIT_DTYPE_UINT8 ? 255 : t == LOWBIT_DTYPE_INT4 ? 7 : 127;
+}
 
 int32_t Value(Rng& rng, lowbit_dtype t, Fill fill) {
   if (fill == Fill::kLow) return Lo(t);
@@ -76,13 +80,20 @@ void RunCase(const McuGemmKernel& kernel, const Case& cs) {
   for (size_t i = 0; i < cs.m * lda; ++i) {
     g_a[i] = static_cast<uint8_t>(Value(rng, cs.input, cs.fill));
   }
+  if (cs.weights == LOWBIT_DTYPE_INT4) std::memset(g_w, 0, (cs.n * cs.k + 1) / 2);
   for (size_t i = 0; i < cs.n * cs.k; ++i) {
     // Extremes on both sides: weights opposite to the activations too.
     const Fill f = cs.fill == Fill::kRandom || cs.fill == Fill::kSmall
                        ? cs.fill
                    : (i % 2 == 0)           ? cs.fill
                                             : (cs.fill == Fill::kLow ? Fill::kHigh : Fill::kLow);
-    g_w[i] = static_cast<uint8_t>(Value(rng, cs.weights, f));
+    const int32_t v = Value(rng, cs.weights, f);
+    if (cs.weights == LOWBIT_DTYPE_INT4) {  // nibble i, low first
+      const int32_t nibble = (cs.fill == Fill::kSmall ? v % 8 : v) & 0xF;
+      g_w[i / 2] |= static_cast<uint8_t>(i % 2 == 0 ? nibble : nibble << 4);
+    } else {
+      g_w[i] = static_cast<uint8_t>(v);
+    }
   }
   for (size_t n = 0; n < cs.n; ++n) {
     g_bias[n] = cs.tie_shift != 0 ? 0 : rng.Uniform(-(1 << 20), 1 << 20);
@@ -263,6 +274,72 @@ void Sweep(const McuGemmKernel& kernel) {
   std::printf("%s: %u checks\n", kernel.name, Results().checks - before);
 }
 
+// The int4 forms: shapes around their groups and blocks, both activation
+// types with zero points at both ends, every mode, ties, extremes.
+void Int4Sweep(const McuGemmKernel& kernel) {
+  const unsigned before = Results().checks;
+  const size_t mr = kernel.mr, nr = kernel.layout.nr, kr = kernel.layout.kr;
+  const size_t ks[] = {1, 2, 3, kr - 1, kr, kr + 1, 2 * kr + 3, 64, 97};
+  for (size_t k : ks) {
+    for (size_t n = 1; n <= 2 * nr + 1; ++n) {
+      for (size_t m = 1; m <= 2 * mr + 1; m += (m < mr + 1 ? 1 : mr)) {
+        Case cs;
+        cs.m = m;
+        cs.n = n;
+        cs.k = k;
+        cs.weights = LOWBIT_DTYPE_INT4;
+        cs.seed = static_cast<uint32_t>(k * 11 + n);
+        RunCase(kernel, cs);
+      }
+    }
+  }
+  const lowbit_requant modes[] = {LOWBIT_REQUANT_FP32,
+                                  LOWBIT_REQUANT_FIXEDPOINT,
+                                  LOWBIT_REQUANT_FIXEDPOINT_SINGLE};
+  const lowbit_dtype inputs[] = {LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_UINT8};
+  uint32_t seed = 300;
+  for (lowbit_requant mode : modes) {
+    for (lowbit_dtype in : inputs) {
+      for (int end = 0; end < 2; ++end) {
+        Case cs;
+        cs.m = 2 * mr + 1;
+        cs.n = 2 * nr + 1;
+        cs.k = 3 * kr + 1;
+        cs.lda = cs.k + 5;
+        cs.ldc = cs.n + 1;
+        cs.input = in;
+        cs.weights = LOWBIT_DTYPE_INT4;
+        cs.requant = mode;
+        cs.za = end == 0 ? Lo(in) : Hi(in);
+        cs.zo = end == 0 ? 7 : -9;
+        cs.caller_multipliers = mode != LOWBIT_REQUANT_FP32 && end == 1;
+        cs.seed = ++seed;
+        RunCase(kernel, cs);
+        cs.fill = Fill::kLow;
+        RunCase(kernel, cs);
+        cs.fill = Fill::kHigh;
+        RunCase(kernel, cs);
+        cs.fill = Fill::kRandom;
+        cs.raw = true;
+        RunCase(kernel, cs);
+      }
+    }
+  }
+  for (int32_t shift = -1; shift >= -2; --shift) {
+    Case cs;
+    cs.m = 2 * mr + 1;
+    cs.n = nr + 1;
+    cs.k = 2;
+    cs.weights = LOWBIT_DTYPE_INT4;
+    cs.requant = LOWBIT_REQUANT_FIXEDPOINT;
+    cs.caller_multipliers = true;
+    cs.tie_shift = shift;
+    cs.fill = Fill::kSmall;
+    RunCase(kernel, cs);
+  }
+  std::printf("%s: %u checks\n", kernel.name, Results().checks - before);
+}
+
 // Bad input: a clear status, nothing written.
 void BadInput() {
   int8_t w[16] = {1, 2, 3};
@@ -290,9 +367,7 @@ void BadInput() {
   bad = p;
   bad.weight_stride = 3;
   LOWBIT_CHECK(lowbit_gemm_pack(&bad, &g) == LOWBIT_ERROR_INVALID_STRIDE);
-  bad = p;
-  bad.weight_type = LOWBIT_DTYPE_INT4;
-  LOWBIT_CHECK(lowbit_gemm_pack(&bad, &g) == LOWBIT_ERROR_UNSUPPORTED);
+
   LOWBIT_CHECK(g == nullptr);
 
   // UINT8 activations: every kernel converts them, in the workspace.
@@ -371,6 +446,8 @@ int main() {
   size_t count = 0;
   const lowbit::McuGemmKernel* const* kernels = lowbit::McuGemmKernels(&count);
   for (size_t i = 0; i < count; ++i) Sweep(*kernels[i]);
+  const lowbit::McuGemmKernel* const* int4 = lowbit::McuInt4GemmKernels(&count);
+  for (size_t i = 0; i < count; ++i) Int4Sweep(*int4[i]);
   BadInput();
   ConvTests();
   Gemm16Tests();
