@@ -10,8 +10,8 @@
 // the za term is folded into the packed bias) read in place for any K: the last
 // partial group loads under a tail predicate (inactive lanes read as zero, and
 // the packed weights are zero there too). The four channels' accumulators form
-// one vector, requantized in requant_mve-inl.h (fixed point and fp32; the
-// single-rounding mode per element) and stored as 4 bytes.
+// one vector, requantized in requant_mve-inl.h (all three modes; a
+// single-rounding left shift per element) and stored as 4 bytes.
 // Compiled only where the build targets Helium (mcu_kernel.h).
 #if defined(__ARM_FEATURE_MVE)
 
@@ -60,7 +60,7 @@ extern "C" void lowbit_mve_q8_gemm_2x4c16_pairs(PairArgs* args);
 // The output stage of one call, per mode: the fixed-point one (TFLite's,
 // CMSIS-NN's) and fp32 in Helium, with the channels' parameters loaded
 // once for all rows; raw int32; single rounding per element.
-enum class Mode { kFixedpoint, kFp32, kRaw, kPerElement };
+enum class Mode { kFixedpoint, kFp32, kSingle, kRaw, kPerElement };
 
 // The per-channel lanes a mode keeps (only what it reads, so the other
 // modes carry nothing).
@@ -74,6 +74,13 @@ struct Lanes4<Mode::kFixedpoint> {
   Lanes4(const GemmOutput& o, size_t n0, mve_pred16_t lanes)
       : fixedpoint(bare::LoadFixedpointLanes(o.multiplier + n0, o.shift + n0,
                                              lanes)) {}
+};
+template <>
+struct Lanes4<Mode::kSingle> {
+  bare::SingleLanes single;
+  Lanes4(const GemmOutput& o, size_t n0, mve_pred16_t lanes)
+      : single(bare::LoadSingleLanes(o.multiplier + n0, o.shift + n0,
+                                     lanes)) {}
 };
 template <>
 struct Lanes4<Mode::kFp32> {
@@ -105,6 +112,18 @@ struct Output : Lanes4<kMode> {
       const int32x4_t q = bare::RequantizeFp32(acc, this->scale, out.zero_point,
                                                out.qmin, out.qmax);
       vstrbq_p_s32(static_cast<int8_t*>(c) + row * ldc, q, lanes);
+    } else if constexpr (kMode == Mode::kSingle) {
+      if (!this->single.left) {
+        const int32x4_t q = bare::RequantizeFixedpointSingle(
+            acc, this->single, out.zero_point, out.qmin, out.qmax);
+        vstrbq_p_s32(static_cast<int8_t*>(c) + row * ldc, q, lanes);
+        return;
+      }
+      int32_t v[4];  // a left shift: per element
+      vst1q_s32(v, acc);
+      for (size_t j = 0; j < nc; ++j) {
+        bare::StoreOutput(out, n0 + j, v[j], c, row * ldc + j);
+      }
     } else if constexpr (kMode == Mode::kRaw) {
       vstrwq_p_s32(static_cast<int32_t*>(c) + row * ldc, acc, lanes);
     } else {
@@ -294,6 +313,9 @@ void Ukernel(size_t mr, size_t n, size_t k, const void* a, size_t a_stride,
   } else if (out.requant == LOWBIT_REQUANT_FP32) {
     Run<Mode::kFp32, kInt4>(mr, n, k, a, a_stride, row_offset, packed, out, c,
                             ldc);
+  } else if (out.requant == LOWBIT_REQUANT_FIXEDPOINT_SINGLE) {
+    Run<Mode::kSingle, kInt4>(mr, n, k, a, a_stride, row_offset, packed, out,
+                              c, ldc);
   } else if (out.requant == kRawInt32) {
     Run<Mode::kRaw, kInt4>(mr, n, k, a, a_stride, row_offset, packed, out, c,
                            ldc);

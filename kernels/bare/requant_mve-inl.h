@@ -45,6 +45,44 @@ inline int32x4_t RequantizeFixedpoint(int32x4_t acc, const FixedpointLanes& p,
   return vminq_s32(x, vdupq_n_s32(qmax));
 }
 
+// The single-rounding mode (ruy's ApplyMultiplier) for shifts <= 0, with
+// P = acc * multiplier = hi * 2^31 + lo (0 <= lo < 2^31): hi is VQDMULH's
+// floor(P / 2^31), and (P + 2^(30+e)) >> (31+e), e = -shift, is
+// (hi + 2^(e-1)) >> e for e >= 1 (lo cannot carry), VRSHL by -e; for e = 0
+// it is hi + (lo >= 2^30), bit 30 of P's low word (VMUL). The result fits
+// int32, so the saturation never acts. Left shifts (shift > 0) are not
+// covered: SingleLanes::left says a vector has one.
+struct SingleLanes {
+  int32x4_t multiplier;
+  int32x4_t right;     // min(shift, 0)
+  uint32x4_t bit30;    // 1 where shift == 0
+  bool left;           // some lane shifts left
+};
+
+inline SingleLanes LoadSingleLanes(const int32_t* multiplier,
+                                   const int32_t* shift, mve_pred16_t lanes) {
+  const int32x4_t s = vld1q_z_s32(shift, lanes);
+  SingleLanes l;
+  l.multiplier = vld1q_z_s32(multiplier, lanes);
+  l.right = vminq_s32(s, vdupq_n_s32(0));
+  l.bit30 = vpselq_u32(vdupq_n_u32(1), vdupq_n_u32(0), vcmpeqq_n_s32(s, 0));
+  l.left = vmaxvq_s32(INT32_MIN, s) > 0;
+  return l;
+}
+
+inline int32x4_t RequantizeFixedpointSingle(int32x4_t acc,
+                                            const SingleLanes& l,
+                                            int32_t zero_point, int32_t qmin,
+                                            int32_t qmax) {
+  const int32x4_t hi = vqdmulhq_s32(acc, l.multiplier);
+  const uint32x4_t low = vreinterpretq_u32_s32(vmulq_s32(acc, l.multiplier));
+  const uint32x4_t carry = vandq_u32(vshrq_n_u32(low, 30), l.bit30);
+  int32x4_t x = vaddq_s32(vrshlq_s32(hi, l.right), vreinterpretq_s32_u32(carry));
+  x = vaddq_n_s32(x, zero_point);
+  x = vmaxq_s32(x, vdupq_n_s32(qmin));
+  return vminq_s32(x, vdupq_n_s32(qmax));
+}
+
 // XNNPACK's fp32 mode (DESIGN.md §2) on four lanes: int32 to float (VCVT
 // rounds to nearest even, as the C conversion does), one multiply (never
 // fused), the clamp in float, the conversion to nearest even (VCVTN, as

@@ -46,8 +46,9 @@ struct Case {
   Fill fill = Fill::kRandom;
   bool raw = false;  // int32 accumulators
   uint32_t seed = 1;
-  // Nonzero: no bias, caller multipliers 2^30 and shifts tie_shift, so
-  // small accumulators land on exact halves (the rounding's ties).
+  // Ties: no bias, caller multipliers 2^30 and shifts tie_shift (fp32:
+  // scales of 1/2), so small accumulators land on exact halves.
+  bool ties = false;
   int32_t tie_shift = 0;
 };
 
@@ -96,14 +97,14 @@ void RunCase(const McuGemmKernel& kernel, const Case& cs) {
     }
   }
   for (size_t n = 0; n < cs.n; ++n) {
-    g_bias[n] = cs.tie_shift != 0 ? 0 : rng.Uniform(-(1 << 20), 1 << 20);
+    g_bias[n] = cs.ties ? 0 : rng.Uniform(-(1 << 20), 1 << 20);
     // Ties: fp32 scales of exactly 1/2 (x.5 halves round to even).
-    g_scales[n] = cs.tie_shift != 0
+    g_scales[n] = cs.ties
                       ? 1.0f
                       : static_cast<float>(rng.Uniform(1, 1000)) * 1e-4f;
     g_multipliers[n] =
-        cs.tie_shift != 0 ? 1 << 30 : rng.Uniform(1 << 30, 0x7FFFFFFF);
-    g_shifts[n] = cs.tie_shift != 0 ? cs.tie_shift : rng.Uniform(-12, 1);
+        cs.ties ? 1 << 30 : rng.Uniform(1 << 30, 0x7FFFFFFF);
+    g_shifts[n] = cs.ties ? cs.tie_shift : rng.Uniform(-12, 1);
   }
   lowbit_gemm_params p;
   lowbit_gemm_params_init(&p);
@@ -121,7 +122,7 @@ void RunCase(const McuGemmKernel& kernel, const Case& cs) {
   p.weight_scales = g_scales;
   p.weight_scale_count = cs.per_channel ? cs.n : 1;
   p.weight_zero_point = cs.zw;
-  p.output_scale = cs.tie_shift != 0 ? 1.0f : 0.25f;
+  p.output_scale = cs.ties ? 1.0f : 0.25f;
   p.output_zero_point = cs.zo;
   p.output_min = cs.qmin;
   p.output_max = cs.qmax;
@@ -235,7 +236,7 @@ void Sweep(const McuGemmKernel& kernel) {
   }
   // Exact ties of the fixed-point rounding, negative ones included: small
   // products (k = 1, 2) through a multiplier of 1/2 and right shifts.
-  for (int32_t shift = -1; shift >= -3; --shift) {
+  for (int32_t shift = 0; shift >= -3; --shift) {
     for (size_t k : {size_t{1}, size_t{2}, kr + 1}) {
       Case cs;
       cs.m = 2 * mr + 1;
@@ -243,6 +244,7 @@ void Sweep(const McuGemmKernel& kernel) {
       cs.k = k;
       cs.requant = LOWBIT_REQUANT_FIXEDPOINT;
       cs.caller_multipliers = true;
+      cs.ties = true;
       cs.tie_shift = shift;
       cs.fill = Fill::kSmall;
       cs.seed = static_cast<uint32_t>(500 - shift);
@@ -333,6 +335,7 @@ void Int4Sweep(const McuGemmKernel& kernel) {
     cs.weights = LOWBIT_DTYPE_INT4;
     cs.requant = LOWBIT_REQUANT_FIXEDPOINT;
     cs.caller_multipliers = true;
+    cs.ties = true;
     cs.tie_shift = shift;
     cs.fill = Fill::kSmall;
     RunCase(kernel, cs);
