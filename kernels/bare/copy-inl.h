@@ -52,7 +52,10 @@ inline void FillBytes(uint8_t* dst, uint8_t value, size_t n) {
 // dst[ch * plane_stride + x], XORed with flip; pixels [pad_left, pad_left
 // + pixels) come from src (pixel stride src_stride), the others (and all
 // of them when src is null) from pad_pixel, `channels` bytes.
-inline void TransposeRow(uint8_t* dst, size_t plane_stride,
+// Out of line: inlined into the operator's run, its loop lost its
+// registers to the caller's (two stack loads per 8 bytes).
+__attribute__((noinline)) inline void TransposeRow(uint8_t* dst,
+                                                   size_t plane_stride,
                          const uint8_t* src, size_t src_stride, size_t pixels,
                          size_t pad_left, size_t pad_right,
                          const uint8_t* pad_pixel, size_t channels,
