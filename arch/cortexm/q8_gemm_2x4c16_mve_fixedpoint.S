@@ -61,13 +61,10 @@ lowbit_mve_q8_gemm_2x4c16_pairs:
   ldr r5, [r9, #16]
   ldrd r0, r2, [r5]
   ldrd r4, r6, [r5, #8]
-  mov r8, r0
-  mov r10, r2
-  mov r12, r4
-  mov lr, r6
+  ldrd r8, r10, [r5]
+  ldrd r12, lr, [r5, #8]
   adds r5, #16
-  ldr r1, [r9, #0]
-  ldr r7, [r9, #4]
+  ldmia r9, {r1, r7}
   add r3, r1, r7
   add r7, r3, r7
   str r7, [r9, #0]
