@@ -134,6 +134,44 @@ TEST(ReferenceRequant, FixedpointSingleRoundsOnceHalfUp) {
             kMin);
 }
 
+// CMSIS-NN's arm_nn_requantize, as its documentation and source state it
+// (written here from the formula): a left shift by multiplication (no
+// saturation), then arm_nn_doubling_high_mult_no_sat, floor((x * m + 2^30)
+// / 2^31) with an always positive nudge, then arm_nn_divide_by_power_of_two
+// (gemmlowp's RoundingDivideByPOT). lowbit's fixed-point mode (gemmlowp's
+// sign-dependent nudge, truncating division) must give the same value
+// wherever CMSIS-NN's left shift does not overflow: the bytes engines on
+// Cortex-M get from CMSIS-NN (README, "Engines on Cortex-M").
+int32_t CmsisNnRequantize(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int64_t x = int64_t{acc} * (int64_t{1} << (shift > 0 ? shift : 0));
+  const int64_t high = (x * multiplier + (int64_t{1} << 30)) >> 31;  // floor
+  const int32_t e = shift > 0 ? 0 : -shift;
+  const int32_t mask = static_cast<int32_t>((uint32_t{1} << e) - 1);
+  const int32_t v = static_cast<int32_t>(high);
+  const int32_t threshold = (mask >> 1) + (v < 0 ? 1 : 0);
+  return (v >> e) + ((v & mask) > threshold ? 1 : 0);
+}
+
+TEST(ReferenceRequant, FixedpointIsCmsisNnsRequantize) {
+  std::mt19937 rng(12);
+  std::uniform_int_distribution<int32_t> any(kMin, kMax);
+  std::uniform_int_distribution<int32_t> multipliers(1 << 30, kMax);
+  std::uniform_int_distribution<int32_t> shifts(-31, 8);
+  const int32_t edges[] = {kMin, kMin + 1, -65536, -3, -2, -1, 0, 1, 2, 3,
+                           65535, kMax - 1, kMax};
+  for (int i = 0; i < 400000; ++i) {
+    const int32_t shift = i % 7 == 0 ? 0 : shifts(rng);
+    const int32_t m = i % 11 == 0 ? 1 << 30 : multipliers(rng);
+    int32_t acc = i % 5 == 0 ? edges[i % 13] : any(rng);
+    if (shift > 0) acc >>= shift;  // CMSIS-NN's left shift must not wrap
+    const int32_t want = CmsisNnRequantize(acc, m, shift);
+    const int32_t got =
+        ref::RequantizeFixedpoint(acc, m, shift, 0, kMin, kMax);
+    ASSERT_EQ(got, want) << "acc " << acc << " multiplier " << m << " shift "
+                         << shift;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Each kernel's vector requantization equals the reference, lane by lane.
 
