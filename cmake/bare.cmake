@@ -16,6 +16,7 @@ set(LOWBIT_FREESTANDING_SOURCES
   kernels/gemm/pack.cc
   kernels/operator/gemm_params.cc
   kernels/operator/conv_params.cc
+  kernels/operator/quantize.cc
   kernels/operator/status.cc)
 # The bare-metal operator and kernels.
 set(LOWBIT_BARE_SOURCES

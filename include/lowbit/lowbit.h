@@ -483,6 +483,57 @@ size_t lowbit_dq_gemm_packed_size(lowbit_dq_gemm_t gemm) LOWBIT_NOEXCEPT;
 /* Accepts NULL. */
 void lowbit_dq_gemm_destroy(lowbit_dq_gemm_t gemm) LOWBIT_NOEXCEPT;
 
+/* ---------------------------------------------------------------------
+ * Quantization toolkit (added in 0.7): the steps before packing.
+ *
+ * Quantization parameters of real values in [min, max] (finite, min <= max;
+ * the range is first widened to contain 0):
+ *   symmetric (INT8 narrow [-127, 127], INT4 [-8, 7] scaled by 7, INT16
+ *   [-32767, 32767]): scale = float(double(max(|min|, |max|)) / qmax),
+ *   zero point 0;
+ *   asymmetric (INT8 [-128, 127], UINT8 [0, 255]), TFLite's
+ *   ChooseQuantizationParams in double: scale = (max - min) / (qmax - qmin),
+ *   the zero point from whichever of qmin - min / scale and
+ *   qmax - max / scale has the smaller error (|qmin| + |min / scale|,
+ *   |qmax| + |max / scale|), clamped to [qmin, qmax] and rounded half away
+ *   from zero (the "nudge" that makes 0.0 exactly representable); the
+ *   scale is stored as float.
+ * An all-zero range gives scale 1 and zero point 0 (every value is 0).
+ * NaN or infinite bounds: LOWBIT_ERROR_INVALID_ARGUMENT; min > max:
+ * LOWBIT_ERROR_INVALID_RANGE; symmetric UINT8 or asymmetric INT4/INT16:
+ * LOWBIT_ERROR_UNSUPPORTED. */
+typedef struct lowbit_qparams {
+  float scale;
+  int32_t zero_point;
+} lowbit_qparams;
+
+lowbit_status lowbit_choose_qparams(float min, float max, lowbit_dtype type,
+                                    int symmetric,
+                                    lowbit_qparams* params) LOWBIT_NOEXCEPT;
+
+/* q[i] = clamp(round_half_away(x[i] / scale) + zero_point, type's range),
+ * the division in float (INT8 symmetric parameters still clamp to
+ * [-128, 127]: pass an INT8 range of your own through the clamp of the
+ * operation if -128 must not appear). q: INT8, UINT8 or INT16 elements, or
+ * INT4 nibbles packed two per byte, low first (ceil(n / 2) bytes). A NaN
+ * or infinite x: LOWBIT_ERROR_INVALID_ARGUMENT, nothing written. */
+lowbit_status lowbit_quantize(size_t n, const float* x,
+                              const lowbit_qparams* params, lowbit_dtype type,
+                              void* q) LOWBIT_NOEXCEPT;
+
+/* x[i] = float(q[i] - zero_point) * scale (one float multiply). */
+lowbit_status lowbit_dequantize(size_t n, const void* q, lowbit_dtype type,
+                                const lowbit_qparams* params,
+                                float* x) LOWBIT_NOEXCEPT;
+
+/* Signal-to-quantization-noise ratio in dB of q (type, params) against the
+ * float original x: 10 log10(sum x^2 / sum (x - dequantized q)^2), the
+ * sums in double in index order. +inf when the noise is 0, -inf when the
+ * signal is 0 and the noise is not. */
+lowbit_status lowbit_sqnr(size_t n, const float* x, const void* q,
+                          lowbit_dtype type, const lowbit_qparams* params,
+                          double* db) LOWBIT_NOEXCEPT;
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
