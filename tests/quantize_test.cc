@@ -184,3 +184,100 @@ TEST(Sqnr, HandDerivedValues) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(QuantizeWeights, PerChannelSymmetric) {
+  // Channel 0: max |w| 2 -> scale 2/127; channel 1 all zero -> scale 1.
+  const float w[] = {2.0f, -1.0f, 0.5f, 0.0f, 0.0f, 0.0f};
+  float scales[2];
+  int8_t q[6];
+  ASSERT_EQ(lowbit_quantize_weights(2, 3, w, LOWBIT_DTYPE_INT8, 1, scales, q),
+            LOWBIT_OK);
+  EXPECT_EQ(scales[0], static_cast<float>(2.0 / 127.0));
+  EXPECT_EQ(scales[1], 1.0f);
+  // 2 / (2/127) = 127; -1 -> -63.5 -> -64 (half away); 0.5 -> 31.75 -> 32.
+  const int8_t want[] = {127, -64, 32, 0, 0, 0};
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(q[i], want[i]) << i;
+    EXPECT_EQ(q[i], static_cast<int8_t>(std::round(w[i] / scales[i / 3])));
+  }
+  // Per tensor: one scale for both.
+  float scale = 0.0f;
+  ASSERT_EQ(lowbit_quantize_weights(2, 3, w, LOWBIT_DTYPE_INT8, 0, &scale, q),
+            LOWBIT_OK);
+  EXPECT_EQ(scale, static_cast<float>(2.0 / 127.0));
+}
+
+TEST(QuantizeWeights, Int4PackedAndInt16) {
+  const float w[] = {0.7f, -0.7f, 0.1f};
+  float scale = 0.0f;
+  uint8_t q4[2] = {0xFF, 0xFF};
+  ASSERT_EQ(lowbit_quantize_weights(1, 3, w, LOWBIT_DTYPE_INT4, 1, &scale, q4),
+            LOWBIT_OK);
+  EXPECT_EQ(scale, static_cast<float>(static_cast<double>(0.7f) / 7.0));
+  // 7, -7 (0x9), 1.
+  EXPECT_EQ(q4[0], 0x97);
+  EXPECT_EQ(q4[1], 0x01);
+  int16_t q16[3];
+  ASSERT_EQ(
+      lowbit_quantize_weights(1, 3, w, LOWBIT_DTYPE_INT16, 1, &scale, q16),
+      LOWBIT_OK);
+  EXPECT_EQ(q16[0], 32767);
+  EXPECT_EQ(q16[1], -32767);
+  const float bad[] = {1.0f, std::numeric_limits<float>::infinity(), 0.0f};
+  EXPECT_EQ(lowbit_quantize_weights(1, 3, bad, LOWBIT_DTYPE_INT8, 1, &scale,
+                                    q16),
+            LOWBIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(lowbit_quantize_weights(1, 3, w, LOWBIT_DTYPE_UINT8, 1, &scale,
+                                    q16),
+            LOWBIT_ERROR_UNSUPPORTED);
+  EXPECT_EQ(lowbit_quantize_weights(0, 3, w, LOWBIT_DTYPE_INT8, 1, &scale,
+                                    q16),
+            LOWBIT_ERROR_INVALID_SIZE);
+}
+
+TEST(FoldBatchNorm, HandDerived) {
+  // gamma 2, var 3, eps 1: s = 2 / sqrt(4) = 1; gamma 1, var 0.25 - eps 0:
+  // s = 2. bias: (b - mean) * s + beta.
+  float w[] = {1.0f, -2.0f, 3.0f, 0.5f};
+  float b[] = {1.0f, 4.0f};
+  const float gamma[] = {2.0f, 1.0f}, beta[] = {0.5f, -1.0f};
+  const float mean[] = {3.0f, 1.0f}, var[] = {3.0f, -0.75f};
+  ASSERT_EQ(lowbit_fold_batch_norm(2, 2, w, b, gamma, beta, mean, var, 1.0f),
+            LOWBIT_OK);
+  EXPECT_EQ(w[0], 1.0f);
+  EXPECT_EQ(w[1], -2.0f);
+  EXPECT_EQ(w[2], 6.0f);  // var -0.75 + eps 1 = 0.25: s = 1 / 0.5 = 2
+  EXPECT_EQ(w[3], 1.0f);
+  EXPECT_EQ(b[0], (1.0f - 3.0f) * 1.0f + 0.5f);
+  EXPECT_EQ(b[1], (4.0f - 1.0f) * 2.0f - 1.0f);
+  const float neg[] = {-2.0f, -2.0f};
+  EXPECT_EQ(lowbit_fold_batch_norm(2, 2, w, b, gamma, beta, mean, neg, 1.0f),
+            LOWBIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(w[2], 6.0f);  // untouched
+}
+
+TEST(MinMax, RunningAndMovingAverage) {
+  lowbit_minmax mm;
+  ASSERT_EQ(lowbit_minmax_init(&mm, 0.5f), LOWBIT_OK);
+  const float a[] = {-1.0f, 2.0f}, b[] = {-3.0f, 4.0f}, c[] = {0.5f};
+  ASSERT_EQ(lowbit_minmax_update(&mm, 2, a), LOWBIT_OK);
+  EXPECT_EQ(mm.min, -1.0f);
+  EXPECT_EQ(mm.avg_max, 2.0f);
+  ASSERT_EQ(lowbit_minmax_update(&mm, 2, b), LOWBIT_OK);
+  EXPECT_EQ(mm.min, -3.0f);
+  EXPECT_EQ(mm.max, 4.0f);
+  EXPECT_EQ(mm.avg_min, -2.0f);  // -1 * 0.5 + -3 * 0.5
+  EXPECT_EQ(mm.avg_max, 3.0f);
+  ASSERT_EQ(lowbit_minmax_update(&mm, 1, c), LOWBIT_OK);
+  EXPECT_EQ(mm.avg_min, -0.75f);  // -2 * 0.5 + 0.5 * 0.5
+  EXPECT_EQ(mm.avg_max, 1.75f);
+  EXPECT_EQ(mm.batches, 3u);
+  const float nan[] = {std::numeric_limits<float>::quiet_NaN()};
+  EXPECT_EQ(lowbit_minmax_update(&mm, 1, nan), LOWBIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(mm.batches, 3u);
+  EXPECT_EQ(lowbit_minmax_init(&mm, 1.0f), LOWBIT_ERROR_INVALID_ARGUMENT);
+}
+
+}  // namespace

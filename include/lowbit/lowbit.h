@@ -534,6 +534,45 @@ lowbit_status lowbit_sqnr(size_t n, const float* x, const void* q,
                           lowbit_dtype type, const lowbit_qparams* params,
                           double* db) LOWBIT_NOEXCEPT;
 
+/* Symmetric weight quantization of w[n][k] (row stride k): per channel
+ * (per_channel != 0, n scales) or per tensor (1 scale), scale =
+ * float(double(max |w|) / qmax) (qmax 127, 7 or 32767 for INT8, INT4,
+ * INT16; an all-zero channel or tensor gets scale 1), then
+ * q = clamp(round_half_away(w / scale), -qmax, qmax) as lowbit_quantize.
+ * q: n * k elements (INT4: nibbles, element i in nibble i, low first). A NaN
+ * or infinite weight: LOWBIT_ERROR_INVALID_ARGUMENT, nothing written. */
+lowbit_status lowbit_quantize_weights(size_t n, size_t k, const float* w,
+                                      lowbit_dtype type, int per_channel,
+                                      float* scales, void* q) LOWBIT_NOEXCEPT;
+
+/* Folds batch normalization into the convolution before it, in place:
+ * per output channel c (weights[c] holds k values), s = gamma[c] /
+ * sqrtf(var[c] + eps), weights[c][i] *= s, bias[c] = (bias[c] - mean[c]) *
+ * s + beta[c], each operation rounded once in float. var[c] + eps must be
+ * positive; NaN or infinite inputs: LOWBIT_ERROR_INVALID_ARGUMENT, nothing
+ * written. */
+lowbit_status lowbit_fold_batch_norm(size_t n, size_t k, float* weights,
+                                     float* bias, const float* gamma,
+                                     const float* beta, const float* mean,
+                                     const float* var,
+                                     float eps) LOWBIT_NOEXCEPT;
+
+/* Activation calibration: the running min and max of everything observed,
+ * and their moving averages over batches (the first batch sets them, then
+ * avg = avg * decay + batch * (1 - decay), in float, decay in [0, 1)). */
+typedef struct lowbit_minmax {
+  float min, max;          /* running */
+  float avg_min, avg_max;  /* moving averages of the batches' min and max */
+  float decay;
+  uint64_t batches;
+} lowbit_minmax;
+
+lowbit_status lowbit_minmax_init(lowbit_minmax* mm,
+                                 float decay) LOWBIT_NOEXCEPT;
+/* One batch of n values (n >= 1). A NaN or infinity: status, unchanged. */
+lowbit_status lowbit_minmax_update(lowbit_minmax* mm, size_t n,
+                                   const float* x) LOWBIT_NOEXCEPT;
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -217,4 +217,150 @@ lowbit_status lowbit_sqnr(size_t n, const float* x, const void* q,
   return lowbit::Succeed();
 }
 
+lowbit_status lowbit_quantize_weights(size_t n, size_t k, const float* w,
+                                      lowbit_dtype type, int per_channel,
+                                      float* scales, void* q) noexcept {
+  const char* fn = "lowbit_quantize_weights";
+  if (w == nullptr || scales == nullptr || q == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL",
+                        fn);
+  }
+  int32_t qmax = 0;
+  switch (type) {
+    case LOWBIT_DTYPE_INT8: qmax = 127; break;
+    case LOWBIT_DTYPE_INT4: qmax = 7; break;
+    case LOWBIT_DTYPE_INT16: qmax = 32767; break;
+    default:
+      return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
+                          "%s: weights quantize to INT8, INT4 or INT16, not "
+                          "type %d", fn, static_cast<int>(type));
+  }
+  size_t total = 0;
+  if (n == 0 || k == 0 || __builtin_mul_overflow(n, k, &total)) {
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE,
+                        "%s: n = %zu and k = %zu", fn, n, k);
+  }
+  for (size_t i = 0; i < total; ++i) {
+    if (!std::isfinite(w[i])) {
+      return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                          "%s: w[%zu] = %g is not finite", fn, i, w[i]);
+    }
+  }
+  const size_t groups = per_channel ? n : 1, len = total / groups;
+  for (size_t g = 0; g < groups; ++g) {
+    float amax = 0.0f;
+    for (size_t i = 0; i < len; ++i) {
+      const float a = std::fabs(w[g * len + i]);
+      amax = a > amax ? a : amax;
+    }
+    scales[g] = amax == 0.0f
+                    ? 1.0f
+                    : static_cast<float>(static_cast<double>(amax) / qmax);
+  }
+  if (type == LOWBIT_DTYPE_INT4) std::memset(q, 0, (total + 1) / 2);
+  for (size_t i = 0; i < total; ++i) {
+    const float v = w[i] / scales[i / len];
+    double t = lowbit::RoundHalfAway(v);
+    t = t < -qmax ? -qmax : t > qmax ? qmax : t;
+    const int32_t qi = static_cast<int32_t>(t);
+    if (type == LOWBIT_DTYPE_INT8) {
+      static_cast<int8_t*>(q)[i] = static_cast<int8_t>(qi);
+    } else if (type == LOWBIT_DTYPE_INT16) {
+      static_cast<int16_t*>(q)[i] = static_cast<int16_t>(qi);
+    } else {
+      static_cast<uint8_t*>(q)[i / 2] |= static_cast<uint8_t>(
+          i % 2 == 0 ? (qi & 0xF) : (qi & 0xF) << 4);
+    }
+  }
+  return lowbit::Succeed();
+}
+
+lowbit_status lowbit_fold_batch_norm(size_t n, size_t k, float* weights,
+                                     float* bias, const float* gamma,
+                                     const float* beta, const float* mean,
+                                     const float* var, float eps) noexcept {
+  const char* fn = "lowbit_fold_batch_norm";
+  if (weights == nullptr || bias == nullptr || gamma == nullptr ||
+      beta == nullptr || mean == nullptr || var == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL",
+                        fn);
+  }
+  size_t total = 0;
+  if (n == 0 || k == 0 || __builtin_mul_overflow(n, k, &total)) {
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE,
+                        "%s: n = %zu and k = %zu", fn, n, k);
+  }
+  for (size_t c = 0; c < n; ++c) {
+    const float d = var[c] + eps;
+    if (!std::isfinite(gamma[c]) || !std::isfinite(beta[c]) ||
+        !std::isfinite(mean[c]) || !std::isfinite(bias[c]) ||
+        !std::isfinite(d) || !(d > 0.0f)) {
+      return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                          "%s: channel %zu: gamma, beta, mean and bias must "
+                          "be finite and var + eps positive", fn, c);
+    }
+  }
+  for (size_t i = 0; i < total; ++i) {
+    if (!std::isfinite(weights[i])) {
+      return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                          "%s: weights[%zu] is not finite", fn, i);
+    }
+  }
+  for (size_t c = 0; c < n; ++c) {
+    const float s = gamma[c] / std::sqrt(var[c] + eps);
+    for (size_t i = 0; i < k; ++i) weights[c * k + i] *= s;
+    const float centered = bias[c] - mean[c];
+    const float scaled = centered * s;
+    bias[c] = scaled + beta[c];
+  }
+  return lowbit::Succeed();
+}
+
+lowbit_status lowbit_minmax_init(lowbit_minmax* mm, float decay) noexcept {
+  if (mm == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER,
+                        "lowbit_minmax_init: mm is NULL");
+  }
+  if (!(decay >= 0.0f && decay < 1.0f)) {
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                        "lowbit_minmax_init: decay %g is not in [0, 1)",
+                        decay);
+  }
+  *mm = lowbit_minmax{0.0f, 0.0f, 0.0f, 0.0f, decay, 0};
+  return lowbit::Succeed();
+}
+
+lowbit_status lowbit_minmax_update(lowbit_minmax* mm, size_t n,
+                                   const float* x) noexcept {
+  const char* fn = "lowbit_minmax_update";
+  if (mm == nullptr || x == nullptr) {
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL",
+                        fn);
+  }
+  if (n == 0) return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = 0", fn);
+  float lo = x[0], hi = x[0];
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) {
+      return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                          "%s: x[%zu] is not finite", fn, i);
+    }
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  if (mm->batches == 0) {
+    mm->min = mm->avg_min = lo;
+    mm->max = mm->avg_max = hi;
+  } else {
+    mm->min = lo < mm->min ? lo : mm->min;
+    mm->max = hi > mm->max ? hi : mm->max;
+    const float keep = mm->decay, take = 1.0f - mm->decay;
+    const float old_min = mm->avg_min * keep, new_min = lo * take;
+    const float old_max = mm->avg_max * keep, new_max = hi * take;
+    mm->avg_min = old_min + new_min;
+    mm->avg_max = old_max + new_max;
+  }
+  ++mm->batches;
+  return lowbit::Succeed();
+}
+
 }  // extern "C"
