@@ -53,80 +53,64 @@ bool Same(uint64_t a, uint64_t b) {
   return d <= 2 + (a > b ? a : b) / 100000;
 }
 
-// One GEMM, TFLite/CMSIS-NN semantics: per-channel multipliers and shifts,
-// double rounding, offsets, ReLU-like clamp.
-void CountGemm(const char* shape, size_t m, size_t k, size_t n,
-               double per_tick) {
-  Fill(g_a, m * k, 1);
-  Fill(g_w, n * k, 2);
+// Per-channel bias, multipliers and shifts of n channels.
+void FillChannels(size_t n, int32_t bias_base, int32_t shift_base) {
   for (size_t i = 0; i < n; ++i) {
-    g_bias[i] = static_cast<int32_t>(i * 977) - 100000;
+    g_bias[i] = static_cast<int32_t>(i * 977) + bias_base;
     g_multipliers[i] = 1300000000 + static_cast<int32_t>(i * 1000);
-    g_shifts[i] = -9 + static_cast<int32_t>(i % 3);
+    g_shifts[i] = shift_base + static_cast<int32_t>(i % 3);
   }
-  lowbit_gemm_params p;
-  lowbit_gemm_params_init(&p);
-  p.n = n;
-  p.k = k;
-  p.requant = LOWBIT_REQUANT_FIXEDPOINT;
-  p.weights = g_w;
-  p.weight_stride = k;
-  p.bias = g_bias;
-  p.input_zero_point = -3;
-  p.output_zero_point = 5;
-  p.output_min = -128;
-  p.output_max = 127;
-  p.requant_multipliers = g_multipliers;
-  p.requant_shifts = g_shifts;
-  p.requant_multiplier_count = n;
-  lowbit_gemm_t gemm = nullptr;
-  if (lowbit_gemm_pack(&p, &gemm) != LOWBIT_OK) {
-    std::printf("%s: pack failed: %s\n", shape, lowbit_last_error());
-    return;
-  }
-  size_t bytes = 0;
-  lowbit_gemm_workspace_size(gemm, m, &bytes);
+}
+
+// Runs `call` twice (each returns a status), prints the second run's
+// instructions per MAC.
+template <class Call>
+void Report(const char* shape, const char* kernel, double macs,
+            double per_tick, const Call& call) {
   uint64_t ticks[2];
   for (uint64_t& t : ticks) {
     const uint64_t t0 = systick_ticks();
-    const lowbit_status s = lowbit_gemm_run_workspace(
-        gemm, m, g_a, k, g_c, n, g_workspace, kWorkspace);
+    const lowbit_status s = call();
     t = systick_ticks() - t0;
     if (s != LOWBIT_OK) std::printf("%s: %s\n", shape, lowbit_last_error());
   }
-  const double macs = static_cast<double>(m) * n * k;
   const double instructions = static_cast<double>(ticks[1]) * per_tick;
   std::printf("| %-26s | %-40s | %9.0f | %11.0f | %6.3f |%s\n", shape,
-              lowbit_gemm_kernel_name(gemm), macs, instructions,
-              instructions / macs,
+              kernel, macs, instructions, instructions / macs,
               Same(ticks[0], ticks[1]) ? "" : " (runs differ)");
-  lowbit_gemm_destroy(gemm);
 }
 
-// A GEMM with INT16 activations and int8 weights (TFLite's 16x8).
-void CountGemm16(const char* shape, size_t m, size_t k, size_t n,
-                 double per_tick) {
-  int16_t* a = reinterpret_cast<int16_t*>(g_a);
-  for (size_t i = 0; i < m * k; ++i) {
-    a[i] = static_cast<int16_t>(static_cast<int32_t>(i * 2654435761u) >> 16);
+// One GEMM, TFLite/CMSIS-NN semantics: per-channel multipliers and shifts,
+// double rounding, offsets, a full clamp; int16 activations with int8
+// weights (TFLite's 16x8) when `wide`.
+void CountGemm(const char* shape, size_t m, size_t k, size_t n, bool wide,
+               double per_tick) {
+  if (wide) {
+    int16_t* a = reinterpret_cast<int16_t*>(g_a);
+    for (size_t i = 0; i < m * k; ++i) {
+      a[i] = static_cast<int16_t>(static_cast<int32_t>(i * 2654435761u) >> 16);
+    }
+  } else {
+    Fill(g_a, m * k, 1);
   }
   Fill(g_w, n * k, 2);
-  for (size_t i = 0; i < n; ++i) {
-    g_multipliers[i] = 1300000000 + static_cast<int32_t>(i * 1000);
-    g_shifts[i] = -12 + static_cast<int32_t>(i % 3);
-  }
+  FillChannels(n, -100000, wide ? -12 : -9);
   lowbit_gemm_params p;
   lowbit_gemm_params_init(&p);
   p.n = n;
   p.k = k;
-  p.input_type = LOWBIT_DTYPE_INT16;
-  p.output_type = LOWBIT_DTYPE_INT16;
   p.requant = LOWBIT_REQUANT_FIXEDPOINT;
   p.weights = g_w;
   p.weight_stride = k;
   p.bias = g_bias;
-  p.output_min = -32768;
-  p.output_max = 32767;
+  if (wide) {
+    p.input_type = p.output_type = LOWBIT_DTYPE_INT16;
+    p.output_min = -32768;
+    p.output_max = 32767;
+  } else {
+    p.input_zero_point = -3;
+    p.output_zero_point = 5;
+  }
   p.requant_multipliers = g_multipliers;
   p.requant_shifts = g_shifts;
   p.requant_multiplier_count = n;
@@ -135,18 +119,11 @@ void CountGemm16(const char* shape, size_t m, size_t k, size_t n,
     std::printf("%s: pack failed: %s\n", shape, lowbit_last_error());
     return;
   }
-  uint64_t ticks[2];
-  for (uint64_t& t : ticks) {
-    const uint64_t t0 = systick_ticks();
-    lowbit_gemm_run_workspace(gemm, m, a, k, g_c, n, nullptr, 0);
-    t = systick_ticks() - t0;
-  }
-  const double macs = static_cast<double>(m) * n * k;
-  const double instructions = static_cast<double>(ticks[1]) * per_tick;
-  std::printf("| %-26s | %-40s | %9.0f | %11.0f | %6.3f |%s\n", shape,
-              lowbit_gemm_kernel_name(gemm), macs, instructions,
-              instructions / macs,
-              Same(ticks[0], ticks[1]) ? "" : " (runs differ)");
+  Report(shape, lowbit_gemm_kernel_name(gemm),
+         static_cast<double>(m) * n * k, per_tick, [&] {
+           return lowbit_gemm_run_workspace(gemm, m, g_a, k, g_c, n,
+                                            g_workspace, kWorkspace);
+         });
   lowbit_gemm_destroy(gemm);
 }
 
@@ -157,11 +134,7 @@ void CountConv(const char* shape, size_t h, size_t w, size_t c, size_t kernel,
   const size_t cg = c / groups, ng = out_c / groups;
   Fill(g_a, h * w * c, 1);
   Fill(g_w, out_c * kernel * kernel * cg, 2);
-  for (size_t i = 0; i < out_c; ++i) {
-    g_bias[i] = static_cast<int32_t>(i * 977) - 10000;
-    g_multipliers[i] = 1300000000 + static_cast<int32_t>(i * 1000);
-    g_shifts[i] = -8 + static_cast<int32_t>(i % 3);
-  }
+  FillChannels(out_c, -10000, -8);
   lowbit_conv2d_params p;
   lowbit_conv2d_params_init(&p);
   p.kernel_height = p.kernel_width = kernel;
@@ -183,24 +156,14 @@ void CountConv(const char* shape, size_t h, size_t w, size_t c, size_t kernel,
     std::printf("%s: pack failed: %s\n", shape, lowbit_last_error());
     return;
   }
-  size_t oh = 0, ow = 0, bytes = 0;
+  size_t oh = 0, ow = 0;
   lowbit_conv2d_output_size(conv, h, w, &oh, &ow);
-  lowbit_conv2d_workspace_size(conv, 1, h, w, &bytes);
-  uint64_t ticks[2];
-  for (uint64_t& t : ticks) {
-    const uint64_t t0 = systick_ticks();
-    const lowbit_status s = lowbit_conv2d_run_workspace(
-        conv, 1, h, w, g_a, c, g_c, out_c, g_workspace, kWorkspace);
-    t = systick_ticks() - t0;
-    if (s != LOWBIT_OK) std::printf("%s: %s\n", shape, lowbit_last_error());
-  }
-  const double macs =
-      static_cast<double>(oh) * ow * out_c * kernel * kernel * cg;
-  const double instructions = static_cast<double>(ticks[1]) * per_tick;
-  std::printf("| %-26s | %-40s | %9.0f | %11.0f | %6.3f |%s\n", shape,
-              lowbit_conv2d_kernel_name(conv), macs, instructions,
-              instructions / macs,
-              Same(ticks[0], ticks[1]) ? "" : " (runs differ)");
+  Report(shape, lowbit_conv2d_kernel_name(conv),
+         static_cast<double>(oh) * ow * out_c * kernel * kernel * cg,
+         per_tick, [&] {
+           return lowbit_conv2d_run_workspace(conv, 1, h, w, g_a, c, g_c,
+                                              out_c, g_workspace, kWorkspace);
+         });
   lowbit_conv2d_destroy(conv);
 }
 
@@ -221,10 +184,10 @@ int main() {
               "------------------------------------------", "-----------",
               "-------------", "--------");
   // M x K x N, as bench-shapes.md writes GEMM shapes.
-  CountGemm("GEMM 16x256x64", 16, 256, 64, per_tick);
-  CountGemm("GEMM 4x256x64", 4, 256, 64, per_tick);
-  CountGemm("FC 1x1024 -> 256", 1, 1024, 256, per_tick);
-  CountGemm16("GEMM 16x8 16x256x64", 16, 256, 64, per_tick);
+  CountGemm("GEMM 16x256x64", 16, 256, 64, false, per_tick);
+  CountGemm("GEMM 4x256x64", 4, 256, 64, false, per_tick);
+  CountGemm("FC 1x1024 -> 256", 1, 1024, 256, false, per_tick);
+  CountGemm("GEMM 16x8 16x256x64", 16, 256, 64, true, per_tick);
   CountConv("conv 14x14x64 3x3 p1 -> 64", 14, 14, 64, 3, 1, 1, 1, 64,
             per_tick);
   CountConv("conv 14x14x64 1x1 -> 64", 14, 14, 64, 1, 1, 0, 1, 64, per_tick);

@@ -33,8 +33,8 @@ struct McuGemmKernel {
   size_t mr;
   GemmLayout layout;
   McuGemmFn ukernel;
-  // Rows of A into the kernel's form (ActFormat; the DSP kernel's kInt16
-  // pairs k and k + 2 of each K group, see armsimd32), padded to kpad.
+  // Rows of A into the kernel's form (ActFormat; the DSP kernel's own
+  // interleaves a tile's rows, see armsimd32), padded to kpad.
   PrepareActivationsFn prepare;
   // Reads INT8 rows where they are, for any K (the kInt8 form; Helium's
   // tail predication): with symmetric weights nothing is prepared, and a

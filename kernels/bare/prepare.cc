@@ -9,13 +9,6 @@ int32_t At(lowbit_dtype type, const void* a, size_t index) {
                                     : static_cast<const int8_t*>(a)[index];
 }
 
-// Position of k within its row in the paired order: a0 a2 a1 a3.
-size_t Paired(size_t k) {
-  const size_t t = k % 4;
-  return k - t + (t == 1 ? 2 : t == 2 ? 1 : t);
-}
-
-template <bool kPaired>
 void Int16Rows(lowbit_dtype type, const void* a, size_t lda, int32_t za,
                size_t m, size_t k, size_t kpad, int16_t* out,
                int32_t* row_sums) {
@@ -24,7 +17,7 @@ void Int16Rows(lowbit_dtype type, const void* a, size_t lda, int32_t za,
     uint32_t sum = 0;
     for (size_t j = 0; j < kpad; ++j) {
       const int32_t x = j < k ? At(type, a, i * lda + j) - za : 0;
-      row[kPaired ? Paired(j) : j] = static_cast<int16_t>(x);
+      row[j] = static_cast<int16_t>(x);
       sum += static_cast<uint32_t>(x);
     }
     if (row_sums != nullptr) row_sums[i] = static_cast<int32_t>(sum);
@@ -36,15 +29,8 @@ void Int16Rows(lowbit_dtype type, const void* a, size_t lda, int32_t za,
 void PrepareInt16(lowbit_dtype type, const void* a, size_t lda, int32_t za,
                   size_t m, size_t k, size_t kpad, void* out,
                   int32_t* row_sums) {
-  Int16Rows<false>(type, a, lda, za, m, k, kpad, static_cast<int16_t*>(out),
+  Int16Rows(type, a, lda, za, m, k, kpad, static_cast<int16_t*>(out),
                    row_sums);
-}
-
-void PrepareInt16Pairs(lowbit_dtype type, const void* a, size_t lda,
-                       int32_t za, size_t m, size_t k, size_t kpad, void* out,
-                       int32_t* row_sums) {
-  Int16Rows<true>(type, a, lda, za, m, k, kpad, static_cast<int16_t*>(out),
-                  row_sums);
 }
 
 void PrepareInt8(lowbit_dtype type, const void* a, size_t lda, int32_t za,

@@ -15,11 +15,6 @@ namespace bare {
 void PrepareInt16(lowbit_dtype type, const void* a, size_t lda, int32_t za,
                   size_t m, size_t k, size_t kpad, void* out,
                   int32_t* row_sums);
-// kInt16 with k and k + 2 paired in each K group of 4 (a0 a2 a1 a3): the
-// order SXTB16 unpacks a word of weights in (kernels armsimd32).
-void PrepareInt16Pairs(lowbit_dtype type, const void* a, size_t lda,
-                       int32_t za, size_t m, size_t k, size_t kpad, void* out,
-                       int32_t* row_sums);
 // kInt8: A for int8 A, A ^ 0x80 for uint8 A.
 void PrepareInt8(lowbit_dtype type, const void* a, size_t lda, int32_t za,
                  size_t m, size_t k, size_t kpad, void* out,

@@ -43,9 +43,6 @@ inline void StoreOutput(const GemmOutput& out, size_t n, int32_t acc,
   }
 }
 
-// Row i of a tile that computes MR rows when only mr < MR exist: the last
-// real row again (its results are not stored).
-inline size_t ClampRow(size_t i, size_t mr) { return i < mr ? i : mr - 1; }
 
 }  // namespace bare
 }  // namespace lowbit

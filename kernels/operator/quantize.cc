@@ -17,19 +17,28 @@ struct Range {
 
 bool TypeRange(lowbit_dtype type, Range* r) {
   switch (type) {
-    case LOWBIT_DTYPE_INT8: *r = {-128, 127}; return true;
-    case LOWBIT_DTYPE_UINT8: *r = {0, 255}; return true;
-    case LOWBIT_DTYPE_INT16: *r = {-32768, 32767}; return true;
-    case LOWBIT_DTYPE_INT4: *r = {-8, 7}; return true;
-    default: return false;
+    case LOWBIT_DTYPE_INT8:
+      *r = {-128, 127};
+      return true;
+    case LOWBIT_DTYPE_UINT8:
+      *r = {0, 255};
+      return true;
+    case LOWBIT_DTYPE_INT16:
+      *r = {-32768, 32767};
+      return true;
+    case LOWBIT_DTYPE_INT4:
+      *r = {-8, 7};
+      return true;
+    default:
+      return false;
   }
 }
 
 // Half away from zero (TFLite's TfLiteRound, std::round).
 double RoundHalfAway(double v) { return std::round(v); }
 
-lowbit_status CheckParams(const lowbit_qparams* p, lowbit_dtype type,
-                          Range* r, const char* fn) {
+lowbit_status CheckParams(const lowbit_qparams* p, lowbit_dtype type, Range* r,
+                          const char* fn) {
   if (p == nullptr) {
     return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: params is NULL", fn);
   }
@@ -53,14 +62,36 @@ lowbit_status CheckParams(const lowbit_qparams* p, lowbit_dtype type,
 
 int32_t Get(const void* q, lowbit_dtype type, size_t i) {
   switch (type) {
-    case LOWBIT_DTYPE_UINT8: return static_cast<const uint8_t*>(q)[i];
-    case LOWBIT_DTYPE_INT16: return static_cast<const int16_t*>(q)[i];
+    case LOWBIT_DTYPE_UINT8:
+      return static_cast<const uint8_t*>(q)[i];
+    case LOWBIT_DTYPE_INT16:
+      return static_cast<const int16_t*>(q)[i];
     case LOWBIT_DTYPE_INT4: {
       const uint8_t b = static_cast<const uint8_t*>(q)[i / 2];
       const int32_t v = (i % 2 == 0 ? b : b >> 4) & 0xF;
       return v - ((v & 8) << 1);
     }
-    default: return static_cast<const int8_t*>(q)[i];
+    default:
+      return static_cast<const int8_t*>(q)[i];
+  }
+}
+
+// Element i of q (int4: nibble i, low first; its byte zeroed before).
+void Put(void* q, lowbit_dtype type, size_t i, int32_t v) {
+  switch (type) {
+    case LOWBIT_DTYPE_UINT8:
+      static_cast<uint8_t*>(q)[i] = static_cast<uint8_t>(v);
+      break;
+    case LOWBIT_DTYPE_INT16:
+      static_cast<int16_t*>(q)[i] = static_cast<int16_t>(v);
+      break;
+    case LOWBIT_DTYPE_INT4:
+      static_cast<uint8_t*>(q)[i / 2] |=
+          static_cast<uint8_t>(i % 2 == 0 ? (v & 0xF) : (v & 0xF) << 4);
+      break;
+    default:
+      static_cast<int8_t*>(q)[i] = static_cast<int8_t>(v);
+      break;
   }
 }
 
@@ -81,21 +112,28 @@ lowbit_status lowbit_choose_qparams(float min, float max, lowbit_dtype type,
                         "%s: range [%g, %g] is not finite", fn, min, max);
   }
   if (min > max) {
-    return lowbit::Fail(LOWBIT_ERROR_INVALID_RANGE,
-                        "%s: min %g > max %g", fn, min, max);
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_RANGE, "%s: min %g > max %g", fn,
+                        min, max);
   }
   const double lo = min < 0.0f ? min : 0.0;  // widened to contain 0
   const double hi = max > 0.0f ? max : 0.0;
   if (symmetric) {
     int32_t qmax = 0;
     switch (type) {
-      case LOWBIT_DTYPE_INT8: qmax = 127; break;
-      case LOWBIT_DTYPE_INT4: qmax = 7; break;
-      case LOWBIT_DTYPE_INT16: qmax = 32767; break;
+      case LOWBIT_DTYPE_INT8:
+        qmax = 127;
+        break;
+      case LOWBIT_DTYPE_INT4:
+        qmax = 7;
+        break;
+      case LOWBIT_DTYPE_INT16:
+        qmax = 32767;
+        break;
       default:
         return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
                             "%s: symmetric parameters are for INT8, INT4 and "
-                            "INT16, not type %d", fn, static_cast<int>(type));
+                            "INT16, not type %d",
+                            fn, static_cast<int>(type));
     }
     const double amax = -lo > hi ? -lo : hi;
     params->scale = amax == 0.0 ? 1.0f : static_cast<float>(amax / qmax);
@@ -105,7 +143,8 @@ lowbit_status lowbit_choose_qparams(float min, float max, lowbit_dtype type,
   if (type != LOWBIT_DTYPE_INT8 && type != LOWBIT_DTYPE_UINT8) {
     return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
                         "%s: asymmetric parameters are for INT8 and UINT8, "
-                        "not type %d", fn, static_cast<int>(type));
+                        "not type %d",
+                        fn, static_cast<int>(type));
   }
   const double qmin = type == LOWBIT_DTYPE_INT8 ? -128.0 : 0.0;
   const double qmax = type == LOWBIT_DTYPE_INT8 ? 127.0 : 255.0;
@@ -151,16 +190,7 @@ lowbit_status lowbit_quantize(size_t n, const float* x,
     const float v = x[i] / params->scale;  // one float division
     double t = lowbit::RoundHalfAway(v) + params->zero_point;
     t = t < r.lo ? r.lo : t > r.hi ? r.hi : t;
-    const int32_t qi = static_cast<int32_t>(t);
-    switch (type) {
-      case LOWBIT_DTYPE_UINT8: static_cast<uint8_t*>(q)[i] = static_cast<uint8_t>(qi); break;
-      case LOWBIT_DTYPE_INT16: static_cast<int16_t*>(q)[i] = static_cast<int16_t>(qi); break;
-      case LOWBIT_DTYPE_INT4:
-        static_cast<uint8_t*>(q)[i / 2] |= static_cast<uint8_t>(
-            i % 2 == 0 ? (qi & 0xF) : (qi & 0xF) << 4);
-        break;
-      default: static_cast<int8_t*>(q)[i] = static_cast<int8_t>(qi); break;
-    }
+    lowbit::Put(q, type, i, static_cast<int32_t>(t));
   }
   return lowbit::Succeed();
 }
@@ -192,17 +222,16 @@ lowbit_status lowbit_sqnr(size_t n, const float* x, const void* q,
   lowbit_status s = lowbit::CheckParams(params, type, &r, fn);
   if (s != LOWBIT_OK) return s;
   if (x == nullptr || q == nullptr || db == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL",
-                        fn);
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
   }
   if (n == 0) {
     return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = 0", fn);
   }
   double signal = 0.0, noise = 0.0;
   for (size_t i = 0; i < n; ++i) {
-    const float d = static_cast<float>(lowbit::Get(q, type, i) -
-                                       params->zero_point) *
-                    params->scale;
+    const float d =
+        static_cast<float>(lowbit::Get(q, type, i) - params->zero_point) *
+        params->scale;
     const double e = static_cast<double>(x[i]) - d;
     signal += static_cast<double>(x[i]) * x[i];
     noise += e * e;
@@ -222,23 +251,29 @@ lowbit_status lowbit_quantize_weights(size_t n, size_t k, const float* w,
                                       float* scales, void* q) noexcept {
   const char* fn = "lowbit_quantize_weights";
   if (w == nullptr || scales == nullptr || q == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL",
-                        fn);
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
   }
   int32_t qmax = 0;
   switch (type) {
-    case LOWBIT_DTYPE_INT8: qmax = 127; break;
-    case LOWBIT_DTYPE_INT4: qmax = 7; break;
-    case LOWBIT_DTYPE_INT16: qmax = 32767; break;
+    case LOWBIT_DTYPE_INT8:
+      qmax = 127;
+      break;
+    case LOWBIT_DTYPE_INT4:
+      qmax = 7;
+      break;
+    case LOWBIT_DTYPE_INT16:
+      qmax = 32767;
+      break;
     default:
       return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
                           "%s: weights quantize to INT8, INT4 or INT16, not "
-                          "type %d", fn, static_cast<int>(type));
+                          "type %d",
+                          fn, static_cast<int>(type));
   }
   size_t total = 0;
   if (n == 0 || k == 0 || __builtin_mul_overflow(n, k, &total)) {
-    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE,
-                        "%s: n = %zu and k = %zu", fn, n, k);
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = %zu and k = %zu",
+                        fn, n, k);
   }
   for (size_t i = 0; i < total; ++i) {
     if (!std::isfinite(w[i])) {
@@ -262,15 +297,7 @@ lowbit_status lowbit_quantize_weights(size_t n, size_t k, const float* w,
     const float v = w[i] / scales[i / len];
     double t = lowbit::RoundHalfAway(v);
     t = t < -qmax ? -qmax : t > qmax ? qmax : t;
-    const int32_t qi = static_cast<int32_t>(t);
-    if (type == LOWBIT_DTYPE_INT8) {
-      static_cast<int8_t*>(q)[i] = static_cast<int8_t>(qi);
-    } else if (type == LOWBIT_DTYPE_INT16) {
-      static_cast<int16_t*>(q)[i] = static_cast<int16_t>(qi);
-    } else {
-      static_cast<uint8_t*>(q)[i / 2] |= static_cast<uint8_t>(
-          i % 2 == 0 ? (qi & 0xF) : (qi & 0xF) << 4);
-    }
+    lowbit::Put(q, type, i, static_cast<int32_t>(t));
   }
   return lowbit::Succeed();
 }
@@ -282,13 +309,12 @@ lowbit_status lowbit_fold_batch_norm(size_t n, size_t k, float* weights,
   const char* fn = "lowbit_fold_batch_norm";
   if (weights == nullptr || bias == nullptr || gamma == nullptr ||
       beta == nullptr || mean == nullptr || var == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL",
-                        fn);
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
   }
   size_t total = 0;
   if (n == 0 || k == 0 || __builtin_mul_overflow(n, k, &total)) {
-    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE,
-                        "%s: n = %zu and k = %zu", fn, n, k);
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = %zu and k = %zu",
+                        fn, n, k);
   }
   for (size_t c = 0; c < n; ++c) {
     const float d = var[c] + eps;
@@ -297,7 +323,8 @@ lowbit_status lowbit_fold_batch_norm(size_t n, size_t k, float* weights,
         !std::isfinite(d) || !(d > 0.0f)) {
       return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
                           "%s: channel %zu: gamma, beta, mean and bias must "
-                          "be finite and var + eps positive", fn, c);
+                          "be finite and var + eps positive",
+                          fn, c);
     }
   }
   for (size_t i = 0; i < total; ++i) {
@@ -323,8 +350,7 @@ lowbit_status lowbit_minmax_init(lowbit_minmax* mm, float decay) noexcept {
   }
   if (!(decay >= 0.0f && decay < 1.0f)) {
     return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                        "lowbit_minmax_init: decay %g is not in [0, 1)",
-                        decay);
+                        "lowbit_minmax_init: decay %g is not in [0, 1)", decay);
   }
   *mm = lowbit_minmax{0.0f, 0.0f, 0.0f, 0.0f, decay, 0};
   return lowbit::Succeed();
@@ -334,8 +360,7 @@ lowbit_status lowbit_minmax_update(lowbit_minmax* mm, size_t n,
                                    const float* x) noexcept {
   const char* fn = "lowbit_minmax_update";
   if (mm == nullptr || x == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL",
-                        fn);
+    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
   }
   if (n == 0) return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = 0", fn);
   float lo = x[0], hi = x[0];

@@ -39,6 +39,22 @@ struct Types {
   bool relu = false;  // clamp [zo, max - 20] instead of the whole type
 };
 
+void SetGeometry(const Shape& s, lowbit_conv2d_params* p) {
+  p->kernel_height = s.kh;
+  p->kernel_width = s.kw;
+  p->stride_height = s.sh;
+  p->stride_width = s.sw;
+  p->dilation_height = s.dh;
+  p->dilation_width = s.dw;
+  p->padding_top = s.pt;
+  p->padding_left = s.pl;
+  p->padding_bottom = s.pb;
+  p->padding_right = s.pr;
+  p->groups = s.groups;
+  p->group_input_channels = s.cg;
+  p->group_output_channels = s.ng;
+}
+
 int32_t Lo(lowbit_dtype t) {
   return t == LOWBIT_DTYPE_UINT8 ? 0 : t == LOWBIT_DTYPE_INT4 ? -8 : -128;
 }
@@ -76,19 +92,7 @@ void RunConv(const Shape& s, const Types& t, size_t extra_in, size_t extra_out,
   }
   lowbit_conv2d_params p;
   lowbit_conv2d_params_init(&p);
-  p.kernel_height = s.kh;
-  p.kernel_width = s.kw;
-  p.stride_height = s.sh;
-  p.stride_width = s.sw;
-  p.dilation_height = s.dh;
-  p.dilation_width = s.dw;
-  p.padding_top = s.pt;
-  p.padding_left = s.pl;
-  p.padding_bottom = s.pb;
-  p.padding_right = s.pr;
-  p.groups = s.groups;
-  p.group_input_channels = s.cg;
-  p.group_output_channels = s.ng;
+  SetGeometry(s, &p);
   p.input_type = t.in;
   p.weight_type = t.w;
   p.output_type = t.out;
@@ -299,19 +303,7 @@ void RunConv16(const Shape& s, lowbit_dtype weights, int bias, bool caller,
   }
   lowbit_conv2d_params p;
   lowbit_conv2d_params_init(&p);
-  p.kernel_height = s.kh;
-  p.kernel_width = s.kw;
-  p.stride_height = s.sh;
-  p.stride_width = s.sw;
-  p.dilation_height = s.dh;
-  p.dilation_width = s.dw;
-  p.padding_top = s.pt;
-  p.padding_left = s.pl;
-  p.padding_bottom = s.pb;
-  p.padding_right = s.pr;
-  p.groups = s.groups;
-  p.group_input_channels = s.cg;
-  p.group_output_channels = s.ng;
+  SetGeometry(s, &p);
   p.input_type = LOWBIT_DTYPE_INT16;
   p.weight_type = weights;
   p.output_type = LOWBIT_DTYPE_INT16;
