@@ -17,6 +17,7 @@ set(LOWBIT_FREESTANDING_SOURCES
   kernels/operator/gemm_params.cc
   kernels/operator/conv_params.cc
   kernels/operator/quantize.cc
+  kernels/quantize/quantize_ref.cc
   kernels/operator/status.cc)
 # The bare-metal operator and kernels.
 set(LOWBIT_BARE_SOURCES

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lowbit/lowbit.h"
+#include "lowbit/lowbit.hpp"
 
 namespace {
 
@@ -278,6 +279,89 @@ TEST(MinMax, RunningAndMovingAverage) {
   EXPECT_EQ(lowbit_minmax_update(&mm, 1, nan), LOWBIT_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(mm.batches, 3u);
   EXPECT_EQ(lowbit_minmax_init(&mm, 1.0f), LOWBIT_ERROR_INVALID_ARGUMENT);
+}
+
+// The C++ layer: the C functions' bytes, and exceptions for bad input.
+TEST(QuantizeCpp, VectorsGiveTheCFunctionsBytes) {
+  const std::vector<float> x = {-1.0f, -0.25f, 0.0f, 0.3f, 0.9f, 2.0f, 0.5f};
+  const lowbit_qparams p = lowbit::ChooseQParams(-1.0f, 1.0f,
+                                                 LOWBIT_DTYPE_UINT8);
+  EXPECT_EQ(p.zero_point, 128);
+  const std::vector<uint8_t> q = lowbit::Quantize<uint8_t>(x, p);
+  std::vector<uint8_t> want(x.size());
+  ASSERT_EQ(lowbit_quantize(x.size(), x.data(), &p, LOWBIT_DTYPE_UINT8,
+                            want.data()),
+            LOWBIT_OK);
+  EXPECT_EQ(q, want);
+  EXPECT_EQ(q[5], 255);  // 2.0 clamps
+  const std::vector<float> back = lowbit::Dequantize(q, p);
+  EXPECT_EQ(back[2], 0.0f);  // zero is exact
+  double db = 0.0;
+  ASSERT_EQ(lowbit_sqnr(x.size(), x.data(), q.data(), LOWBIT_DTYPE_UINT8, &p,
+                        &db),
+            LOWBIT_OK);
+  EXPECT_EQ(lowbit::Sqnr(x, q, p), db);
+
+  const lowbit_qparams s = lowbit::ChooseQParams(-2.0f, 1.0f,
+                                                 LOWBIT_DTYPE_INT4, true);
+  const lowbit::Int4Vector q4 = lowbit::QuantizeInt4(x, s);
+  ASSERT_EQ(q4.bytes.size(), 4u);
+  // float(2/7) is above 2/7, so -1 / scale = -3.4999998 -> -3 (0xD), not
+  // the tie; -0.25 / scale = -0.875 -> -1 (0xF).
+  EXPECT_EQ(q4.bytes[0], 0xFD);
+  EXPECT_EQ(lowbit::Dequantize(q4, s).size(), x.size());
+  EXPECT_TRUE(std::isfinite(lowbit::Sqnr(x, q4, s)));
+
+  const std::vector<float> w = {0.5f, -1.0f, 0.25f, 0.0f, 0.0f, 0.0f};
+  const auto qw = lowbit::QuantizeWeights<int8_t>(2, w);
+  EXPECT_EQ(qw.scales, (std::vector<float>{1.0f / 127.0f, 1.0f}));
+  EXPECT_EQ(qw.q, (std::vector<int8_t>{64, -127, 32, 0, 0, 0}));
+  const auto qw4 = lowbit::QuantizeWeightsInt4(2, w, false);
+  EXPECT_EQ(qw4.scales.size(), 1u);
+  // Per tensor, scale float(1/7) (above 1/7): 0.5 -> 3.4999998 -> 3,
+  // -1 -> -7 (0x9), 0.25 -> 1.75 -> 2.
+  EXPECT_EQ(qw4.q.bytes, (std::vector<uint8_t>{0x93, 0x02, 0x00}));
+}
+
+TEST(QuantizeCpp, BatchNormAndObserver) {
+  std::vector<float> w = {1.0f, 2.0f}, b = {0.5f};
+  lowbit::FoldBatchNorm(w, b, {2.0f}, {1.0f}, {0.25f}, {3.0f}, 1.0f);
+  EXPECT_EQ(w, (std::vector<float>{1.0f, 2.0f}));  // 2 / sqrt(4) = 1
+  EXPECT_EQ(b, (std::vector<float>{1.25f}));       // (0.5 - 0.25) + 1
+  lowbit::MinMaxObserver obs(0.5f);
+  obs.Observe(std::vector<float>{-1.0f, 3.0f});
+  obs.Observe(std::vector<float>{-3.0f, 1.0f});
+  EXPECT_EQ(obs.state().min, -3.0f);
+  EXPECT_EQ(obs.state().avg_min, -2.0f);
+  const lowbit_qparams run = obs.QParams(LOWBIT_DTYPE_INT8, true);
+  const lowbit_qparams avg = obs.QParams(LOWBIT_DTYPE_INT8, true, true);
+  EXPECT_EQ(run.scale, static_cast<float>(3.0 / 127.0));
+  EXPECT_EQ(avg.scale, static_cast<float>(2.0 / 127.0));
+}
+
+TEST(QuantizeCpp, BadInputThrows) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(lowbit::ChooseQParams(1.0f, -1.0f, LOWBIT_DTYPE_INT8),
+               lowbit::Error);
+  const lowbit_qparams p{0.1f, 0};
+  try {
+    lowbit::Quantize<int8_t>({1.0f, nan}, p);
+    ADD_FAILURE() << "no exception";
+  } catch (const lowbit::Error& e) {
+    EXPECT_EQ(e.status(), LOWBIT_ERROR_INVALID_ARGUMENT);
+  }
+  EXPECT_THROW(lowbit::Quantize<uint8_t>({1.0f}, lowbit_qparams{0.0f, 0}),
+               lowbit::Error);
+  EXPECT_THROW(lowbit::Sqnr(std::vector<float>{1.0f},
+                            std::vector<int8_t>{1, 2}, p),
+               std::invalid_argument);
+  EXPECT_THROW(lowbit::QuantizeWeights<int8_t>(4, std::vector<float>(6)),
+               std::invalid_argument);
+  std::vector<float> w = {1.0f}, b = {0.0f};
+  EXPECT_THROW(lowbit::FoldBatchNorm(w, b, {1.0f}, {0.0f}, {0.0f}, {-1.0f},
+                                     0.0f),
+               lowbit::Error);
+  EXPECT_THROW(lowbit::MinMaxObserver(1.0f), lowbit::Error);
 }
 
 }  // namespace

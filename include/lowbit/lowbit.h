@@ -527,9 +527,11 @@ lowbit_status lowbit_dequantize(size_t n, const void* q, lowbit_dtype type,
                                 float* x) LOWBIT_NOEXCEPT;
 
 /* Signal-to-quantization-noise ratio in dB of q (type, params) against the
- * float original x: 10 log10(sum x^2 / sum (x - dequantized q)^2), the
- * sums in double in index order. +inf when the noise is 0, -inf when the
- * signal is 0 and the noise is not. */
+ * float original x: 10 log10(sum x^2 / sum (x - dequantized q)^2), each
+ * term in double; each sum is 8 partial sums (element i into partial
+ * i % 8, in index order) added as ((p0 + p1) + (p2 + p3)) + ((p4 + p5) +
+ * (p6 + p7)), the same bits on every CPU. +inf when the noise is 0, -inf
+ * when the signal is 0 and the noise is not. */
 lowbit_status lowbit_sqnr(size_t n, const float* x, const void* q,
                           lowbit_dtype type, const lowbit_qparams* params,
                           double* db) LOWBIT_NOEXCEPT;

@@ -1,11 +1,13 @@
 // The quantization toolkit of lowbit.h: parameters from a range, quantize,
-// dequantize, SQNR. Freestanding (scalar; each element's value is defined
-// by one formula, so any vector form must give the same bits).
+// dequantize, SQNR, weights, batch-norm folding, calibration. Freestanding:
+// the loops over data are kernels/quantize (vector forms where the build
+// has Highway, bit-exact with the scalar ones).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
 #include "kernels/operator/error.h"
+#include "kernels/quantize/quantize.h"
 #include "lowbit/lowbit.h"
 
 namespace lowbit {
@@ -34,8 +36,6 @@ bool TypeRange(lowbit_dtype type, Range* r) {
   }
 }
 
-// Half away from zero (TFLite's TfLiteRound, std::round).
-double RoundHalfAway(double v) { return std::round(v); }
 
 lowbit_status CheckParams(const lowbit_qparams* p, lowbit_dtype type, Range* r,
                           const char* fn) {
@@ -60,39 +60,27 @@ lowbit_status CheckParams(const lowbit_qparams* p, lowbit_dtype type, Range* r,
   return LOWBIT_OK;
 }
 
-int32_t Get(const void* q, lowbit_dtype type, size_t i) {
-  switch (type) {
-    case LOWBIT_DTYPE_UINT8:
-      return static_cast<const uint8_t*>(q)[i];
-    case LOWBIT_DTYPE_INT16:
-      return static_cast<const int16_t*>(q)[i];
-    case LOWBIT_DTYPE_INT4: {
-      const uint8_t b = static_cast<const uint8_t*>(q)[i / 2];
-      const int32_t v = (i % 2 == 0 ? b : b >> 4) & 0xF;
-      return v - ((v & 8) << 1);
+// A channel of INT4 weights from nibble `at` on (odd when k is): quantized
+// as int8 bytes with INT4's clamp, then OR-ed into the zeroed nibbles.
+void QuantizeNibblesAt(const float* w, size_t len, QuantizeSpec spec,
+                       size_t at, uint8_t* q) {
+  spec.type = LOWBIT_DTYPE_INT8;
+  int8_t bytes[256];
+  for (size_t i = 0; i < len; i += sizeof(bytes)) {
+    const size_t m = len - i < sizeof(bytes) ? len - i : sizeof(bytes);
+    Quantize(w + i, m, spec, bytes);
+    for (size_t j = 0; j < m; ++j) {
+      const size_t e = at + i + j;
+      q[e / 2] |= static_cast<uint8_t>((bytes[j] & 0xF) << (e % 2 * 4));
     }
-    default:
-      return static_cast<const int8_t*>(q)[i];
   }
 }
 
-// Element i of q (int4: nibble i, low first; its byte zeroed before).
-void Put(void* q, lowbit_dtype type, size_t i, int32_t v) {
-  switch (type) {
-    case LOWBIT_DTYPE_UINT8:
-      static_cast<uint8_t*>(q)[i] = static_cast<uint8_t>(v);
-      break;
-    case LOWBIT_DTYPE_INT16:
-      static_cast<int16_t*>(q)[i] = static_cast<int16_t>(v);
-      break;
-    case LOWBIT_DTYPE_INT4:
-      static_cast<uint8_t*>(q)[i / 2] |=
-          static_cast<uint8_t>(i % 2 == 0 ? (v & 0xF) : (v & 0xF) << 4);
-      break;
-    default:
-      static_cast<int8_t*>(q)[i] = static_cast<int8_t>(v);
-      break;
-  }
+// The first NaN or infinity of x (there is one).
+size_t FirstNonFinite(const float* x) {
+  size_t i = 0;
+  while (std::isfinite(x[i])) ++i;
+  return i;
 }
 
 }  // namespace
@@ -159,9 +147,10 @@ lowbit_status lowbit_choose_qparams(float min, float max, lowbit_dtype type,
   const double error_min = std::fabs(qmin) + std::fabs(lo / scale);
   const double error_max = std::fabs(qmax) + std::fabs(hi / scale);
   const double zp = error_min < error_max ? from_min : from_max;
+  // Clamped, then rounded half away from zero (TFLite's TfLiteRound).
   const double nudged = zp < qmin   ? qmin
                         : zp > qmax ? qmax
-                                    : lowbit::RoundHalfAway(zp);
+                                    : std::round(zp);
   params->scale = static_cast<float>(scale);
   params->zero_point = static_cast<int32_t>(nudged);
   return lowbit::Succeed();
@@ -179,19 +168,13 @@ lowbit_status lowbit_quantize(size_t n, const float* x,
     return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
                         x == nullptr ? "x" : "q");
   }
-  for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i])) {
-      return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                          "%s: x[%zu] = %g is not finite", fn, i, x[i]);
-    }
+  if (!lowbit::AllFinite(x, n)) {
+    const size_t i = lowbit::FirstNonFinite(x);
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                        "%s: x[%zu] = %g is not finite", fn, i, x[i]);
   }
-  if (type == LOWBIT_DTYPE_INT4) std::memset(q, 0, (n + 1) / 2);
-  for (size_t i = 0; i < n; ++i) {
-    const float v = x[i] / params->scale;  // one float division
-    double t = lowbit::RoundHalfAway(v) + params->zero_point;
-    t = t < r.lo ? r.lo : t > r.hi ? r.hi : t;
-    lowbit::Put(q, type, i, static_cast<int32_t>(t));
-  }
+  lowbit::Quantize(x, n, {params->scale, params->zero_point, r.lo, r.hi, type},
+                   q);
   return lowbit::Succeed();
 }
 
@@ -207,10 +190,7 @@ lowbit_status lowbit_dequantize(size_t n, const void* q, lowbit_dtype type,
     return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
                         x == nullptr ? "x" : "q");
   }
-  for (size_t i = 0; i < n; ++i) {
-    x[i] = static_cast<float>(lowbit::Get(q, type, i) - params->zero_point) *
-           params->scale;
-  }
+  lowbit::Dequantize(q, n, type, params->scale, params->zero_point, x);
   return lowbit::Succeed();
 }
 
@@ -227,15 +207,10 @@ lowbit_status lowbit_sqnr(size_t n, const float* x, const void* q,
   if (n == 0) {
     return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = 0", fn);
   }
-  double signal = 0.0, noise = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    const float d =
-        static_cast<float>(lowbit::Get(q, type, i) - params->zero_point) *
-        params->scale;
-    const double e = static_cast<double>(x[i]) - d;
-    signal += static_cast<double>(x[i]) * x[i];
-    noise += e * e;
-  }
+  lowbit::SqnrSums sums;
+  lowbit::SqnrSumsOf(x, q, n, type, params->scale, params->zero_point, &sums);
+  const double signal = lowbit::SqnrTotal(sums.signal);
+  const double noise = lowbit::SqnrTotal(sums.noise);
   if (!std::isfinite(signal)) {
     return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
                         "%s: x holds a NaN or an infinity", fn);
@@ -275,29 +250,27 @@ lowbit_status lowbit_quantize_weights(size_t n, size_t k, const float* w,
     return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = %zu and k = %zu",
                         fn, n, k);
   }
-  for (size_t i = 0; i < total; ++i) {
-    if (!std::isfinite(w[i])) {
-      return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                          "%s: w[%zu] = %g is not finite", fn, i, w[i]);
-    }
+  if (!lowbit::AllFinite(w, total)) {
+    const size_t i = lowbit::FirstNonFinite(w);
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                        "%s: w[%zu] = %g is not finite", fn, i, w[i]);
   }
   const size_t groups = per_channel ? n : 1, len = total / groups;
+  if (type == LOWBIT_DTYPE_INT4) std::memset(q, 0, (total + 1) / 2);
   for (size_t g = 0; g < groups; ++g) {
-    float amax = 0.0f;
-    for (size_t i = 0; i < len; ++i) {
-      const float a = std::fabs(w[g * len + i]);
-      amax = a > amax ? a : amax;
-    }
+    const float amax = lowbit::MaxAbs(w + g * len, len);
     scales[g] = amax == 0.0f
                     ? 1.0f
                     : static_cast<float>(static_cast<double>(amax) / qmax);
-  }
-  if (type == LOWBIT_DTYPE_INT4) std::memset(q, 0, (total + 1) / 2);
-  for (size_t i = 0; i < total; ++i) {
-    const float v = w[i] / scales[i / len];
-    double t = lowbit::RoundHalfAway(v);
-    t = t < -qmax ? -qmax : t > qmax ? qmax : t;
-    lowbit::Put(q, type, i, static_cast<int32_t>(t));
+    const lowbit::QuantizeSpec spec{scales[g], 0, -qmax, qmax, type};
+    if (type == LOWBIT_DTYPE_INT4) {
+      lowbit::QuantizeNibblesAt(w + g * len, len, spec, g * len,
+                                static_cast<uint8_t*>(q));
+    } else {
+      lowbit::Quantize(w + g * len, len, spec,
+                       static_cast<uint8_t*>(q) +
+                           g * len * (type == LOWBIT_DTYPE_INT16 ? 2 : 1));
+    }
   }
   return lowbit::Succeed();
 }
@@ -335,7 +308,7 @@ lowbit_status lowbit_fold_batch_norm(size_t n, size_t k, float* weights,
   }
   for (size_t c = 0; c < n; ++c) {
     const float s = gamma[c] / std::sqrt(var[c] + eps);
-    for (size_t i = 0; i < k; ++i) weights[c * k + i] *= s;
+    lowbit::Scale(weights + c * k, k, s);
     const float centered = bias[c] - mean[c];
     const float scaled = centered * s;
     bias[c] = scaled + beta[c];
@@ -363,14 +336,11 @@ lowbit_status lowbit_minmax_update(lowbit_minmax* mm, size_t n,
     return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
   }
   if (n == 0) return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = 0", fn);
-  float lo = x[0], hi = x[0];
-  for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i])) {
-      return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
-                          "%s: x[%zu] is not finite", fn, i);
-    }
-    lo = x[i] < lo ? x[i] : lo;
-    hi = x[i] > hi ? x[i] : hi;
+  float lo = 0.0f, hi = 0.0f;
+  if (!lowbit::MinMax(x, n, &lo, &hi)) {
+    return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                        "%s: x[%zu] is not finite", fn,
+                        lowbit::FirstNonFinite(x));
   }
   if (mm->batches == 0) {
     mm->min = mm->avg_min = lo;
