@@ -11,8 +11,10 @@
 #      fuzzer (a fixed number of executions);
 #   4. clang with ThreadSanitizer: many threads on one handle;
 #   5. cross-builds for aarch64 and runs the suite under qemu-aarch64 as a
-#      Cortex-A53 (NEON only) and as "max" (dotprod, i8mm, SVE);
-#   6. cross-builds for armhf (ARMv7 NEON) and runs the suite under qemu-arm;
+#      Cortex-A53 (NEON only) and as "max" (dotprod, i8mm, SVE), and
+#      examples/tiny_cnn, whose logits must be the x86 build's bytes;
+#   6. cross-builds for armhf (ARMv7 NEON) and runs the suite and the
+#      tiny_cnn comparison under qemu-arm;
 #   7. builds the bare-metal (freestanding) library for Cortex-M55 (Helium),
 #      M7 and M4 (DSP extension) and M3 (plain Thumb-2) and runs the exact
 #      sweep of every kernel of each, bare metal, under qemu-system-arm
@@ -108,6 +110,13 @@ QEMU_CPU=cortex-a53 LOWBIT_EXPECT_KERNEL=lowbit_q8_gemm_ukernel_4x16c1__neon \
 echo "-- as max (dotprod, i8mm, SVE)"
 QEMU_CPU=max LOWBIT_EXPECT_KERNEL=lowbit_q8_gemm_ukernel_8x8c8__neoni8mm \
   ctest --test-dir build/aarch64 --output-on-failure -j "$jobs" -E "$no_threads"
+# The quantized tiny CNN, float calibration included, gives the x86 bytes.
+tiny_cnn_like_x86() {  # <build dir> <emulator;args>
+  cmake -DTINY_CNN="$1/tiny_cnn" "-DEMULATOR=$2" \
+    -DREFERENCE=build/release/tiny_cnn -P tests/tiny_cnn_paths.cmake
+}
+echo "-- examples/tiny_cnn: the x86 logits on aarch64"
+QEMU_CPU=max tiny_cnn_like_x86 build/aarch64 "qemu-aarch64;-L;/usr/aarch64-linux-gnu"
 
 stage "armhf cross build, tests under qemu-arm"
 cmake -S . -B build/armhf -G Ninja -DCMAKE_BUILD_TYPE=Release \
@@ -115,6 +124,8 @@ cmake -S . -B build/armhf -G Ninja -DCMAKE_BUILD_TYPE=Release \
 cmake --build build/armhf -j "$jobs"
 LOWBIT_EXPECT_KERNEL=lowbit_q8_gemm_ukernel_4x8c2__hwy_neon \
   ctest --test-dir build/armhf --output-on-failure -j "$jobs" -E "$no_threads"
+echo "-- examples/tiny_cnn: the x86 logits on armhf"
+tiny_cnn_like_x86 build/armhf "qemu-arm;-L;/usr/arm-linux-gnueabihf"
 stage "bare-metal Cortex-M builds, sweeps under qemu-system-arm"
 bash scripts/test-cortex-m.sh
 stage "all tests passed"

@@ -20,11 +20,12 @@ namespace {
 constexpr float kInf = std::numeric_limits<float>::infinity();
 const lowbit_dtype kTypes[] = {LOWBIT_DTYPE_INT8, LOWBIT_DTYPE_UINT8,
                                LOWBIT_DTYPE_INT16, LOWBIT_DTYPE_INT4};
-const size_t kLengths[] = {0,  1,  2,  3,  7,  8,  9,  15,  16,  17,  31, 32,
-                           33, 63, 64, 65, 100, 255, 256, 257, 511, 513, 1001};
+const size_t kLengths[] = {0,   1,   2,   3,   7,   8,   9,   15,
+                           16,  17,  31,  32,  33,  63,  64,  65,
+                           100, 255, 256, 257, 511, 513, 1001};
 
 size_t Bytes(lowbit_dtype t, size_t n) {
-  return t == LOWBIT_DTYPE_INT4 ? (n + 1) / 2
+  return t == LOWBIT_DTYPE_INT4    ? (n + 1) / 2
          : t == LOWBIT_DTYPE_INT16 ? 2 * n
                                    : n;
 }
@@ -61,11 +62,17 @@ std::vector<float> Inputs(size_t n, float scale, std::mt19937* rng) {
         v = tie;
         break;
       case 2:
-        v = std::nextafter(tie, 0.0f);
+      case 3: {
+        // A few ulps around the tie: for a scale that is not a power of
+        // two, some of these divide to exactly k + 0.5 or one ulp from it,
+        // where a division that is not correctly rounded shows.
+        v = tie;
+        const int steps = pick(*rng) % 4;
+        for (int j = 0; j < steps; ++j) {
+          v = std::nextafter(v, pick(*rng) < 5 ? 0.0f : kInf);
+        }
         break;
-      case 3:
-        v = std::nextafter(tie, kInf);
-        break;
+      }
       case 4:
         v = (pick(*rng) < 5 ? 1.0f : -1.0f) * 3.0e38f;
         break;
@@ -88,7 +95,8 @@ std::vector<float> Inputs(size_t n, float scale, std::mt19937* rng) {
 
 TEST(QuantizePaths, QuantizeIsTheScalarFormOnEveryTarget) {
   std::mt19937 rng(13);
-  const float scales[] = {1.0f, 0.25f, 0.0078125f, 0.1f, 3.7e-3f, 1e-38f};
+  const float scales[] = {1.0f,    0.25f,      0.0078125f, 0.1f,
+                          3.7e-3f, 0.3333333f, 7.1e-5f,    1e-38f};
   ForEachHwyTarget([&] {
     for (lowbit_dtype t : kTypes) {
       const TypeBounds b = Bounds(t);
@@ -120,7 +128,8 @@ TEST(QuantizePaths, DequantizeAndSqnrSumsAreTheScalarFormsOnEveryTarget) {
   ForEachHwyTarget([&] {
     for (lowbit_dtype t : kTypes) {
       const TypeBounds b = Bounds(t);
-      for (float scale : {1.0f, 0.1f, 3.0e30f}) {
+      // The last scale is denormal, as are its products.
+      for (float scale : {1.0f, 0.1f, 3.0e30f, 1e-40f}) {
         for (int32_t zp : {b.lo, 0, b.hi}) {
           if (zp < b.lo || zp > b.hi) continue;
           for (size_t n : kLengths) {
@@ -165,6 +174,8 @@ TEST(QuantizePaths, RangesAndScalingAreTheScalarFormsOnEveryTarget) {
       std::vector<float> x(n);
       for (float& v : x) v = u(rng);
       if (n > 2) x[n / 2] = -0.0f;
+      if (n > 4) x[n / 3] = -1e-41f;  // denormals: min, max and products
+      if (n > 6) x[n - 2] = 1e-41f;
       EXPECT_TRUE(AllFinite(x.data(), n));
       EXPECT_EQ(MaxAbs(x.data(), n), MaxAbsRef(x.data(), n)) << n;
       if (n > 0) {
@@ -175,9 +186,21 @@ TEST(QuantizePaths, RangesAndScalingAreTheScalarFormsOnEveryTarget) {
         EXPECT_EQ(hi, rhi) << n;
       }
       std::vector<float> want = x, got = x;
-      ScaleRef(want.data(), n, 0.3f);
-      Scale(got.data(), n, 0.3f);
-      ASSERT_EQ(0, std::memcmp(got.data(), want.data(), n * sizeof(float)));
+      for (float f : {0.3f, 1e-39f}) {
+        ScaleRef(want.data(), n, f);
+        Scale(got.data(), n, f);
+        ASSERT_EQ(0, std::memcmp(got.data(), want.data(), n * sizeof(float)));
+      }
+      // Only denormals: MinMax must keep them.
+      std::vector<float> tiny(n, 2e-41f);
+      if (n > 1) tiny[n - 1] = -3e-41f;
+      if (n > 0) {
+        float lo = 0, hi = 0;
+        ASSERT_TRUE(MinMax(tiny.data(), n, &lo, &hi));
+        EXPECT_EQ(hi, 2e-41f) << n;
+        EXPECT_EQ(lo, n > 1 ? -3e-41f : 2e-41f) << n;
+        EXPECT_EQ(MaxAbs(tiny.data(), n), n > 1 ? 3e-41f : 2e-41f) << n;
+      }
       // One bad value anywhere: every form says so.
       for (float bad : {nan, kInf, -kInf}) {
         for (size_t at : {size_t{0}, n / 2, n - 1}) {

@@ -21,6 +21,18 @@ namespace HWY_NAMESPACE {
 namespace {  // internal linkage: see kernels/requant-inl.h
 namespace hn = hwy::HWY_NAMESPACE;
 
+// ARMv7 NEON flushes denormals to zero and divides by a reciprocal
+// estimate (Highway's Div there: 39% of random quotients off by an ulp
+// under qemu-arm): its float loops are the scalar forms (VFP, IEEE).
+// Debian's armhf Highway dispatches to EMU128 anyway (its baseline has no
+// NEON), but a build with NEON in its baseline would take this target.
+// Elsewhere every vector float operation is the IEEE one.
+#if HWY_ARCH_ARM_V7 && HWY_TARGET == HWY_NEON
+#define LOWBIT_QUANTIZE_IEEE_VECTORS 0
+#else
+#define LOWBIT_QUANTIZE_IEEE_VECTORS 1
+#endif
+
 // INT4 goes through int8 bytes in chunks of this many elements (even, and a
 // multiple of every vector's lanes).
 constexpr size_t kChunk = 256;
@@ -42,6 +54,7 @@ bool AllFiniteImpl(const float* x, size_t n) {
 
 // Min and max are exact in any order.
 bool MinMaxImpl(const float* x, size_t n, float* lo, float* hi) {
+  if (!LOWBIT_QUANTIZE_IEEE_VECTORS) return MinMaxRef(x, n, lo, hi);
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   if (n < N) return MinMaxRef(x, n, lo, hi);
@@ -69,6 +82,7 @@ bool MinMaxImpl(const float* x, size_t n, float* lo, float* hi) {
 }
 
 float MaxAbsImpl(const float* x, size_t n) {
+  if (!LOWBIT_QUANTIZE_IEEE_VECTORS) return MaxAbsRef(x, n);
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   auto m = hn::Zero(d);
@@ -91,8 +105,8 @@ hn::Vec<hn::RebindToSigned<D>> QuantizeVec(D d, hn::Vec<D> x,
   const auto v = hn::Div(x, hn::Set(d, s.scale));
   const auto t = hn::Trunc(v);
   const auto away = hn::Ge(hn::Abs(hn::Sub(v, t)), hn::Set(d, 0.5f));
-  auto r = hn::IfThenElse(away, hn::Add(t, hn::CopySign(hn::Set(d, 1.0f), v)),
-                          t);
+  auto r =
+      hn::IfThenElse(away, hn::Add(t, hn::CopySign(hn::Set(d, 1.0f), v)), t);
   r = hn::Min(hn::Max(r, hn::Set(d, static_cast<float>(s.lo - s.zero_point))),
               hn::Set(d, static_cast<float>(s.hi - s.zero_point)));
   return hn::Add(hn::ConvertTo(di, r), hn::Set(di, s.zero_point));
@@ -104,6 +118,7 @@ void QuantizeTo(const float* x, size_t n, const QuantizeSpec& s, T* q) {
   const hn::Rebind<T, decltype(d)> dt;
   const size_t N = hn::Lanes(d);
   size_t i = 0;
+  if (!LOWBIT_QUANTIZE_IEEE_VECTORS) return QuantizeRef(x, n, s, q);
   // The values are within T's range: the saturating narrowing is exact.
   for (; i + N <= n; i += N) {
     hn::StoreU(hn::DemoteTo(dt, QuantizeVec(d, hn::LoadU(d, x + i), s)), dt,
@@ -164,7 +179,7 @@ void DequantizeFrom(const T* q, size_t n, float scale, int32_t zero_point,
   const auto zp = hn::Set(di, zero_point);
   const auto vs = hn::Set(d, scale);
   size_t i = 0;
-  for (; i + N <= n; i += N) {
+  for (; LOWBIT_QUANTIZE_IEEE_VECTORS && i + N <= n; i += N) {
     const auto v = hn::Sub(hn::PromoteTo(di, hn::LoadU(dt, q + i)), zp);
     hn::StoreU(hn::Mul(hn::ConvertTo(d, v), vs), d, x + i);
   }
@@ -184,8 +199,8 @@ void UnpackNibbles(const uint8_t* q, size_t n, int8_t* b) {
   size_t i = 0;
   for (; i + 2 * N <= n; i += 2 * N) {
     const auto w = hn::PromoteTo(d16, hn::LoadU(d8, q + i / 2));
-    const auto lo = hn::And(hn::ShiftRight<12>(hn::ShiftLeft<12>(w)),
-                            hn::Set(d16, 0x00FF));
+    const auto lo =
+        hn::And(hn::ShiftRight<12>(hn::ShiftLeft<12>(w)), hn::Set(d16, 0x00FF));
     const auto hi = hn::ShiftLeft<8>(hn::ShiftRight<12>(hn::ShiftLeft<8>(w)));
     hn::StoreU(hn::BitCast(dbytes, hn::Or(lo, hi)), dbytes, b + i);
   }
@@ -214,13 +229,14 @@ void DequantizeImpl(const void* q, size_t n, lowbit_dtype type, float scale,
       return;
     }
     default:
-      return DequantizeFrom(static_cast<const int8_t*>(q), n, scale,
-                            zero_point, x);
+      return DequantizeFrom(static_cast<const int8_t*>(q), n, scale, zero_point,
+                            x);
   }
 }
 
 // Where element i starts (i even for INT4).
-const void* ElementAt(const void* q, lowbit_dtype type, size_t i) {
+HWY_MAYBE_UNUSED const void* ElementAt(const void* q, lowbit_dtype type,
+                                       size_t i) {
   const uint8_t* b = static_cast<const uint8_t*>(q);
   return type == LOWBIT_DTYPE_INT4    ? b + i / 2
          : type == LOWBIT_DTYPE_INT16 ? b + 2 * i
@@ -231,7 +247,7 @@ const void* ElementAt(const void* q, lowbit_dtype type, size_t i) {
 // 8 doubles are one to four vectors, whatever the target.
 void SqnrSumsImpl(const float* x, const void* q, size_t n, lowbit_dtype type,
                   float scale, int32_t zero_point, SqnrSums* sums) {
-#if HWY_HAVE_FLOAT64
+#if HWY_HAVE_FLOAT64 && LOWBIT_QUANTIZE_IEEE_VECTORS
   const hn::CappedTag<double, kSqnrLanes> dd;
   const hn::Rebind<float, decltype(dd)> df;
   constexpr size_t N = hn::MaxLanes(dd);
@@ -242,8 +258,8 @@ void SqnrSumsImpl(const float* x, const void* q, size_t n, lowbit_dtype type,
   HWY_ALIGN float dq[kChunk];
   size_t i = 0;
   for (; i + kSqnrLanes <= n; i += kChunk) {
-    const size_t len = (n - i < kChunk ? n - i : kChunk) / kSqnrLanes *
-                       kSqnrLanes;
+    const size_t len =
+        (n - i < kChunk ? n - i : kChunk) / kSqnrLanes * kSqnrLanes;
     DequantizeImpl(ElementAt(q, type, i), len, type, scale, zero_point, dq);
     for (size_t j = 0; j < len; j += kSqnrLanes) {
       for (size_t v = 0; v < kVecs; ++v) {
@@ -281,6 +297,7 @@ void SqnrSumsImpl(const float* x, const void* q, size_t n, lowbit_dtype type,
 }
 
 void ScaleImpl(float* w, size_t n, float s) {
+  if (!LOWBIT_QUANTIZE_IEEE_VECTORS) return ScaleRef(w, n, s);
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const auto vs = hn::Set(d, s);
@@ -290,6 +307,8 @@ void ScaleImpl(float* w, size_t n, float s) {
   }
   ScaleRef(w + i, n - i, s);
 }
+
+#undef LOWBIT_QUANTIZE_IEEE_VECTORS
 
 }  // namespace
 }  // namespace HWY_NAMESPACE
