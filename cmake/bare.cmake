@@ -78,7 +78,7 @@ endfunction()
 if(LOWBIT_BUILD_TESTS)
   enable_testing()
   lowbit_bare_image(lowbit_bare_gemm_test tests/bare/gemm_test.cc
-    tests/bare/conv_test.cc tests/bare/gemm16_test.cc)
+    tests/bare/conv_test.cc tests/bare/gemm16_test.cc tests/bare/quantize_test.cc)
   add_test(NAME bare_gemm COMMAND lowbit_bare_gemm_test)
   set_tests_properties(bare_gemm PROPERTIES TIMEOUT 600)
 endif()

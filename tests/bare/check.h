@@ -40,6 +40,7 @@ class Rng {
 void ConvTests();
 void Gemm16Tests();
 void Conv16Tests();
+void QuantizeTests();
 
 }  // namespace lowbit_test
 

@@ -455,6 +455,7 @@ int main() {
   ConvTests();
   Gemm16Tests();
   Conv16Tests();
+  QuantizeTests();
   std::printf("%u checks, %u failed\n", Results().checks, Results().failures);
   return Results().failures == 0 ? 0 : 1;
 }
