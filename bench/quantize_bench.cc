@@ -50,9 +50,9 @@ Buffer<float> Values(size_t n) {
 }
 
 void SetRate(benchmark::State& state, size_t n) {
-  state.counters["elem_per_ns"] = benchmark::Counter(
-      static_cast<double>(n) * state.iterations() * 1e-9,
-      benchmark::Counter::kIsRate);
+  state.counters["elem_per_ns"] =
+      benchmark::Counter(static_cast<double>(n) * state.iterations() * 1e-9,
+                         benchmark::Counter::kIsRate);
 }
 
 void Quantize(benchmark::State& state, size_t n, bool scalar) {
@@ -125,10 +125,9 @@ void XnnpackConvert(benchmark::State& state, size_t n, bool to_int8) {
                     1, 1, 1, kParams.scale,
                     static_cast<int8_t>(kParams.zero_point), 0, &op);
   if (st == xnn_status_success) {
-    st = to_int8 ? xnn_setup_convert_nc_f32_qs8(op, n, x.data(), q.data(),
-                                                nullptr)
-                 : xnn_setup_convert_nc_qs8_f32(op, n, q.data(), x.data(),
-                                                nullptr);
+    st = to_int8
+             ? xnn_setup_convert_nc_f32_qs8(op, n, x.data(), q.data(), nullptr)
+             : xnn_setup_convert_nc_qs8_f32(op, n, q.data(), x.data(), nullptr);
   }
   if (st != xnn_status_success) {
     xnn_delete_operator(op);
@@ -168,14 +167,13 @@ int main(int argc, char** argv) {
                                  t.n, false);
     benchmark::RegisterBenchmark(("quantize/scalar/" + s).c_str(), Quantize,
                                  t.n, true);
-    benchmark::RegisterBenchmark(("dequantize/lowbit/" + s).c_str(),
-                                 Dequantize, t.n, false);
-    benchmark::RegisterBenchmark(("dequantize/scalar/" + s).c_str(),
-                                 Dequantize, t.n, true);
+    benchmark::RegisterBenchmark(("dequantize/lowbit/" + s).c_str(), Dequantize,
+                                 t.n, false);
+    benchmark::RegisterBenchmark(("dequantize/scalar/" + s).c_str(), Dequantize,
+                                 t.n, true);
     benchmark::RegisterBenchmark(("sqnr/lowbit/" + s).c_str(), Sqnr, t.n,
                                  false);
-    benchmark::RegisterBenchmark(("sqnr/scalar/" + s).c_str(), Sqnr, t.n,
-                                 true);
+    benchmark::RegisterBenchmark(("sqnr/scalar/" + s).c_str(), Sqnr, t.n, true);
 #ifdef LOWBIT_WITH_XNNPACK
     benchmark::RegisterBenchmark(("quantize/xnnpack/" + s).c_str(),
                                  XnnpackConvert, t.n, true);
@@ -186,8 +184,9 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   Collect rep;
   benchmark::RunSpecifiedBenchmarks(&rep);
-  std::printf("\nelements per ns, 1 thread (lowbit/scalar and lowbit/XNNPACK "
-              "ratios from this run)\n");
+  std::printf(
+      "\nelements per ns, 1 thread (lowbit/scalar and lowbit/XNNPACK "
+      "ratios from this run)\n");
   std::printf("%-11s %-16s %8s %8s %8s %7s %7s\n", "operation", "tensor",
               "lowbit", "scalar", "XNNPACK", "/scalar", "/XNNPACK");
   for (const char* op : {"quantize", "dequantize", "sqnr"}) {

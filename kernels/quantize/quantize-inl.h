@@ -105,15 +105,16 @@ float MaxAbsImpl(const float* x, size_t n) {
 }
 
 // The quotient x / scale as Quantize needs it: x times the reciprocal where
-// that cannot change the result, a division where it might. With inv = fl(1 / scale) normal, v = fl(x * inv) is within
-// 2^-23 |q| of the exact quotient q and the division's fl(q) within
-// 2^-24 |q|. Beyond the clamp (|v| >= B, B a power of two above every
-// |bound - zp|) both clamp to the same end; below it, both round to the same
-// integer unless v is within B 2^-21 of a half-integer, and such a vector
-// (about 2 B 2^-21 of the lanes: 1 in 4000 vectors for int8) is divided.
+// that cannot change the result, a division where it might. With inv =
+// fl(1 / scale) a normal float, v = fl(x * inv) is within 2^-23 |q| of the
+// exact quotient q, and the division's fl(q) within 2^-24 |q|. Beyond the
+// clamp (|v| >= B, B a power of two above every |bound - zp|) both clamp to
+// the same end; below it, both round to the same integer unless v is within
+// B 2^-21 of a half-integer. Such lanes are 2 B 2^-21 of random ones: one
+// vector of 16 in 256 divides for int8 (B = 256), most do for int16.
 struct Quotient {
-  bool multiply;    // inv is a normal float
-  float inv, tol;   // 1 / scale, B 2^-21
+  bool multiply;   // inv is a normal float
+  float inv, tol;  // 1 / scale, B 2^-21
 };
 
 Quotient QuotientFor(const QuantizeSpec& s) {

@@ -46,9 +46,9 @@ void QuantizeTests() {
   LOWBIT_CHECK(lowbit_sqnr(2, s, qs, LOWBIT_DTYPE_INT8, &unit, &db) ==
                LOWBIT_OK);
   const double e = static_cast<double>(1.1f) - 1.0;
-  LOWBIT_CHECK(db == 10.0 * std::log10((static_cast<double>(1.1f) * 1.1f +
-                                        9.0) /
-                                       (e * e)));
+  LOWBIT_CHECK(
+      db ==
+      10.0 * std::log10((static_cast<double>(1.1f) * 1.1f + 9.0) / (e * e)));
 
   // Per-channel int8 weights: channel 0 max 1 -> 1/127; an all-zero
   // channel gets scale 1.
