@@ -121,9 +121,9 @@ TEST(Quantize, Int16AndRoundTrip) {
     x[i] = -2.0f + 4.0f * static_cast<float>(i) / 999.0f;
   }
   std::vector<int16_t> q(x.size());
-  ASSERT_EQ(lowbit_quantize(x.size(), x.data(), &p, LOWBIT_DTYPE_INT16,
-                            q.data()),
-            LOWBIT_OK);
+  ASSERT_EQ(
+      lowbit_quantize(x.size(), x.data(), &p, LOWBIT_DTYPE_INT16, q.data()),
+      LOWBIT_OK);
   std::vector<float> back(x.size());
   ASSERT_EQ(lowbit_dequantize(x.size(), q.data(), LOWBIT_DTYPE_INT16, &p,
                               back.data()),
@@ -227,14 +227,13 @@ TEST(QuantizeWeights, Int4PackedAndInt16) {
   EXPECT_EQ(q16[0], 32767);
   EXPECT_EQ(q16[1], -32767);
   const float bad[] = {1.0f, std::numeric_limits<float>::infinity(), 0.0f};
-  EXPECT_EQ(lowbit_quantize_weights(1, 3, bad, LOWBIT_DTYPE_INT8, 1, &scale,
-                                    q16),
-            LOWBIT_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(lowbit_quantize_weights(1, 3, w, LOWBIT_DTYPE_UINT8, 1, &scale,
-                                    q16),
-            LOWBIT_ERROR_UNSUPPORTED);
-  EXPECT_EQ(lowbit_quantize_weights(0, 3, w, LOWBIT_DTYPE_INT8, 1, &scale,
-                                    q16),
+  EXPECT_EQ(
+      lowbit_quantize_weights(1, 3, bad, LOWBIT_DTYPE_INT8, 1, &scale, q16),
+      LOWBIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      lowbit_quantize_weights(1, 3, w, LOWBIT_DTYPE_UINT8, 1, &scale, q16),
+      LOWBIT_ERROR_UNSUPPORTED);
+  EXPECT_EQ(lowbit_quantize_weights(0, 3, w, LOWBIT_DTYPE_INT8, 1, &scale, q16),
             LOWBIT_ERROR_INVALID_SIZE);
 }
 
@@ -281,29 +280,98 @@ TEST(MinMax, RunningAndMovingAverage) {
   EXPECT_EQ(lowbit_minmax_init(&mm, 1.0f), LOWBIT_ERROR_INVALID_ARGUMENT);
 }
 
+TEST(QuantizeBias, TfliteConverterArithmetic) {
+  // Scale 0.5 * 0.25 = 0.125, inv 8: 1.0625 * 8 = 8.5 -> 9 (half away).
+  const float w[] = {0.25f, 0.1f};
+  const float b[] = {1.0625f, 0.025f};
+  int32_t q[2] = {7, 7};
+  ASSERT_EQ(lowbit_quantize_bias(2, b, 0.5f, w, 2, q), LOWBIT_OK);
+  EXPECT_EQ(q[0], 9);
+  // 0.025f is 0.1f / 4 exactly and 0.5 * 0.1f = 0.1f / 2: the quotient is
+  // 0.5 (inv = float(1 / 0.05f) = 20), a tie -> 1.
+  EXPECT_EQ(q[1], 1);
+  const float neg[] = {-1.0625f, -0.025f};
+  ASSERT_EQ(lowbit_quantize_bias(2, neg, 0.5f, w, 2, q), LOWBIT_OK);
+  EXPECT_EQ(q[0], -9);
+  EXPECT_EQ(q[1], -1);
+  // One scale for every channel: 1.0625 / 0.125 and -1.0625 / 0.125.
+  const float both[] = {1.0625f, -1.0625f};
+  ASSERT_EQ(lowbit_quantize_bias(2, both, 0.5f, w, 1, q), LOWBIT_OK);
+  EXPECT_EQ(q[0], 9);
+  EXPECT_EQ(q[1], -9);
+  // Saturation, as TFLite: 1e4 at scale 1e-6 is 1e10.
+  const float big[] = {1e4f, -1e4f};
+  const float tiny[] = {1e-3f};
+  ASSERT_EQ(lowbit_quantize_bias(2, big, 1e-3f, tiny, 1, q), LOWBIT_OK);
+  EXPECT_EQ(q[0], 2147483647);
+  EXPECT_EQ(q[1], -2147483647);
+  int64_t q64[2];
+  ASSERT_EQ(lowbit_quantize_bias64(2, big, 1e-3f, tiny, 1, q64), LOWBIT_OK);
+  EXPECT_NEAR(static_cast<double>(q64[0]), 1e10, 1e4);
+  EXPECT_EQ(q64[1], -q64[0]);
+  EXPECT_EQ(lowbit::QuantizeBias({1.0625f}, 0.5f, {0.25f}),
+            std::vector<int32_t>{9});
+  EXPECT_EQ(lowbit::QuantizeBias64({1.0625f}, 0.5f, {0.25f}),
+            std::vector<int64_t>{9});
+}
+
+TEST(QuantizeBias, BadInputWritesNothing) {
+  const float w[] = {0.25f, 0.1f};
+  const float b[] = {1.0f, 2.0f};
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float bad_w[] = {0.25f, 0.0f};
+  const float bad_b[] = {1.0f, nan};
+  int32_t q[2] = {7, 7};
+  EXPECT_EQ(lowbit_quantize_bias(2, b, 0.5f, bad_w, 2, q),
+            LOWBIT_ERROR_INVALID_SCALE);
+  EXPECT_EQ(lowbit_quantize_bias(2, b, -0.5f, w, 2, q),
+            LOWBIT_ERROR_INVALID_SCALE);
+  EXPECT_EQ(lowbit_quantize_bias(2, b, nan, w, 2, q),
+            LOWBIT_ERROR_INVALID_SCALE);
+  // The product underflows to 0, or its reciprocal overflows.
+  const float small[] = {1e-30f}, denormal[] = {1e-10f};
+  EXPECT_EQ(lowbit_quantize_bias(2, b, 1e-30f, small, 1, q),
+            LOWBIT_ERROR_INVALID_SCALE);
+  EXPECT_EQ(lowbit_quantize_bias(2, b, 1e-30f, denormal, 1, q),
+            LOWBIT_ERROR_INVALID_SCALE);
+  EXPECT_EQ(lowbit_quantize_bias(2, bad_b, 0.5f, w, 2, q),
+            LOWBIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(lowbit_quantize_bias(2, b, 0.5f, w, 3, q),
+            LOWBIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(lowbit_quantize_bias(0, b, 0.5f, w, 1, q),
+            LOWBIT_ERROR_INVALID_SIZE);
+  EXPECT_EQ(lowbit_quantize_bias(2, nullptr, 0.5f, w, 2, q),
+            LOWBIT_ERROR_NULL_POINTER);
+  EXPECT_EQ(lowbit_quantize_bias64(2, b, 0.5f, w, 2, nullptr),
+            LOWBIT_ERROR_NULL_POINTER);
+  EXPECT_EQ(q[0], 7);
+  EXPECT_EQ(q[1], 7);
+  EXPECT_THROW(lowbit::QuantizeBias({1.0f}, 0.0f, {1.0f}), lowbit::Error);
+}
+
 // The C++ layer: the C functions' bytes, and exceptions for bad input.
 TEST(QuantizeCpp, VectorsGiveTheCFunctionsBytes) {
   const std::vector<float> x = {-1.0f, -0.25f, 0.0f, 0.3f, 0.9f, 2.0f, 0.5f};
-  const lowbit_qparams p = lowbit::ChooseQParams(-1.0f, 1.0f,
-                                                 LOWBIT_DTYPE_UINT8);
+  const lowbit_qparams p =
+      lowbit::ChooseQParams(-1.0f, 1.0f, LOWBIT_DTYPE_UINT8);
   EXPECT_EQ(p.zero_point, 128);
   const std::vector<uint8_t> q = lowbit::Quantize<uint8_t>(x, p);
   std::vector<uint8_t> want(x.size());
-  ASSERT_EQ(lowbit_quantize(x.size(), x.data(), &p, LOWBIT_DTYPE_UINT8,
-                            want.data()),
-            LOWBIT_OK);
+  ASSERT_EQ(
+      lowbit_quantize(x.size(), x.data(), &p, LOWBIT_DTYPE_UINT8, want.data()),
+      LOWBIT_OK);
   EXPECT_EQ(q, want);
   EXPECT_EQ(q[5], 255);  // 2.0 clamps
   const std::vector<float> back = lowbit::Dequantize(q, p);
   EXPECT_EQ(back[2], 0.0f);  // zero is exact
   double db = 0.0;
-  ASSERT_EQ(lowbit_sqnr(x.size(), x.data(), q.data(), LOWBIT_DTYPE_UINT8, &p,
-                        &db),
-            LOWBIT_OK);
+  ASSERT_EQ(
+      lowbit_sqnr(x.size(), x.data(), q.data(), LOWBIT_DTYPE_UINT8, &p, &db),
+      LOWBIT_OK);
   EXPECT_EQ(lowbit::Sqnr(x, q, p), db);
 
-  const lowbit_qparams s = lowbit::ChooseQParams(-2.0f, 1.0f,
-                                                 LOWBIT_DTYPE_INT4, true);
+  const lowbit_qparams s =
+      lowbit::ChooseQParams(-2.0f, 1.0f, LOWBIT_DTYPE_INT4, true);
   const lowbit::Int4Vector q4 = lowbit::QuantizeInt4(x, s);
   ASSERT_EQ(q4.bytes.size(), 4u);
   // float(2/7) is above 2/7, so -1 / scale = -3.4999998 -> -3 (0xD), not
@@ -352,15 +420,15 @@ TEST(QuantizeCpp, BadInputThrows) {
   }
   EXPECT_THROW(lowbit::Quantize<uint8_t>({1.0f}, lowbit_qparams{0.0f, 0}),
                lowbit::Error);
-  EXPECT_THROW(lowbit::Sqnr(std::vector<float>{1.0f},
-                            std::vector<int8_t>{1, 2}, p),
-               std::invalid_argument);
+  EXPECT_THROW(
+      lowbit::Sqnr(std::vector<float>{1.0f}, std::vector<int8_t>{1, 2}, p),
+      std::invalid_argument);
   EXPECT_THROW(lowbit::QuantizeWeights<int8_t>(4, std::vector<float>(6)),
                std::invalid_argument);
   std::vector<float> w = {1.0f}, b = {0.0f};
-  EXPECT_THROW(lowbit::FoldBatchNorm(w, b, {1.0f}, {0.0f}, {0.0f}, {-1.0f},
-                                     0.0f),
-               lowbit::Error);
+  EXPECT_THROW(
+      lowbit::FoldBatchNorm(w, b, {1.0f}, {0.0f}, {0.0f}, {-1.0f}, 0.0f),
+      lowbit::Error);
   EXPECT_THROW(lowbit::MinMaxObserver(1.0f), lowbit::Error);
 }
 

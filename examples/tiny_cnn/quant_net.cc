@@ -1,8 +1,5 @@
 #include "quant_net.h"
 
-#include <cmath>
-#include <stdexcept>
-
 namespace tiny_cnn {
 namespace {
 
@@ -11,22 +8,6 @@ lowbit_qparams Observed(const std::vector<std::vector<float>>& xs,
   lowbit::MinMaxObserver obs;
   for (const auto& x : xs) obs.Observe(x);
   return obs.QParams(type, symmetric);
-}
-
-// TFLite's bias: b / (input scale * weight scale), rounded, as int32 or
-// int64 (16x8).
-template <typename T>
-std::vector<T> QuantizeBias(const std::vector<float>& b, float input_scale,
-                            const std::vector<float>& weight_scales) {
-  std::vector<T> q(b.size());
-  for (size_t i = 0; i < b.size(); ++i) {
-    const double v =
-        std::round(static_cast<double>(b[i]) /
-                   (static_cast<double>(input_scale) * weight_scales[i]));
-    if (std::fabs(v) > 2147483647.0) throw std::range_error("bias overflows");
-    q[i] = static_cast<T>(v);
-  }
-  return q;
 }
 
 void Clamp(lowbit_activation act, const lowbit_qparams& out, lowbit_dtype t,
@@ -62,8 +43,8 @@ lowbit::Conv2d PackConv(const Conv& c, const lowbit_qparams& in,
   p.output_zero_point = out.zero_point;
   Clamp(LOWBIT_ACTIVATION_RELU, out, act, &p.output_min, &p.output_max);
   // Packing copies weights and bias: the vectors may go afterwards.
-  const auto b32 = QuantizeBias<int32_t>(c.bias, in.scale, w.scales);
-  const auto b64 = QuantizeBias<int64_t>(c.bias, in.scale, w.scales);
+  const auto b32 = lowbit::QuantizeBias(c.bias, in.scale, w.scales);
+  const auto b64 = lowbit::QuantizeBias64(c.bias, in.scale, w.scales);
   if (int16) {
     p.bias64 = b64.data();
   } else {
@@ -104,8 +85,8 @@ lowbit::Gemm PackClassifier(const Net& net, const lowbit_qparams& in,
   }
   p.weight_scales = scales.data();
   p.weight_scale_count = scales.size();
-  const auto b32 = QuantizeBias<int32_t>(net.fc_b, in.scale, scales);
-  const auto b64 = QuantizeBias<int64_t>(net.fc_b, in.scale, scales);
+  const auto b32 = lowbit::QuantizeBias(net.fc_b, in.scale, scales);
+  const auto b64 = lowbit::QuantizeBias64(net.fc_b, in.scale, scales);
   if (int16) {
     p.bias64 = b64.data();
   } else {

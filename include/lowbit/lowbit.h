@@ -547,6 +547,27 @@ lowbit_status lowbit_quantize_weights(size_t n, size_t k, const float* w,
                                       lowbit_dtype type, int per_channel,
                                       float* scales, void* q) LOWBIT_NOEXCEPT;
 
+/* The bias of a quantized layer as TFLite's converter computes it, per
+ * output channel c: scale = float(input_scale * weight_scales[c]) (one
+ * float multiply; weight_scale_count is 1 or n), inv = float(1.0 / scale)
+ * (in double, then rounded to float), q = round_half_away(bias[c] * inv)
+ * (one float multiply), saturated to [-(2^31 - 1), 2^31 - 1] (int32) or
+ * [-(2^63 - 1), 2^63 - 1] (lowbit_quantize_bias64, for INT16 activations):
+ * TFLite clamps a bias too large for its scale, and so does this (check
+ * the saturation end if that matters). Scales must be positive and
+ * finite with a product whose reciprocal is a finite float, the bias
+ * finite: otherwise a status and nothing written. */
+lowbit_status lowbit_quantize_bias(size_t n, const float* bias,
+                                   float input_scale,
+                                   const float* weight_scales,
+                                   size_t weight_scale_count,
+                                   int32_t* q) LOWBIT_NOEXCEPT;
+lowbit_status lowbit_quantize_bias64(size_t n, const float* bias,
+                                     float input_scale,
+                                     const float* weight_scales,
+                                     size_t weight_scale_count,
+                                     int64_t* q) LOWBIT_NOEXCEPT;
+
 /* Folds batch normalization into the convolution before it, in place:
  * per output channel c (weights[c] holds k values), s = gamma[c] /
  * sqrtf(var[c] + eps), weights[c][i] *= s, bias[c] = (bias[c] - mean[c]) *

@@ -237,6 +237,28 @@ inline QuantizedWeights<Int4Vector> QuantizeWeightsInt4(
   return r;
 }
 
+// The int32 (or int64: QuantizeBias64) bias of a layer, as TFLite's
+// converter computes it from the input scale and the weights' scales (1 or
+// one per channel).
+inline std::vector<int32_t> QuantizeBias(
+    const std::vector<float>& bias, float input_scale,
+    const std::vector<float>& weight_scales) {
+  std::vector<int32_t> q(bias.size());
+  Check(lowbit_quantize_bias(bias.size(), bias.data(), input_scale,
+                             weight_scales.data(), weight_scales.size(),
+                             q.data()));
+  return q;
+}
+inline std::vector<int64_t> QuantizeBias64(
+    const std::vector<float>& bias, float input_scale,
+    const std::vector<float>& weight_scales) {
+  std::vector<int64_t> q(bias.size());
+  Check(lowbit_quantize_bias64(bias.size(), bias.data(), input_scale,
+                               weight_scales.data(), weight_scales.size(),
+                               q.data()));
+  return q;
+}
+
 // Batch norm folded into weights[n][k] and bias[n] in place.
 inline void FoldBatchNorm(std::vector<float>& weights, std::vector<float>& bias,
                           const std::vector<float>& gamma,

@@ -2,12 +2,14 @@
 // dequantize, SQNR, weights, batch-norm folding, calibration. Freestanding:
 // the loops over data are kernels/quantize (vector forms where the build
 // has Highway, bit-exact with the scalar ones).
+#include "kernels/quantize/quantize.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "kernels/operator/error.h"
-#include "kernels/quantize/quantize.h"
 #include "lowbit/lowbit.h"
 
 namespace lowbit {
@@ -36,7 +38,6 @@ bool TypeRange(lowbit_dtype type, Range* r) {
   }
 }
 
-
 lowbit_status CheckParams(const lowbit_qparams* p, lowbit_dtype type, Range* r,
                           const char* fn) {
   if (p == nullptr) {
@@ -62,8 +63,8 @@ lowbit_status CheckParams(const lowbit_qparams* p, lowbit_dtype type, Range* r,
 
 // A channel of INT4 weights from nibble `at` on (odd when k is): quantized
 // as int8 bytes with INT4's clamp, then OR-ed into the zeroed nibbles.
-void QuantizeNibblesAt(const float* w, size_t len, QuantizeSpec spec,
-                       size_t at, uint8_t* q) {
+void QuantizeNibblesAt(const float* w, size_t len, QuantizeSpec spec, size_t at,
+                       uint8_t* q) {
   spec.type = LOWBIT_DTYPE_INT8;
   int8_t bytes[256];
   for (size_t i = 0; i < len; i += sizeof(bytes)) {
@@ -148,9 +149,7 @@ lowbit_status lowbit_choose_qparams(float min, float max, lowbit_dtype type,
   const double error_max = std::fabs(qmax) + std::fabs(hi / scale);
   const double zp = error_min < error_max ? from_min : from_max;
   // Clamped, then rounded half away from zero (TFLite's TfLiteRound).
-  const double nudged = zp < qmin   ? qmin
-                        : zp > qmax ? qmax
-                                    : std::round(zp);
+  const double nudged = zp < qmin ? qmin : zp > qmax ? qmax : std::round(zp);
   params->scale = static_cast<float>(scale);
   params->zero_point = static_cast<int32_t>(nudged);
   return lowbit::Succeed();
@@ -273,6 +272,88 @@ lowbit_status lowbit_quantize_weights(size_t n, size_t k, const float* w,
     }
   }
   return lowbit::Succeed();
+}
+
+}  // extern "C"
+
+namespace lowbit {
+namespace {
+
+// TFLite's SafeCast of a float to T, then its clamp to [-max, max].
+template <typename T>
+T SaturateBias(float v) {
+  const float top = -static_cast<float>(std::numeric_limits<T>::min());
+  const T max = std::numeric_limits<T>::max();
+  if (v >= top) return max;
+  if (v <= -top) return -max;
+  const T t = static_cast<T>(v);
+  return t < -max ? -max : t;
+}
+
+template <typename T>
+lowbit_status QuantizeBias(const char* fn, size_t n, const float* bias,
+                           float input_scale, const float* weight_scales,
+                           size_t count, T* q) {
+  if (bias == nullptr || weight_scales == nullptr || q == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
+  }
+  if (n == 0) return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = 0", fn);
+  if (count != 1 && count != n) {
+    return Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
+                "%s: weight_scale_count %zu is neither 1 nor n = %zu", fn,
+                count, n);
+  }
+  if (!(input_scale > 0.0f) || !std::isfinite(input_scale)) {
+    return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                "%s: input scale %g is not positive and finite", fn,
+                input_scale);
+  }
+  for (size_t c = 0; c < count; ++c) {
+    const float s = input_scale * weight_scales[c];
+    if (!(weight_scales[c] > 0.0f) || !std::isfinite(weight_scales[c]) ||
+        !(s > 0.0f) || !std::isfinite(static_cast<float>(1.0 / s))) {
+      return Fail(LOWBIT_ERROR_INVALID_SCALE,
+                  "%s: weight scale %zu (%g) is not positive and finite, or "
+                  "its product with the input scale has no float reciprocal",
+                  fn, c, weight_scales[c]);
+    }
+  }
+  for (size_t c = 0; c < n; ++c) {
+    if (!std::isfinite(bias[c])) {
+      return Fail(LOWBIT_ERROR_INVALID_ARGUMENT, "%s: bias[%zu] = %g", fn, c,
+                  bias[c]);
+    }
+  }
+  for (size_t c = 0; c < n; ++c) {
+    const float scale = input_scale * weight_scales[count == 1 ? 0 : c];
+    const float inv = static_cast<float>(1.0 / scale);
+    const float v = bias[c] * inv;
+    q[c] = SaturateBias<T>(std::round(v));
+  }
+  return Succeed();
+}
+
+}  // namespace
+}  // namespace lowbit
+
+extern "C" {
+
+lowbit_status lowbit_quantize_bias(size_t n, const float* bias,
+                                   float input_scale,
+                                   const float* weight_scales,
+                                   size_t weight_scale_count,
+                                   int32_t* q) noexcept {
+  return lowbit::QuantizeBias("lowbit_quantize_bias", n, bias, input_scale,
+                              weight_scales, weight_scale_count, q);
+}
+
+lowbit_status lowbit_quantize_bias64(size_t n, const float* bias,
+                                     float input_scale,
+                                     const float* weight_scales,
+                                     size_t weight_scale_count,
+                                     int64_t* q) noexcept {
+  return lowbit::QuantizeBias("lowbit_quantize_bias64", n, bias, input_scale,
+                              weight_scales, weight_scale_count, q);
 }
 
 lowbit_status lowbit_fold_batch_norm(size_t n, size_t k, float* weights,

@@ -60,6 +60,14 @@ void QuantizeTests() {
   LOWBIT_CHECK(scales[0] == 1.0f / 127.0f && scales[1] == 1.0f);
   LOWBIT_CHECK(qw[0] == 64 && qw[1] == -127 && qw[2] == 32 && qw[3] == 0);
 
+  // Bias at 0.5 * 0.25: 1.0625 * 8 = 8.5 -> 9; 1e4 at 1e-6 saturates.
+  const float bias[] = {1.0625f, -1e4f}, bscale[] = {0.25f}, tiny[] = {1e-3f};
+  int32_t qb[2];
+  LOWBIT_CHECK(lowbit_quantize_bias(1, bias, 0.5f, bscale, 1, qb) == LOWBIT_OK);
+  LOWBIT_CHECK(qb[0] == 9);
+  LOWBIT_CHECK(lowbit_quantize_bias(2, bias, 1e-3f, tiny, 1, qb) == LOWBIT_OK);
+  LOWBIT_CHECK(qb[1] == -2147483647);
+
   // Batch norm: s = 2 / sqrt(3 + 1) = 1; bias (0.5 - 0.25) * 1 + 1.
   float fw[] = {1.0f, 2.0f}, fb[] = {0.5f};
   const float gamma[] = {2.0f}, beta[] = {1.0f}, mean[] = {0.25f},
