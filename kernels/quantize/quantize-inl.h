@@ -38,11 +38,6 @@ namespace hn = hwy::HWY_NAMESPACE;
 // multiple of every vector's lanes).
 constexpr size_t kChunk = 256;
 
-template <class D>
-hn::Mask<D> FiniteMask(D d, hn::Vec<D> v) {
-  return hn::Le(hn::Abs(v), hn::Set(d, 3.40282347e38f));  // false for NaN
-}
-
 // x - x is +0 for a finite x and NaN for an infinity or a NaN, and a NaN
 // stays in every later sum: two subtractions and additions per two vectors.
 bool AllFiniteImpl(const float* x, size_t n) {
@@ -63,22 +58,22 @@ bool AllFiniteImpl(const float* x, size_t n) {
          AllFiniteRef(x + i, n - i);
 }
 
-// Min and max are exact in any order.
+// Min and max are exact in any order; finiteness as in AllFiniteImpl.
 bool MinMaxImpl(const float* x, size_t n, float* lo, float* hi) {
   if (!LOWBIT_QUANTIZE_IEEE_VECTORS) return MinMaxRef(x, n, lo, hi);
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   if (n < N) return MinMaxRef(x, n, lo, hi);
   auto vlo = hn::LoadU(d, x), vhi = vlo;
-  auto ok = FiniteMask(d, vlo);
+  auto bad = hn::Sub(vlo, vlo);
   size_t i = N;
   for (; i + N <= n; i += N) {
     const auto v = hn::LoadU(d, x + i);
     vlo = hn::Min(vlo, v);
     vhi = hn::Max(vhi, v);
-    ok = hn::And(ok, FiniteMask(d, v));
+    bad = hn::Add(bad, hn::Sub(v, v));
   }
-  if (!hn::AllTrue(d, ok)) return false;
+  if (!hn::AllTrue(d, hn::Eq(bad, hn::Zero(d)))) return false;
   float l = hn::GetLane(hn::MinOfLanes(d, vlo));
   float h = hn::GetLane(hn::MaxOfLanes(d, vhi));
   if (i < n) {
