@@ -189,7 +189,8 @@ TEST(QuantizePaths, RangesAndScalingAreTheScalarFormsOnEveryTarget) {
       for (float f : {0.3f, 1e-39f}) {
         ScaleRef(want.data(), n, f);
         Scale(got.data(), n, f);
-        ASSERT_EQ(0, std::memcmp(got.data(), want.data(), n * sizeof(float)));
+        ASSERT_TRUE(n == 0 || std::memcmp(got.data(), want.data(),
+                                          n * sizeof(float)) == 0);
       }
       // Only denormals: MinMax must keep them.
       std::vector<float> tiny(n, 2e-41f);
