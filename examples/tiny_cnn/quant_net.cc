@@ -16,6 +16,25 @@ void Clamp(lowbit_activation act, const lowbit_qparams& out, lowbit_dtype t,
                                     t, lo, hi));
 }
 
+// A layer's quantized bias, int64 for 16x8 (lowbit_conv2d_params and
+// lowbit_gemm_params name the fields alike); b holds it until packing.
+struct Bias {
+  std::vector<int32_t> b32;
+  std::vector<int64_t> b64;
+};
+template <typename Params>
+void SetBias(const std::vector<float>& bias, float input_scale,
+             const std::vector<float>& weight_scales, bool int16, Bias* b,
+             Params* p) {
+  if (int16) {
+    b->b64 = lowbit::QuantizeBias64(bias, input_scale, weight_scales);
+    p->bias64 = b->b64.data();
+  } else {
+    b->b32 = lowbit::QuantizeBias(bias, input_scale, weight_scales);
+    p->bias = b->b32.data();
+  }
+}
+
 lowbit::Conv2d PackConv(const Conv& c, const lowbit_qparams& in,
                         const lowbit_qparams& out, bool int16) {
   const auto w = lowbit::QuantizeWeights<int8_t>(c.out, c.weights);
@@ -43,13 +62,8 @@ lowbit::Conv2d PackConv(const Conv& c, const lowbit_qparams& in,
   p.output_zero_point = out.zero_point;
   Clamp(LOWBIT_ACTIVATION_RELU, out, act, &p.output_min, &p.output_max);
   // Packing copies weights and bias: the vectors may go afterwards.
-  const auto b32 = lowbit::QuantizeBias(c.bias, in.scale, w.scales);
-  const auto b64 = lowbit::QuantizeBias64(c.bias, in.scale, w.scales);
-  if (int16) {
-    p.bias64 = b64.data();
-  } else {
-    p.bias = b32.data();
-  }
+  Bias b;
+  SetBias(c.bias, in.scale, w.scales, int16, &b, &p);
   return lowbit::Conv2d(p);
 }
 
@@ -85,13 +99,8 @@ lowbit::Gemm PackClassifier(const Net& net, const lowbit_qparams& in,
   }
   p.weight_scales = scales.data();
   p.weight_scale_count = scales.size();
-  const auto b32 = lowbit::QuantizeBias(net.fc_b, in.scale, scales);
-  const auto b64 = lowbit::QuantizeBias64(net.fc_b, in.scale, scales);
-  if (int16) {
-    p.bias64 = b64.data();
-  } else {
-    p.bias = b32.data();
-  }
+  Bias b;
+  SetBias(net.fc_b, in.scale, scales, int16, &b, &p);
   return lowbit::Gemm(p);
 }
 

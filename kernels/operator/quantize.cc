@@ -77,6 +77,44 @@ void QuantizeNibblesAt(const float* w, size_t len, QuantizeSpec spec, size_t at,
   }
 }
 
+// lowbit_quantize's and lowbit_dequantize's arguments; x and q may be NULL
+// only when n = 0.
+lowbit_status CheckConvert(const char* fn, const lowbit_qparams* p,
+                           lowbit_dtype type, size_t n, const void* x,
+                           const void* q, Range* r) {
+  const lowbit_status s = CheckParams(p, type, r, fn);
+  if (s != LOWBIT_OK) return s;
+  if (n == 0) return Succeed();
+  if (x == nullptr || q == nullptr) {
+    return Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
+                x == nullptr ? "x" : "q");
+  }
+  return LOWBIT_OK;
+}
+
+// qmax of symmetric parameters and weights: INT8's narrow range, INT4
+// scaled by 7, INT16; 0 for any other type.
+int32_t SymmetricMax(lowbit_dtype type) {
+  switch (type) {
+    case LOWBIT_DTYPE_INT8:
+      return 127;
+    case LOWBIT_DTYPE_INT4:
+      return 7;
+    case LOWBIT_DTYPE_INT16:
+      return 32767;
+    default:
+      return 0;
+  }
+}
+
+// n rows of k values, both nonzero and n * k without overflow.
+lowbit_status CheckRows(const char* fn, size_t n, size_t k, size_t* total) {
+  if (n == 0 || k == 0 || __builtin_mul_overflow(n, k, total)) {
+    return Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = %zu and k = %zu", fn, n, k);
+  }
+  return LOWBIT_OK;
+}
+
 // The first NaN or infinity of x (there is one).
 size_t FirstNonFinite(const float* x) {
   size_t i = 0;
@@ -107,22 +145,12 @@ lowbit_status lowbit_choose_qparams(float min, float max, lowbit_dtype type,
   const double lo = min < 0.0f ? min : 0.0;  // widened to contain 0
   const double hi = max > 0.0f ? max : 0.0;
   if (symmetric) {
-    int32_t qmax = 0;
-    switch (type) {
-      case LOWBIT_DTYPE_INT8:
-        qmax = 127;
-        break;
-      case LOWBIT_DTYPE_INT4:
-        qmax = 7;
-        break;
-      case LOWBIT_DTYPE_INT16:
-        qmax = 32767;
-        break;
-      default:
-        return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
-                            "%s: symmetric parameters are for INT8, INT4 and "
-                            "INT16, not type %d",
-                            fn, static_cast<int>(type));
+    const int32_t qmax = lowbit::SymmetricMax(type);
+    if (qmax == 0) {
+      return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
+                          "%s: symmetric parameters are for INT8, INT4 and "
+                          "INT16, not type %d",
+                          fn, static_cast<int>(type));
     }
     const double amax = -lo > hi ? -lo : hi;
     params->scale = amax == 0.0 ? 1.0f : static_cast<float>(amax / qmax);
@@ -160,13 +188,8 @@ lowbit_status lowbit_quantize(size_t n, const float* x,
                               void* q) noexcept {
   const char* fn = "lowbit_quantize";
   lowbit::Range r{};
-  lowbit_status s = lowbit::CheckParams(params, type, &r, fn);
-  if (s != LOWBIT_OK) return s;
-  if (n == 0) return lowbit::Succeed();
-  if (x == nullptr || q == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
-                        x == nullptr ? "x" : "q");
-  }
+  const lowbit_status s = lowbit::CheckConvert(fn, params, type, n, x, q, &r);
+  if (s != LOWBIT_OK || n == 0) return s;
   if (!lowbit::AllFinite(x, n)) {
     const size_t i = lowbit::FirstNonFinite(x);
     return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
@@ -182,13 +205,8 @@ lowbit_status lowbit_dequantize(size_t n, const void* q, lowbit_dtype type,
                                 float* x) noexcept {
   const char* fn = "lowbit_dequantize";
   lowbit::Range r{};
-  lowbit_status s = lowbit::CheckParams(params, type, &r, fn);
-  if (s != LOWBIT_OK) return s;
-  if (n == 0) return lowbit::Succeed();
-  if (x == nullptr || q == nullptr) {
-    return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: %s is NULL", fn,
-                        x == nullptr ? "x" : "q");
-  }
+  const lowbit_status s = lowbit::CheckConvert(fn, params, type, n, x, q, &r);
+  if (s != LOWBIT_OK || n == 0) return s;
   lowbit::Dequantize(q, n, type, params->scale, params->zero_point, x);
   return lowbit::Succeed();
 }
@@ -227,28 +245,16 @@ lowbit_status lowbit_quantize_weights(size_t n, size_t k, const float* w,
   if (w == nullptr || scales == nullptr || q == nullptr) {
     return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
   }
-  int32_t qmax = 0;
-  switch (type) {
-    case LOWBIT_DTYPE_INT8:
-      qmax = 127;
-      break;
-    case LOWBIT_DTYPE_INT4:
-      qmax = 7;
-      break;
-    case LOWBIT_DTYPE_INT16:
-      qmax = 32767;
-      break;
-    default:
-      return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
-                          "%s: weights quantize to INT8, INT4 or INT16, not "
-                          "type %d",
-                          fn, static_cast<int>(type));
+  const int32_t qmax = lowbit::SymmetricMax(type);
+  if (qmax == 0) {
+    return lowbit::Fail(LOWBIT_ERROR_UNSUPPORTED,
+                        "%s: weights quantize to INT8, INT4 or INT16, not "
+                        "type %d",
+                        fn, static_cast<int>(type));
   }
   size_t total = 0;
-  if (n == 0 || k == 0 || __builtin_mul_overflow(n, k, &total)) {
-    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = %zu and k = %zu",
-                        fn, n, k);
-  }
+  const lowbit_status rows = lowbit::CheckRows(fn, n, k, &total);
+  if (rows != LOWBIT_OK) return rows;
   if (!lowbit::AllFinite(w, total)) {
     const size_t i = lowbit::FirstNonFinite(w);
     return lowbit::Fail(LOWBIT_ERROR_INVALID_ARGUMENT,
@@ -366,10 +372,8 @@ lowbit_status lowbit_fold_batch_norm(size_t n, size_t k, float* weights,
     return lowbit::Fail(LOWBIT_ERROR_NULL_POINTER, "%s: a pointer is NULL", fn);
   }
   size_t total = 0;
-  if (n == 0 || k == 0 || __builtin_mul_overflow(n, k, &total)) {
-    return lowbit::Fail(LOWBIT_ERROR_INVALID_SIZE, "%s: n = %zu and k = %zu",
-                        fn, n, k);
-  }
+  const lowbit_status rows = lowbit::CheckRows(fn, n, k, &total);
+  if (rows != LOWBIT_OK) return rows;
   for (size_t c = 0; c < n; ++c) {
     const float d = var[c] + eps;
     if (!std::isfinite(gamma[c]) || !std::isfinite(beta[c]) ||

@@ -139,14 +139,14 @@ Quotient QuotientFor(const QuantizeSpec& s) {
 // is exact. (Not TruncateTo: Highway 1.0.3's uint32 -> uint8 one on
 // AVX3_DL permutes 32-bit lanes, not bytes.)
 template <typename T>
-void QuantizeTo(const float* x, size_t n, const QuantizeSpec& s, T* q) {
+void QuantizeTo(const float* x, size_t n, const QuantizeSpec& s,
+                const Quotient& qt, T* q) {
   const hn::ScalableTag<float> d;
   const hn::RebindToSigned<decltype(d)> di;
   const hn::Rebind<T, decltype(d)> dt;
   const size_t N = hn::Lanes(d);
   size_t i = 0;
   if (!LOWBIT_QUANTIZE_IEEE_VECTORS) return QuantizeRef(x, n, s, q);
-  const Quotient qt = QuotientFor(s);
   // Locals: q may alias s (T is a character type), which would reload them.
   const auto scale = hn::Set(d, s.scale), inv = hn::Set(d, qt.inv);
   const auto near = hn::Set(d, 0.5f - qt.tol), half = hn::Set(d, 0.5f);
@@ -200,24 +200,25 @@ void PackNibbles(const int8_t* b, size_t n, uint8_t* q) {
 }
 
 void QuantizeImpl(const float* x, size_t n, const QuantizeSpec& s, void* q) {
+  const Quotient qt = QuotientFor(s);  // once, also for INT4's chunks
   switch (s.type) {
     case LOWBIT_DTYPE_UINT8:
-      return QuantizeTo(x, n, s, static_cast<uint8_t*>(q));
+      return QuantizeTo(x, n, s, qt, static_cast<uint8_t*>(q));
     case LOWBIT_DTYPE_INT16:
-      return QuantizeTo(x, n, s, static_cast<int16_t*>(q));
+      return QuantizeTo(x, n, s, qt, static_cast<int16_t*>(q));
     case LOWBIT_DTYPE_INT4: {
       HWY_ALIGN int8_t bytes[kChunk];
       QuantizeSpec s8 = s;  // the staging bytes: int8 with INT4's clamp
       s8.type = LOWBIT_DTYPE_INT8;
       for (size_t i = 0; i < n; i += kChunk) {
         const size_t len = n - i < kChunk ? n - i : kChunk;
-        QuantizeTo(x + i, len, s8, bytes);
+        QuantizeTo(x + i, len, s8, qt, bytes);
         PackNibbles(bytes, len, static_cast<uint8_t*>(q) + i / 2);
       }
       return;
     }
     default:
-      return QuantizeTo(x, n, s, static_cast<int8_t*>(q));
+      return QuantizeTo(x, n, s, qt, static_cast<int8_t*>(q));
   }
 }
 
